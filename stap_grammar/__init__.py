@@ -1,0 +1,1 @@
+"""The SystemTap grammar for Lark: stap.lark (loaded by stapkit.syntax.grammar)."""

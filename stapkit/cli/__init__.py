@@ -1,0 +1,66 @@
+"""The `stapkit` command.  Each subcommand lives in its own module, imported only when run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import exit_codes
+
+BUG_REPORT_HINT = "this is a bug in stapkit; please report it with the file that caused it"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+    from .parse_command import add_arguments as add_parse_arguments
+    from .target_options import add_target_arguments
+
+    parser = argparse.ArgumentParser(
+        prog="stapkit",
+        description="Parse, check, format and lint SystemTap scripts - no stap, root or debuginfo needed.",
+    )
+    parser.add_argument("--version", action="version", version=f"stapkit {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parse = commands.add_parser(
+        "parse", help="check syntax and preprocessing; print the syntax tree with --ast",
+        description="Check the syntax of SystemTap scripts (stap's pass 1, for every branch of "
+                    "every %( %) conditional) and print each problem with its code and location. "
+                    "Exit status: 0 no syntax error, 1 syntax errors, 2 usage or I/O error.")
+    add_parse_arguments(parse)
+    add_target_arguments(parse)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:
+        return exit_codes.ERROR if exit.code not in (0, None) else exit_codes.SUCCESS
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return exit_codes.ERROR
+    try:
+        if args.command == "parse":
+            from .parse_command import run
+
+            return run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return exit_codes.SUCCESS
+    except Exception as err:  # an internal error: say so, never a bare traceback
+        import traceback
+
+        print(f"stapkit: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        print(f"stapkit: {BUG_REPORT_HINT}", file=sys.stderr)
+        import os
+
+        if os.environ.get("STAPKIT_DEBUG"):
+            traceback.print_exc()
+        return exit_codes.ERROR
+    return exit_codes.ERROR
+
+
+def entry_point() -> None:
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""`stapkit parse`: syntax and preprocessor checks, and the AST on request."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import attrs
+
+from ..diagnostics import LineIndex, Severity
+from . import exit_codes
+from .files import collect, error, warn
+from .target_options import parse_options_from_arguments
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or directories (searched for *.stp and *.stpm); '-' reads standard input")
+    parser.add_argument("--output-format", choices=("text", "json"), default="text",
+                        help="text for people (default), json for programs")
+    parser.add_argument("--ast", action="store_true", help="print the syntax tree of each file")
+    parser.add_argument("--stdin-filename", metavar="NAME",
+                        help="the name to report for standard input (and to find its settings by)")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the text output (auto: on a terminal, unless NO_COLOR is set)")
+    parser.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                        help="parse N files at once (default: one per core)")
+
+
+def run(args) -> int:
+    from ..syntax.parser import parse_file, parse_text
+    from ..syntax.source import decode_source
+    from ..syntax.tapset_path import default_tapset_root
+
+    try:
+        options = parse_options_from_arguments(args)
+    except ValueError as err:
+        error(str(err))
+        return exit_codes.ERROR
+    paths = args.paths or ["-"]
+    found = collect(paths)
+    status = exit_codes.SUCCESS
+    for path in found.missing:
+        error(f"cannot read '{path}': No such file or directory")
+        status = exit_codes.ERROR
+    for directory in found.empty_dirs:
+        warn(f"no SystemTap scripts (*.stp, *.stpm) in '{directory}'")
+    roots = options.tapset_roots
+    if roots is None:
+        default = default_tapset_root()
+        roots = (default,) if default else ()
+    resolved_roots = [str(Path(r).resolve()) + os.sep for r in roots]
+
+    def options_for(path: str):
+        if path != "-" and not options.tapset:
+            real = str(Path(path).resolve())
+            if any(real.startswith(root) for root in resolved_roots):
+                return attrs.evolve(options, tapset=True)
+        return options
+
+    results = []
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    disk_files = [f for f in found.files if f != "-"]
+    if jobs > 1 and len(disk_files) > 4:
+        parsed = dict(_parse_in_parallel(disk_files, options_for, jobs, args.ast))
+    else:
+        parsed = {}
+    for path in found.files:
+        if path == "-":
+            shown = args.stdin_filename or "-"
+            source = decode_source(shown, sys.stdin.buffer.read())
+            if source.text is None:
+                result = _Summary(shown, None, list(source.diagnostics), None)
+            else:
+                r = parse_text(source.text, shown, options_for(args.stdin_filename or "-"))
+                result = _Summary(shown, r.text, list(source.diagnostics) + list(r.diagnostics),
+                                  r.script if args.ast else None)
+        elif path in parsed:
+            result = parsed[path]
+        else:
+            r = parse_file(path, options_for(path))
+            result = _Summary(path, r.text, list(r.diagnostics), r.script if args.ast else None)
+        results.append(result)
+
+    if any(d.code == "STP051" for r in results for d in r.diagnostics):
+        status = exit_codes.ERROR
+    elif status == exit_codes.SUCCESS and any(
+            d.severity is Severity.ERROR for r in results for d in r.diagnostics):
+        status = exit_codes.FINDINGS
+    _print(results, args)
+    return status
+
+
+@attrs.frozen
+class _Summary:
+    path: str
+    text: str | None
+    diagnostics: list
+    script: object | None
+
+
+def _parse_one(job):
+    from ..syntax.parser import parse_file
+
+    path, options, want_ast = job
+    r = parse_file(path, options)
+    return path, _Summary(path, r.text, list(r.diagnostics), r.script if want_ast else None)
+
+
+def _parse_in_parallel(paths, options_for, jobs, want_ast):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from ..syntax.grammar import tables
+
+    tables()  # load once here: forked workers inherit it
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        context = None
+    work = [(p, options_for(p), want_ast) for p in paths]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context) as pool:
+        yield from pool.map(_parse_one, work, chunksize=max(1, len(work) // (jobs * 8)))
+
+
+def _print(results, args) -> None:
+    from ..report.location import locate
+
+    indexes = {r.path: LineIndex(r.text) for r in results if r.text is not None}
+    out = sys.stdout
+    if args.output_format == "json":
+        from ..report.json_format import diagnostic_object
+        from ..syntax.ast import to_data
+
+        items = [locate(r.path, indexes.get(r.path), d) for r in results for d in r.diagnostics]
+        if args.ast:
+            data = [{"file": r.path,
+                     "ast": to_data(r.script, indexes.get(r.path)) if r.script is not None else None,
+                     "diagnostics": [diagnostic_object(locate(r.path, indexes.get(r.path), d), indexes.get)
+                                     for d in r.diagnostics]}
+                    for r in results]
+        else:
+            data = [diagnostic_object(i, indexes.get) for i in items]
+        json.dump(data, out, indent=2)
+        out.write("\n")
+        return
+
+    from ..report.text import render_diagnostic, use_color
+    from ..syntax.ast import dump
+
+    color = use_color(args.color, out)
+    counts = {Severity.ERROR: 0, Severity.WARNING: 0, Severity.INFO: 0}
+    for r in results:
+        index = indexes.get(r.path)
+        if args.ast and r.script is not None:
+            out.write(f"# {r.path}\n{dump(r.script, index)}\n")
+        for d in r.diagnostics:
+            counts[d.severity] += 1
+            out.write(render_diagnostic(locate(r.path, index, d), index, color) + "\n\n")
+    if results:
+        parts = [f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n]
+        summary = ", ".join(parts) if parts else "no problems"
+        files = f"{len(results)} file{'s' if len(results) != 1 else ''}"
+        out.write(f"{files} parsed: {summary}\n")

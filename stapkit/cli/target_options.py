@@ -1,0 +1,101 @@
+"""Command-line options that describe the target system and how scripts are read."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..syntax.target import ARCHES, RUNTIMES, Target
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("target (what %( %) conditionals compare against)")
+    group.add_argument("--systemtap-version", metavar="VERSION",
+                       help="SystemTap release to check for (systemtap_v; default: 4.8, the bundled tapset DB)")
+    group.add_argument("--kernel-version", metavar="RELEASE",
+                       help="kernel release, as `uname -r` prints it (kernel_vr; kernel_v is the part "
+                            "before '-'; default: 6.12.0-amd64)")
+    group.add_argument("--arch", metavar="ARCH",
+                       help=f"architecture (default: x86_64; known: {', '.join(ARCHES)})")
+    group.add_argument("--runtime", choices=RUNTIMES, help="stap runtime (default: kernel)")
+    group.add_argument("--privilege", choices=("stapusr", "stapsys", "stapdev"),
+                       help="privilege level (systemtap_privilege; default: stapdev)")
+    group.add_argument("--kernel-config", metavar="CONFIG_X=VALUE", action="append", default=[],
+                       help="a kernel configuration value (repeatable); unlisted options are "
+                            "those of a Debian amd64 kernel")
+
+    reading = parser.add_argument_group("reading scripts")
+    reading.add_argument("-g", "--guru", action="store_true",
+                         help="guru mode for every script (embedded C, @const, ...), as stap -g")
+    reading.add_argument("--arg", dest="args", metavar="VALUE", action="append",
+                         help="a command-line argument of the script ($1/@1, then $2/@2, ...; repeatable); "
+                              "without --arg, $N and @N stay placeholders")
+    reading.add_argument("--no-args", action="store_true",
+                         help="the script is run without arguments: $1 and @1 are errors, $# is 0")
+    reading.add_argument("--tapset-dir", metavar="DIR", action="append", default=[],
+                         help="the tapset library root, instead of the local SystemTap's "
+                              "($SYSTEMTAP_TAPSET or /usr/share/systemtap/tapset) (repeatable)")
+    reading.add_argument("-I", "--include", metavar="DIR", action="append", default=[],
+                         help="an extra tapset directory, as stap -I (repeatable)")
+    reading.add_argument("--tapset", action="store_true",
+                         help="read the files as tapset library files (guru mode, every language feature); "
+                              "files under a tapset root are read so anyway")
+    reading.add_argument("--only-target-branches", action="store_true",
+                         help="check only the %%( %%) branches the target takes (stap's behaviour)")
+    reading.add_argument("--max-file-size", metavar="BYTES", type=int,
+                         help="refuse larger files (default: 8 MiB)")
+
+
+def target_from_arguments(args) -> Target:
+    """The Target the options describe; raises ValueError for a bad value."""
+    changes = {}
+    if args.systemtap_version:
+        changes["systemtap_v"] = args.systemtap_version
+    if args.kernel_version:
+        changes["kernel_vr"] = args.kernel_version
+        changes["kernel_v"] = args.kernel_version.split("-", 1)[0]
+    if args.arch:
+        changes["arch"] = args.arch
+    if args.runtime:
+        changes["runtime"] = args.runtime
+    if args.privilege:
+        changes["privilege"] = args.privilege
+    target = Target()
+    if args.kernel_config:
+        config = dict(target.kernel_config)
+        for item in args.kernel_config:
+            name, eq, value = item.partition("=")
+            if not eq or not name.startswith("CONFIG_"):
+                raise ValueError(f"--kernel-config expects CONFIG_NAME=VALUE, not {item!r}")
+            if value:
+                config[name] = value
+            else:
+                config.pop(name, None)
+        changes["kernel_config"] = config
+    return target.evolve(**changes) if changes else target
+
+
+def parse_options_from_arguments(args):
+    from ..syntax.parser import ParseOptions
+    from ..syntax.source import DEFAULT_MAX_FILE_SIZE
+
+    if args.args is not None and args.no_args:
+        raise ValueError("--arg and --no-args cannot be used together")
+    script_args = tuple(args.args) if args.args is not None else (() if args.no_args else None)
+    roots = None
+    if args.tapset_dir or args.include:
+        from ..syntax.tapset_path import default_tapset_root
+
+        base = [Path(d) for d in args.tapset_dir]
+        if not base and (default := default_tapset_root()) is not None:
+            base = [default]
+        roots = tuple(base + [Path(d) for d in args.include])
+    return ParseOptions(
+        target=target_from_arguments(args),
+        guru=args.guru,
+        args=script_args,
+        tapset=args.tapset,
+        tapset_roots=roots,
+        check_all_branches=not args.only_target_branches,
+        max_file_size=args.max_file_size or DEFAULT_MAX_FILE_SIZE,
+    )

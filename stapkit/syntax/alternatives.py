@@ -1,0 +1,353 @@
+"""Checking the branches of `%( %? %: %)` conditionals that the target does not take.
+
+stap parses only the branch its conditions select; a linter must find the
+syntax errors of every branch, or a script that is fine on the author's
+kernel breaks on the next one.  For each branch the target does not take,
+stapkit looks for another target that takes it, on the values the
+conditions themselves compare with (`kernel_v < "2.6.30"` is tried with
+2.6.29; `arch == "i?86"` with i386), so that all the conditionals of the file
+are decided consistently.  Where no target can take a branch (`%( 0 == 1 %?`),
+the branch is taken by force.  The file is preprocessed again for that
+target, and the declarations that changed are parsed again; errors inside the
+newly reached branches are reported, with the condition that leads to them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Callable
+
+import attrs
+
+from ..diagnostics import Diagnostic, Severity
+from .conditions import VERSION_VARIABLES, ConditionError, evaluate
+from .feeder import split_declarations
+from .preprocessor import Conditional, PreprocessResult, preprocess
+from .target import ARCHES, PRIVILEGES, RUNTIMES, Target
+from .tokens import Token
+
+MAX_ALTERNATIVE_RUNS = 24
+MAX_COMBINATIONS = 4096
+
+Branch = tuple[int, bool]  # (offset of the conditional's "%(", which branch)
+
+
+def check_untaken_branches(
+    tokens: list[Token],
+    main: PreprocessResult,
+    main_chunks: list[list[Token]],
+    *,
+    target: Target,
+    library,
+    argc: int,
+    path: str | None,
+    parse_declaration: Callable,
+    reported: list[Diagnostic],
+) -> tuple[list[Diagnostic], list[Conditional]]:
+    """Diagnostics found only in untaken branches, and the conditionals seen only there."""
+    known: dict[int, Conditional] = {c.open.start: c for c in main.conditionals}
+    covered: set[Branch] = {(c.open.start, c.taken) for c in main.conditionals if c.taken is not None}
+    worklist: list[Branch] = []
+    for cond in main.conditionals:
+        _queue_other_branches(cond, covered, worklist)
+
+    seen_keys = {(d.code, d.span, d.message) for d in reported}
+    main_decision = {c.open.start: c.taken for c in main.conditionals}
+    parsed_ranges: set[tuple[int, int, int]] = set()
+    found: list[Diagnostic] = []
+    new_conditionals: list[Conditional] = []
+    runs = 0
+    while worklist and runs < MAX_ALTERNATIVE_RUNS:
+        branch = worklist.pop(0)
+        if branch in covered:
+            continue
+        path_branches = _path_to(branch, known)
+        alt_target, alt_argc, reachable = solve(path_branches, known, target, argc)
+        forced = dict(path_branches)
+        runs += 1
+        alt = preprocess(tokens, target=alt_target, library_macros=library, argc=alt_argc,
+                         forced=forced, path=path)
+        newly: set[Branch] = set()
+        for cond in alt.conditionals:
+            key = cond.open.start
+            if key not in known:
+                known[key] = cond
+                new_conditionals.append(cond)
+            if cond.taken is not None and (key, cond.taken) not in covered:
+                newly.add((key, cond.taken))
+        covered |= newly
+        for cond in alt.conditionals:
+            _queue_other_branches(cond, covered, worklist)
+        if not newly:
+            continue
+
+        regions = _branch_regions(alt.conditionals)
+        candidates = list(alt.diagnostics)
+        # Only declarations that overlap a conditional decided differently can
+        # differ from the ones already parsed.
+        dirty = sorted((c.open.start, c.end) for c in alt.conditionals
+                       if main_decision.get(c.open.start, "absent") != c.taken)
+        for chunk in split_declarations(alt.tokens):
+            first, last = chunk[0].start, chunk[-1].end
+            if not any(start < last and first < end for start, end in dirty):
+                continue
+            key = (first, last, len(chunk))
+            if key in parsed_ranges:
+                continue
+            parsed_ranges.add(key)
+            _, diagnostics = parse_declaration(chunk)
+            candidates.extend(diagnostics)
+        for diag in candidates:
+            branch_of = _innermost_branch(diag.span.start, regions)
+            if branch_of is None or branch_of not in newly:
+                continue
+            key = (diag.code, diag.span, diag.message)
+            if key in seen_keys:
+                continue
+            seen_keys.add(key)
+            found.append(_annotate(diag, branch_of, known, alt_target, target, reachable))
+    return found, new_conditionals
+
+
+def _queue_other_branches(cond: Conditional, covered: set[Branch], worklist: list[Branch]) -> None:
+    start = cond.open.start
+    choices = (True, False) if cond.taken is None else (not cond.taken,)
+    for which in choices:
+        if which is False and cond.else_branch is None:
+            continue  # an absent %: branch has nothing to check
+        if (start, which) not in covered and (start, which) not in worklist:
+            worklist.append((start, which))
+
+
+def _path_to(branch: Branch, known: dict[int, Conditional]) -> list[Branch]:
+    """The branch and the branches of every enclosing conditional that lead to it."""
+    path = [branch]
+    cond = known.get(branch[0])
+    while cond is not None and cond.parent is not None:
+        path.append(cond.parent)
+        cond = known.get(cond.parent[0])
+    return path
+
+
+def _branch_regions(conditionals: list[Conditional]) -> list[tuple[int, int, Branch]]:
+    regions = []
+    for cond in conditionals:
+        if cond.taken is None:
+            continue
+        branch = cond.branch(cond.taken)
+        if branch is not None:
+            regions.append((branch.span.start, branch.span.end, (cond.open.start, cond.taken)))
+    return regions
+
+
+def _innermost_branch(offset: int, regions) -> Branch | None:
+    best = None
+    best_size = None
+    for start, end, branch in regions:
+        if start <= offset < end and (best_size is None or end - start < best_size):
+            best = branch
+            best_size = end - start
+    return best
+
+
+def _annotate(diag: Diagnostic, branch: Branch, known, alt_target: Target, target: Target,
+              reachable: bool) -> Diagnostic:
+    """Say which branch the problem is in, and lower its severity.
+
+    The script is valid for the target, so a problem in a branch another
+    target takes is a warning; in a branch no target takes (`%( 0 == 1 %?`,
+    code switched off on purpose) it is only information.
+    """
+    cond = known.get(branch[0])
+    where = "the '%:' branch" if branch[1] is False else "the '%?' branch"
+    condition = cond.then_branch.condition_text if cond is not None else "?"
+    hints = [f"in {where} of '%( {condition} %?', which the target does not take"]
+    if reachable:
+        differences = _describe_difference(alt_target, target)
+        if differences:
+            hints.append(f"checked as for {differences}")
+        severity = Severity.WARNING if diag.severity is Severity.ERROR else diag.severity
+    else:
+        hints.append("no target takes this branch (its conditions cannot all hold); checked anyway")
+        severity = Severity.INFO
+    return attrs.evolve(diag, severity=severity, hints=tuple(hints) + diag.hints)
+
+
+def _describe_difference(alt: Target, base: Target) -> str:
+    parts = []
+    for name in ("kernel_v", "kernel_vr", "arch", "runtime", "systemtap_v", "privilege"):
+        if getattr(alt, name) != getattr(base, name):
+            parts.append(f"{name} = {getattr(alt, name)!r}")
+    if alt.guru_mode != base.guru_mode:
+        parts.append(f"guru_mode = {int(alt.guru_mode)}")
+    for key, value in alt.kernel_config.items():
+        if base.kernel_config.get(key, "") != value:
+            parts.append(f"{key} = {value!r}")
+    for key in base.kernel_config:
+        if key not in alt.kernel_config:
+            parts.append(f"{key} unset")
+    return ", ".join(parts)
+
+
+# ---------------------------------------------------------------- finding a target
+
+
+def solve(path: list[Branch], known: dict[int, Conditional], target: Target,
+          argc: int) -> tuple[Target, int, bool]:
+    """A target (and argument count) under which every branch of `path` is taken.
+
+    The third value says whether one was found; if not, the given target is
+    returned (the caller forces the branches then).  Candidates for each
+    variable are the values the conditions compare it with, and their neighbours.
+    """
+    conditions = [(known[offset].condition, which) for offset, which in path
+                  if offset in known and known[offset].condition is not None]
+    if len(conditions) < len(path):
+        return target, argc, False  # a condition that could not even be read
+    candidates = _candidates(conditions, target, argc)
+    names = list(candidates)
+    combos = 0
+    for values in itertools.product(*(candidates[name] for name in names)):
+        combos += 1
+        if combos > MAX_COMBINATIONS:
+            break
+        assignment = dict(zip(names, values))
+        alt_target, alt_argc = _apply(assignment, target, argc)
+        try:
+            if all(evaluate(cond, alt_target, alt_argc) == which for cond, which in conditions):
+                return alt_target, alt_argc, True
+        except ConditionError:
+            continue
+    return target, argc, False
+
+
+def _candidates(conditions, target: Target, argc: int) -> dict[str, list]:
+    values: dict[str, list] = {}
+
+    def add(name, *options):
+        bucket = values.setdefault(name, [])
+        for option in options:
+            if option not in bucket:
+                bucket.append(option)
+
+    for condition, _ in conditions:
+        for group in condition:
+            for term in group:
+                left, right = term.left, term.right
+                for operand, other in ((left, right), (right, left)):
+                    if operand.kind == "ARG_NUM" and operand.text == "$#":
+                        add("argc", argc)
+                        if other.kind == "NUMBER" and other.text.isdigit():
+                            n = int(other.text)
+                            add("argc", n, n + 1, max(n - 1, 0))
+                    if operand.kind != "IDENT":
+                        continue
+                    name = operand.text
+                    constant = _constant(other)
+                    if name in ("kernel_v", "kernel_vr"):
+                        # One variable: kernel_v is the part of kernel_vr before '-'.
+                        add("kernel", target.kernel_vr)
+                        if isinstance(constant, str):
+                            suffix = "" if name == "kernel_vr" else _release_suffix(target)
+                            add("kernel", *(v + suffix for v in _version_neighbours(constant)))
+                    elif name in VERSION_VARIABLES:
+                        add(name, getattr(target, name))
+                        if isinstance(constant, str):
+                            add(name, *_version_neighbours(constant))
+                    elif name == "arch":
+                        add(name, target.arch)
+                        if isinstance(constant, str):
+                            add(name, _instantiate(constant))
+                        add(name, *ARCHES)
+                    elif name == "runtime":
+                        add(name, target.runtime, *RUNTIMES)
+                    elif name == "systemtap_privilege":
+                        add(name, target.privilege, *PRIVILEGES)
+                    elif name == "guru_mode":
+                        add(name, target.guru_mode, not target.guru_mode)
+                    elif name.startswith("CONFIG_"):
+                        add(name, target.config(name), "", "y", "m")
+                        if isinstance(constant, str):
+                            add(name, _instantiate(constant))
+                        elif isinstance(constant, int):
+                            add(name, str(constant), str(constant + 1), str(constant - 1))
+    return values
+
+
+def _release_suffix(target: Target) -> str:
+    release = target.kernel_vr
+    return release[len(target.kernel_v):] if release.startswith(target.kernel_v) else ""
+
+
+def _constant(token: Token):
+    from .literals import string_value
+
+    if token.kind == "STRING":
+        return string_value(token.text)
+    if token.kind == "NUMBER" and token.text.isdigit():
+        return int(token.text)
+    return None
+
+
+def _version_neighbours(version: str) -> list[str]:
+    """A version, one just above it and one just below it (for strverscmp)."""
+    if any(c in version for c in "*?["):
+        return [_instantiate(version)]
+    out = [version, version + ".1"]
+    parts = version.split(".")
+    last = parts[-1]
+    if last.isdigit() and int(last) > 0:
+        out.append(".".join(parts[:-1] + [str(int(last) - 1)]))
+    elif len(parts) > 1:
+        out.append(".".join(parts[:-1]))
+    out.append("0")
+    return out
+
+
+def _instantiate(pattern: str) -> str:
+    """A value matched by a glob: `i?86` -> `i386`, `2.6.*` -> `2.6.0`."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "*":
+            out.append("0")
+        elif ch == "?":
+            out.append("3")
+        elif ch == "[":
+            close = pattern.find("]", i + 1)
+            if close > i + 1:
+                choices = pattern[i + 1 : close].lstrip("!^")
+                out.append(choices[0] if choices else "0")
+                i = close
+            else:
+                out.append("[")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _apply(assignment: dict, target: Target, argc: int) -> tuple[Target, int]:
+    changes = {}
+    config = None
+    for name, value in assignment.items():
+        if name == "argc":
+            argc = value
+        elif name == "kernel":
+            changes["kernel_vr"] = value
+            changes["kernel_v"] = value.split("-", 1)[0]
+        elif name == "systemtap_privilege":
+            changes["privilege"] = value
+        elif name.startswith("CONFIG_"):
+            if config is None:
+                config = dict(target.kernel_config)
+            if value == "":
+                config.pop(name, None)
+            else:
+                config[name] = value
+        else:
+            changes[name] = value
+    if config is not None:
+        changes["kernel_config"] = config
+    return (target.evolve(**changes) if changes else target), argc

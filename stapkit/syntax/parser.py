@@ -1,0 +1,577 @@
+"""The SystemTap parser: text in, AST and every syntax diagnostic out.
+
+The pipeline (each step its own module):
+
+    source.py     bytes -> text (binary and non-UTF-8 input handled)
+    lexer.py      text -> tokens, comments aside
+    preprocessor  macros expanded, %( %) conditionals resolved for the target
+    feeder.py     tokens -> declarations, probe-point names glued
+    this module   each declaration through the LALR tables (stap.lark), the
+                  AST built as rules reduce (build.py), errors recovered from
+    alternatives  branches of conditionals the target does not take, checked too
+
+Parsing never raises on bad input: every problem is a Diagnostic.  After a
+syntax error the parser skips to the next statement of the enclosing block
+(or, in a declaration's header, to its body), so one run reports every
+independent error, as stap does at declaration level and finer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+import attrs
+
+from ..diagnostics import Diagnostic, Related, Severity, Span
+from . import ast, codes
+from .feeder import split_declarations
+from .grammar import tables
+from .lexer import Comment, lex
+from .macro_library import EMPTY_LIBRARY, load_macro_library
+from .preprocessor import Conditional, ExpandedFrom, MacroDef, preprocess
+from .script_options import ScriptOptions, first_line_options
+from .source import DEFAULT_MAX_FILE_SIZE, read_source
+from .tapset_path import default_tapset_root
+from .target import Target, parse_version
+from .tokens import KEYWORD_KINDS, Token, describe_kind, describe_token, make_token
+
+MAX_ERRORS_PER_DECLARATION = 10
+MAX_ERRORS_PER_FILE = 200
+
+ALL_FEATURES = (99,)  # the language version of the built-in tapset library (stap: pf_no_compatible)
+
+
+@attrs.frozen
+class ParseOptions:
+    target: Target = Target()
+    guru: bool = False  # -g for every file
+    args: tuple[str, ...] | None = None  # the script's arguments; None: $1/@1 stay placeholders
+    tapset: bool = False  # read as a file of the tapset library (guru mode, all language features)
+    # Tapset roots to read library macros (.stpm) from; None: the local SystemTap's, if any.
+    tapset_roots: tuple[Path, ...] | None = None
+    # Library macros to use instead of reading them (the tapset DB provides these).
+    library_macros: Mapping[str, MacroDef] | None = None
+    check_all_branches: bool = True  # also parse the branches of %( %) the target does not take
+    honour_first_line: bool = True  # apply `#! stap -g ...` options
+    # A library macro file: only @define's (and conditionals) allowed.  None: a .stpm path.
+    macro_file: bool | None = None
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+
+
+@attrs.frozen
+class ParseResult:
+    path: str
+    text: str | None
+    script: ast.Script | None
+    diagnostics: tuple[Diagnostic, ...]
+    comments: tuple[Comment, ...] = ()
+    conditionals: tuple[Conditional, ...] = ()
+    macros: Mapping[str, MacroDef] = attrs.field(factory=dict)
+    first_line: ScriptOptions | None = None
+    target: Target = Target()
+    guru: bool = False
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+def parse_file(path: str, options: ParseOptions = ParseOptions(), *, display_path: str | None = None) -> ParseResult:
+    source = read_source(path, max_size=options.max_file_size, display_path=display_path)
+    shown = display_path or path
+    if source.text is None:
+        return ParseResult(shown, None, None, source.diagnostics)
+    if options.macro_file is None:
+        options = attrs.evolve(options, macro_file=path.endswith(".stpm"))
+    result = parse_text(source.text, shown, options)
+    if source.diagnostics:
+        result = attrs.evolve(result, diagnostics=_sorted(source.diagnostics + result.diagnostics))
+    return result
+
+
+def parse_text(text: str, path: str = "<string>", options: ParseOptions = ParseOptions()) -> ParseResult:
+    first_line = first_line_options(text) if options.honour_first_line else None
+    target = options.target
+    guru = options.guru or options.tapset
+    roots = list(options.tapset_roots) if options.tapset_roots is not None else (
+        [r] if (r := default_tapset_root()) else [])
+    if first_line is not None:
+        target = first_line.apply(target)
+        guru = guru or first_line.guru
+        roots += [Path(d) for d in first_line.include_dirs]
+    if guru and not target.guru_mode:
+        target = target.evolve(guru_mode=True)
+    version = ALL_FEATURES if options.tapset else parse_version(target.systemtap_v)
+
+    if options.library_macros is not None:
+        library = dict(options.library_macros)
+        library_problems = []
+    else:
+        loaded = load_macro_library(tuple(roots), target) if roots else EMPTY_LIBRARY
+        library = loaded.macros
+        library_problems = loaded.problems
+
+    lexed = lex(text, version=version, args=list(options.args) if options.args is not None else None)
+    argc = len(options.args) if options.args is not None else 0
+    session = _FileParse(text, guru, version)
+    pre = preprocess(lexed.tokens, target=target, library_macros=library, argc=argc, path=path)
+    diagnostics: list[Diagnostic] = list(lexed.diagnostics) + list(pre.diagnostics)
+    used_macros = _used_library_problems(pre.tokens, library_problems)
+    diagnostics += used_macros
+
+    chunks = split_declarations(pre.tokens)
+    items = []
+    for chunk in chunks:
+        node = session.parse_declaration(chunk)
+        if node is not None:
+            items.append(node)
+    diagnostics += session.diagnostics
+    diagnostics += _check_globals(items)
+
+    if options.macro_file:
+        if pre.tokens:
+            first = pre.tokens[0]
+            diagnostics.append(Diagnostic(
+                codes.MACRO_LIBRARY_ERROR,
+                f"unexpected token in library macro file: {describe_token(first)}",
+                Span(first.start, first.end), Severity.ERROR,
+                hints=("a .stpm file may hold only @define's (and %( %) conditionals around them); "
+                       "stap skips a .stpm file with anything else",)))
+    elif not pre.tokens:
+        diagnostics.append(Diagnostic(
+            codes.EMPTY_FILE,
+            "the file is empty after preprocessing for the target" if lexed.tokens else "the file is empty",
+            Span(0, 0), Severity.WARNING,
+            hints=(("stap would refuse it ('Input file is empty')",) if not options.tapset else ()),
+        ))
+
+    conditionals = list(pre.conditionals)
+    if options.check_all_branches and pre.conditionals:
+        from .alternatives import check_untaken_branches
+
+        extra, more_conditionals = check_untaken_branches(
+            lexed.tokens, pre, chunks, target=target, library=library, argc=argc, path=path,
+            parse_declaration=session.parse_declaration_diagnostics,
+            reported=diagnostics,
+        )
+        diagnostics += extra
+        conditionals += more_conditionals
+
+    script = ast.Script(tuple(items), Span(0, len(text)))
+    return ParseResult(path, text, script, _sorted(_capped(diagnostics)), tuple(lexed.comments),
+                       tuple(conditionals), pre.macros, first_line, target, guru)
+
+
+def _check_globals(items) -> list[Diagnostic]:
+    """stap's per-file global checks: no name declared twice, public and private apart."""
+    found: list[Diagnostic] = []
+    declared: dict[str, ast.GlobalVar] = {}
+    private: dict[str, bool] = {}
+    for item in items:
+        if not isinstance(item, ast.GlobalDecl):
+            continue
+        for var in item.variables:
+            first = declared.get(var.name)
+            if first is None:
+                declared[var.name] = var
+                private[var.name] = item.private
+                continue
+            related = (Related(f"'{var.name}' first declared here", None, first.name_span),)
+            if private[var.name] == item.private:
+                found.append(Diagnostic(codes.INVALID_DECLARATION, f"duplicate global name '{var.name}'",
+                                        var.name_span, related=related))
+            else:
+                found.append(Diagnostic(codes.INVALID_DECLARATION,
+                                        f"global versus private variable declaration conflict: '{var.name}'",
+                                        var.name_span, related=related))
+    return found
+
+
+def _used_library_problems(tokens, problems) -> list[Diagnostic]:
+    """Warnings about broken .stpm files, once, if the file uses any macro at all."""
+    if not problems:
+        return []
+    out = []
+    seen = set()
+    for path, diag in problems:
+        if path in seen:
+            continue
+        seen.add(path)
+        out.append(Diagnostic(codes.MACRO_LIBRARY_ERROR,
+                              f"macro tapset \"{path}\" has errors, and will be skipped ({diag.message})",
+                              Span(0, 0), Severity.WARNING))
+    return out
+
+
+def _sorted(diagnostics) -> tuple[Diagnostic, ...]:
+    return tuple(sorted(diagnostics, key=lambda d: (d.span.start, d.span.end, d.code, d.message)))
+
+
+def _capped(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    if len(errors) <= MAX_ERRORS_PER_FILE:
+        return diagnostics
+    keep = sorted(diagnostics, key=lambda d: d.span.start)[:MAX_ERRORS_PER_FILE]
+    last = keep[-1]
+    keep.append(Diagnostic(codes.SYNTAX_ERROR,
+                           f"too many errors ({len(errors)}); only the first {MAX_ERRORS_PER_FILE} are shown",
+                           last.span, Severity.ERROR))
+    return keep
+
+
+# Tokens that begin a statement (for resynchronising after an error).
+_STATEMENT_KEYWORDS = frozenset({"IF", "WHILE", "FOR", "FOREACH", "TRY", "RETURN", "DELETE",
+                                 "BREAK", "CONTINUE", "NEXT"})
+_EXPRESSION_STARTS = frozenset({
+    "IDENT", "TARGET", "NUMBER", "STRING", "ARG_NUM", "ARG_STR", "EMBEDDED", "MACRO", "LPAR", "LSQB",
+    "PLUS", "MINUS", "BANG", "TILDE", "INC", "DEC", "AMP", "AT_CAST", "AT_VAR", "AT_DEFINED",
+    "AT_PROBEWRITE", "AT_ENTRY", "AT_PERF", "AT_CONST", "AT_REGISTER", "AT_DEREF", "AT_ENUM",
+    "AT_ENUMNAME", "AT_STAT", "AT_HIST_LINEAR", "AT_HIST_LOG", "AT_OTHER",
+})
+_CONTINUATIONS = frozenset({
+    "OROR", "ANDAND", "VBAR", "CIRC", "AMP", "CMP_OP", "SHIFT_OP", "DOT", "PLUS", "MINUS", "STAR",
+    "SLASH", "PERCENT", "IN", "MATCH_OP", "EQ", "PLUS_EQ", "ASSIGN_OP", "QMARK", "INC", "DEC",
+    "ARROW", "LSQB", "PRETTY", "LPAR", "STRING", "ARG_STR",
+})
+_TOP_LEVEL_MESSAGE = "expected 'probe', 'global', 'private', 'function', or '%{'"
+
+
+class _Abandon(Exception):
+    """Too many errors in one declaration: stop reading it."""
+
+
+class _FileParse:
+    """Parses the declarations of one file, collecting diagnostics."""
+
+    def __init__(self, text: str, guru: bool, version: tuple[int, ...]):
+        self.text = text
+        self.guru = guru
+        self.version = version
+        self.diagnostics: list[Diagnostic] = []
+        self.t = tables()
+
+    def parse_declaration(self, chunk: list[Token]) -> ast.Node | None:
+        node, diagnostics = self.parse_declaration_diagnostics(chunk)
+        self.diagnostics += diagnostics
+        return node
+
+    def parse_declaration_diagnostics(self, chunk: list[Token]):
+        builder = self.t.builder
+        in_function = chunk[0].kind in ("FUNCTION", "PRIVATE")
+        builder.reset(guru=self.guru, version=self.version, in_function=in_function)
+        run = _Run(self, chunk)
+        try:
+            node = run.parse("item")
+        except _Abandon:
+            node = None
+        if builder.bare_returns:
+            run.check_bare_returns(builder.bare_returns)
+        builder.finish_declaration(bool(run.errors))
+        return node, run.errors + builder.diagnostics
+
+
+class _Run:
+    """One pass of the LR automaton over a declaration's tokens, with error recovery."""
+
+    def __init__(self, file: _FileParse, tokens: list[Token]):
+        self.file = file
+        self.t = file.t
+        self.tokens = tokens
+        self.errors: list[Diagnostic] = []
+        last = tokens[-1]
+        self.end = make_token("$END", "", last.end, last.end)
+        self._depths: list[int] | None = None
+
+    @property
+    def depths(self) -> list[int]:
+        """Brace depth of every token, computed on the first error."""
+        if self._depths is None:
+            self._depths = _brace_depths(self.tokens)
+        return self._depths
+
+    def parse(self, start: str, begin: int = 0):
+        t = self.t
+        action = t.action
+        goto = t.goto
+        tokens = self.tokens
+        n = len(tokens)
+        end_state = t.end_state[start]
+        state_stack = [t.start_state[start]]
+        value_stack: list = []
+        self.state_stack = state_stack
+        self.value_stack = value_stack
+        i = begin
+        last_error_at = -1
+        while True:
+            tok = tokens[i] if i < n else self.end
+            kind = tok[0]
+            while True:
+                step = action[state_stack[-1]].get(kind)
+                if step is None:
+                    resume = self.recover(i, tok, start, last_error_at)
+                    last_error_at = i
+                    if resume is None:
+                        return self.finished_value(end_state)
+                    i = resume
+                    break
+                if type(step) is int:  # shift
+                    state_stack.append(step)
+                    value_stack.append(tok)
+                    i += 1
+                    break
+                size, origin, callback = step
+                if callback is None:  # a unit reduction: the value passes up as it is
+                    state_stack[-1] = goto[state_stack[-2]][origin]
+                else:
+                    if size:
+                        args = value_stack[-size:]
+                        del value_stack[-size:]
+                        del state_stack[-size:]
+                    else:
+                        args = []
+                    value_stack.append(callback(args))
+                    state_stack.append(goto[state_stack[-1]][origin])
+                if kind == "$END" and state_stack[-1] == end_state:
+                    return value_stack[-1]
+
+    def check_bare_returns(self, returns: list[Token]) -> None:
+        """stap reads an expression after `return` unless ';' or '}' follows."""
+        tokens = self.tokens
+        for kw in returns:
+            index = next((k for k in range(len(tokens)) if tokens[k] is kw), None)
+            if index is None or index + 1 >= len(tokens):
+                continue
+            following = tokens[index + 1]
+            if following[0] not in ("SEMI", "RBRACE"):
+                self.errors.append(Diagnostic(
+                    codes.SYNTAX_ERROR,
+                    f"expected ';', '}}' or an expression after 'return'; found {describe_token(following)}",
+                    Span(following.start, following.end)))
+
+    def finished_value(self, end_state):
+        if self.state_stack[-1] == end_state and self.value_stack:
+            return self.value_stack[-1]
+        return None
+
+    # -- error handling ------------------------------------------------------
+
+    def feed(self, tok: Token) -> bool:
+        """Feed one token without recovery; False if the grammar rejects it."""
+        t = self.t
+        state_stack = self.state_stack
+        value_stack = self.value_stack
+        kind = tok[0]
+        while True:
+            step = t.action[state_stack[-1]].get(kind)
+            if step is None:
+                return False
+            if type(step) is int:
+                state_stack.append(step)
+                value_stack.append(tok)
+                return True
+            size, origin, callback = step
+            if callback is None:
+                state_stack[-1] = t.goto[state_stack[-2]][origin]
+            else:
+                args = value_stack[-size:] if size else []
+                if size:
+                    del value_stack[-size:]
+                    del state_stack[-size:]
+                value_stack.append(callback(args))
+                state_stack.append(t.goto[state_stack[-1]][origin])
+            if kind == "$END" and state_stack[-1] in t.end_state.values():
+                return True
+
+    def report(self, diagnostic: Diagnostic) -> None:
+        self.errors.append(diagnostic)
+        if len(self.errors) > MAX_ERRORS_PER_DECLARATION:
+            raise _Abandon()
+
+    def recover(self, i: int, tok: Token, start: str, last_error_at: int) -> int | None:
+        """Report the error at token i and return where to resume (None: stop)."""
+        expected = set(self.t.action[self.state_stack[-1]])
+        if not expected:
+            return None  # the start rule is complete (a body parsed on its own)
+        if tok[0] == "$END":
+            return self.recover_at_end(expected, start)
+        if "$END" in expected and start == "item":
+            # The declaration is complete; what follows belongs to no declaration.
+            self.report(Diagnostic(codes.SYNTAX_ERROR, f"{_TOP_LEVEL_MESSAGE}; found {describe_token(tok)}",
+                                   Span(tok.start, tok.end)))
+            self.feed(self.end)
+            return None
+        self.report(self.syntax_error(tok, expected))
+
+        block = self.unwind_to_block()
+        if block is None:
+            # An error in a declaration's header: still check its body.
+            body = self.body_after(i)
+            if body is not None:
+                saved = (self.state_stack, self.value_stack)
+                self.parse("block", body)
+                self.state_stack, self.value_stack = saved
+            return None
+        depth = block
+        resume = self.next_statement(i, depth, must_move=(i == last_error_at))
+        return resume
+
+    def syntax_error(self, tok: Token, expected: set[str]) -> Diagnostic:
+        return Diagnostic(codes.SYNTAX_ERROR, f"{_expected_text(expected)}; found {describe_token(tok)}",
+                          Span(tok.start, tok.end),
+                          hints=_hints_for(tok, expected), related=macro_trail(tok))
+
+    def recover_at_end(self, expected: set[str], start: str) -> int | None:
+        """The declaration ended too early: close its open blocks if that is all it lacks."""
+        unclosed = self.innermost_open_brace()
+        if "RBRACE" in expected or self.unwind_to_block() is not None:
+            opened = unclosed
+            related = ()
+            hint = ()
+            if opened is not None:
+                related = (Related("this '{' is not closed", None, Span(opened.start, opened.end)),)
+                line = self.file.text.count("\n", 0, opened.start) + 1
+                hint = (f"the '{{' on line {line} has no matching '}}'",)
+            self.report(Diagnostic(codes.UNEXPECTED_EOF, "missing '}' at the end of this declaration",
+                                   Span(self.end.start, self.end.end), related=related, hints=hint))
+            closer = make_token("RBRACE", "}", self.end.start, self.end.end)
+            for _ in range(200):
+                if self.feed(self.end):
+                    return None
+                if not self.feed(closer):
+                    break
+            return None
+        what = "declaration" if start == "item" else "block"
+        self.report(Diagnostic(codes.UNEXPECTED_EOF,
+                               f"unexpected end of {what}: {_expected_text(expected)}",
+                               Span(self.end.start, self.end.end)))
+        return None
+
+    def unwind_to_block(self) -> int | None:
+        """Pop the parser's stacks to the innermost open block; its brace depth, or None."""
+        blocks = self.t.block_states
+        stack = self.state_stack
+        for k in range(len(stack) - 1, -1, -1):
+            if stack[k] in blocks:
+                del stack[k + 1:]
+                del self.value_stack[k:]
+                opened = self.innermost_open_brace()
+                if opened is None:
+                    return 1
+                index = next((k for k in range(len(self.tokens)) if self.tokens[k] is opened), None)
+                return self.depths[index] + 1 if index is not None else 1
+        return None
+
+    def innermost_open_brace(self) -> Token | None:
+        for value in reversed(self.value_stack):
+            if type(value) is Token and value[0] == "LBRACE":
+                return value
+        return None
+
+    def next_statement(self, i: int, depth: int, must_move: bool) -> int:
+        """Where the next statement of the block at `depth` starts, from token i on."""
+        tokens = self.tokens
+        depths = self.depths
+        text = self.file.text
+        n = len(tokens)
+        k = i + 1 if must_move else i
+        while k < n:
+            tok = tokens[k]
+            d = depths[k]
+            if d < depth:
+                return k
+            if d == depth:
+                kind = tok[0]
+                if kind == "RBRACE":
+                    return k
+                if kind == "SEMI":
+                    return k + 1
+                if kind in _STATEMENT_KEYWORDS:
+                    return k
+                if k > i and (kind in _EXPRESSION_STARTS or kind == "LBRACE") and _starts_line(text, tokens, k):
+                    return k
+            k += 1
+        return n
+
+    def body_after(self, i: int) -> int | None:
+        for k in range(i, len(self.tokens)):
+            if self.tokens[k][0] == "LBRACE" and self.depths[k] == 0:
+                return k
+        return None
+
+
+def macro_trail(tok: Token) -> tuple[Related, ...]:
+    """For a token that came out of a macro: where it is in the macro, and each expansion."""
+    origin = tok.origin
+    if not isinstance(origin, ExpandedFrom):
+        return ()
+    macro = origin.expansion.macro
+    related = [Related(f"in the expansion of macro '@{macro.name}'", macro.path,
+                       Span(origin.start, origin.end), macro.text)]
+    outer = origin.expansion.parent
+    while outer is not None:
+        related.append(Related(f"which is used in macro '@{outer.macro.name}'", outer.macro.path,
+                               outer.macro.span, outer.macro.text))
+        outer = outer.parent
+    return tuple(related)
+
+
+def _brace_depths(tokens: list[Token]) -> list[int]:
+    """For each token, how many `{` are open before it (within the declaration)."""
+    depths = []
+    depth = 0
+    for tok in tokens:
+        kind = tok[0]
+        if kind == "RBRACE" and depth:
+            depth -= 1
+            depths.append(depth)
+            continue
+        depths.append(depth)
+        if kind == "LBRACE":
+            depth += 1
+    return depths
+
+
+def _starts_line(text: str, tokens: list[Token], k: int) -> bool:
+    previous = tokens[k - 1]
+    return "\n" in text[previous.end : tokens[k].start]
+
+
+_DECLARATION_STARTS = frozenset({"PROBE", "GLOBAL", "PRIVATE", "FUNCTION", "EMBEDDED"})
+
+
+def _expected_text(expected: set[str]) -> str:
+    """A short "expected ..." for a set of terminals the parser would accept."""
+    kinds = set(expected)
+    if kinds == _DECLARATION_STARTS:
+        return _TOP_LEVEL_MESSAGE
+    if kinds & _EXPRESSION_STARTS >= {"IDENT", "NUMBER", "STRING"}:
+        structural = sorted(kinds - _EXPRESSION_STARTS - _CONTINUATIONS - KEYWORD_KINDS - {"$END", "SEMI", "LBRACE", "RBRACE"})
+        if "RBRACE" in kinds and "IF" in kinds:
+            return "expected a statement or '}'"
+        if not structural:
+            return "expected an expression"
+        return "expected an expression or " + _join(describe_kind(k) for k in structural)
+    narrowed = (kinds - _CONTINUATIONS - {"$END"}) or (kinds - {"$END"}) or kinds
+    names = sorted(describe_kind(k) for k in narrowed)
+    if len(names) > 6:
+        return "expected one of " + ", ".join(names[:6]) + ", ..."
+    return "expected " + _join(names)
+
+
+def _join(names) -> str:
+    names = list(names)
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _hints_for(tok: Token, expected: set[str]) -> tuple[str, ...]:
+    kind = tok[0]
+    if kind in KEYWORD_KINDS and "IDENT" in expected:
+        return (f"'{tok[1]}' is a keyword and cannot be used as a name",)
+    if kind == "STRAY":
+        return (f"'{tok[1]}' has no meaning in SystemTap",)
+    if kind == "MATCH_OP":
+        return ("'=~' and '!~' cannot follow a comparison; parenthesize",)
+    return ()

@@ -1,0 +1,663 @@
+"""The preprocessor: `@define` macros and `%( %? %: %)` conditionals.
+
+It works on tokens, as stap does (parse.cxx `scan_pp1` and `scan_pp`), in two
+layers:
+
+* the macro layer takes `@define NAME(P1, ...) %( BODY %)` definitions out of
+  the stream and replaces an invocation `@NAME(ARG1, ...)` by the body, with
+  `@P1` in the body replaced by ARG1 (an argument is a run of tokens up to an
+  unbracketed `,` or `)`);
+* the conditional layer, reading from the macro layer, evaluates each
+  `%( COND %? ... %: ... %)` against the target and keeps one branch.
+
+Rules that follow stap and may surprise:
+* a macro is visible after its definition, in its own file only; library
+  macros (from `.stpm` files) are visible everywhere, and inside a library
+  macro only library macros are;
+* a macro without parameters called as `@m(a, b)` leaves `(a, b)` in place;
+* `@define` inside a skipped branch defines nothing (PR18462);
+* an `@word` that is not a macro is left for the parser (`@cast`, ...).
+
+Tokens that come out of a macro body get the span of the invocation, so every
+span stays within the file; their `origin` says which macro they came from.
+Every conditional taken from the file is recorded with the branch it took, so
+the parser can check the branches that were not taken (see parser.py).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import attrs
+
+from ..diagnostics import Diagnostic, Related, Severity, Span
+from . import codes
+from .conditions import Condition, ConditionError, Term, evaluate
+from .lexer import BadArgument
+from .target import Target
+from .tokens import AT_WORD_SINCE, AT_WORDS, Token, make_token
+
+MAX_MACRO_DEPTH = 100
+
+# Token kinds that make the preprocessor stop and look; everything else goes
+# straight through.  Every @word could be a macro invocation.
+_AT_KINDS = frozenset(kind for word, kind in AT_WORDS.items() if word != "@define") | {"AT_OTHER"}
+_SPECIAL_KINDS = _AT_KINDS | {"DEFINE", "PP_OPEN", "PP_THEN", "PP_ELSE", "PP_CLOSE", "ARG_NUM", "ARG_STR"}
+# Built-in @operators, by the version that introduced them (for the redefinition warning).
+_BUILTIN_AT_WORDS = {word[1:] for word in AT_WORDS if word != "@define"}
+
+
+@attrs.frozen(eq=False)
+class MacroDef:
+    name: str
+    params: tuple[str, ...]
+    # The body's tokens; None for a library macro known only by its signature
+    # (no SystemTap installation to read it from).
+    body: tuple[Token, ...] | None
+    span: Span  # the name in its @define, in the file that defines it
+    path: str | None = None  # the defining file for a library macro; None: this file
+    library: bool = False
+    text: str | None = attrs.field(default=None, repr=False)  # the defining file's text (library macros)
+
+
+@attrs.frozen(eq=False)
+class MacroOrigin:
+    """Where a token of a macro expansion came from."""
+
+    macro: MacroDef
+    invocation: Span  # the outermost invocation, in the file being parsed
+    parent: "MacroOrigin | None" = None
+
+
+class ExpandedFrom(NamedTuple):
+    """The origin of a token that came out of a macro body."""
+
+    expansion: MacroOrigin
+    start: int  # where the token is in the macro's definition (its file: expansion.macro.path)
+    end: int
+
+
+@attrs.frozen
+class Branch:
+    """One branch of a conditional: the tokens between its markers."""
+
+    span: Span  # from after %? (or %:) to the start of %: (or %))
+    condition_text: str  # "kernel_v >= \"2.6.30\"" or its negation, for messages
+
+
+@attrs.frozen
+class Conditional:
+    """A `%( ... %)` of the file, as the preprocessor met it."""
+
+    open: Span  # the "%(" token
+    condition: Condition | None  # None when it could not be read
+    then_branch: Branch
+    else_branch: Branch | None
+    end: int  # offset after "%)" (or the end of the file)
+    taken: bool | None  # True: then branch; False: else branch; None: not decided
+    parent: tuple[int, bool] | None  # (open offset, branch) of the enclosing conditional
+
+    def branch(self, which: bool) -> Branch | None:
+        return self.then_branch if which else self.else_branch
+
+
+class PreprocessResult(NamedTuple):
+    tokens: list[Token]
+    diagnostics: list[Diagnostic]
+    conditionals: list[Conditional]
+    macros: dict[str, MacroDef]  # the file's own @define's
+
+
+class _ParamBinding(NamedTuple):
+    tokens: list[Token]
+    caller: "_Activation | None"  # whose parameters the argument may refer to
+
+
+class _Activation:
+    """A macro body (or a macro argument) being read."""
+
+    __slots__ = ("body", "cursor", "params", "library", "remap", "start", "end", "origin")
+
+    def __init__(self, body, params, library, remap, start, end, origin):
+        self.body = body
+        self.cursor = 0
+        self.params = params  # name -> _ParamBinding
+        self.library = library  # file macros are invisible inside library macros
+        self.remap = remap  # give body tokens the invocation's span (not for arguments)
+        self.start = start
+        self.end = end
+        self.origin = origin
+
+
+class _OpenConditional:
+    __slots__ = ("open", "condition", "taken", "keeping", "then_start", "then_end",
+                 "else_start", "seen_else", "parent", "from_file", "record")
+
+    def __init__(self, open_tok, condition, taken, parent, from_file):
+        self.open = open_tok
+        self.condition = condition
+        self.taken = taken
+        self.keeping = taken is not False  # are we inside a kept branch right now?
+        self.then_start = -1
+        self.then_end = -1
+        self.else_start = -1
+        self.seen_else = False
+        self.parent = parent
+        self.from_file = from_file
+        self.record = True
+
+
+def preprocess(
+    tokens: list[Token],
+    *,
+    target: Target,
+    library_macros: dict[str, MacroDef] | None = None,
+    argc: int = 0,
+    forced: dict[int, bool] | None = None,
+    path: str | None = None,
+) -> PreprocessResult:
+    """Expand macros and resolve conditionals for `target`.
+
+    `argc` is what `$#` counts when the arguments are placeholders.  `forced`
+    maps the offset of a conditional's `%(` to the branch it must take
+    whatever its condition says (used to check branches no target reaches).
+    """
+    return _Preprocessor(tokens, target, library_macros or {}, argc, forced or {}, path).run()
+
+
+class _Preprocessor:
+    def __init__(self, tokens, target, library, argc, forced, path):
+        self.tokens = tokens
+        self.n = len(tokens)
+        self.i = 0
+        self.target = target
+        self.library = library
+        self.argc = argc
+        self.forced = forced
+        self.path = path
+        self.stack: list[_Activation] = []
+        self.macros: dict[str, MacroDef] = {}
+        self.out: list[Token] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.conditionals: list[Conditional] = []
+        self.open: list[_OpenConditional] = []
+        self.version = target.language_version
+
+    # -- reporting -------------------------------------------------------
+
+    def error(self, code, message, tok_or_span, severity=Severity.ERROR, related=(), hints=()):
+        span = tok_or_span if isinstance(tok_or_span, Span) else Span(tok_or_span.start, tok_or_span.end)
+        self.diagnostics.append(Diagnostic(code, message, span, severity, related=tuple(related),
+                                           hints=tuple(hints)))
+
+    # -- raw token sources -----------------------------------------------
+
+    def raw_next(self, *, within_body: bool = False) -> Token | None:
+        """The next unexpanded token: from the innermost macro body, else the file.
+
+        With `within_body`, the end of the innermost body is the end (None),
+        as stap's next_pp1 has it when reading macro arguments.
+        """
+        stack = self.stack
+        while stack:
+            act = stack[-1]
+            if act.cursor < len(act.body):
+                tok = act.body[act.cursor]
+                act.cursor += 1
+                if act.remap:
+                    return make_token(tok.kind, tok.text, act.start, act.end, tok.flags,
+                                      ExpandedFrom(act.origin, tok.start, tok.end))
+                return tok
+            if within_body:
+                return None
+            stack.pop()
+        if self.i < self.n:
+            tok = self.tokens[self.i]
+            self.i += 1
+            return tok
+        return None
+
+    def expanded_next(self) -> Token | None:
+        """The next token after macro processing (stap's scan_pp1)."""
+        while True:
+            tok = self.raw_next()
+            if tok is None:
+                return None
+            kind = tok.kind
+            if kind == "DEFINE":
+                if self.stack:
+                    self.error(codes.INVALID_MACRO_DEFINITION, "'@define' forbidden inside macro body", tok)
+                    continue
+                self.define(tok)
+                continue
+            if kind in _AT_KINDS:
+                macro, params = self.lookup_macro(tok.text[1:])
+                if macro is None and params is None:
+                    return tok
+                if macro is not None and macro.body is None:
+                    # A library macro known only by its signature: the parser
+                    # takes it as an opaque call.
+                    return make_token("MACRO", tok.text, tok.start, tok.end, tok.flags, tok.origin)
+                self.invoke(tok, macro, params)
+                continue
+            return tok
+
+    # -- macros ------------------------------------------------------------
+
+    def lookup_macro(self, name):
+        """(macro, None) for a macro, (None, binding) for a parameter, (None, None) if neither."""
+        act = self.stack[-1] if self.stack else None
+        if act is not None and name in act.params:
+            return None, act.params[name]
+        if not (act is not None and act.library) and name in self.macros:
+            return self.macros[name], None
+        macro = self.library.get(name)
+        if macro is not None:
+            return macro, None
+        return None, None
+
+    def define(self, define_tok: Token) -> None:
+        """Read `@define NAME[(P, ...)] %( BODY %)` (the @define is consumed)."""
+        name_tok = self.raw_next()
+        if name_tok is None or name_tok.kind != "IDENT":
+            self.error(codes.INVALID_MACRO_DEFINITION, "expected identifier after '@define'",
+                       name_tok or define_tok)
+            self.skip_definition_body(name_tok)
+            return
+        name = name_tok.text
+        valid = True
+        if name == "define":
+            self.error(codes.INVALID_MACRO_DEFINITION, "attempt to redefine '@define'", name_tok)
+            valid = False
+        elif name in self.macros:
+            first = self.macros[name]
+            self.error(codes.INVALID_MACRO_DEFINITION,
+                       f"attempt to redefine macro '@{name}' in the same file", name_tok,
+                       related=[Related(f"macro '@{name}' first defined here", None, first.span)])
+            valid = False
+        elif name in _BUILTIN_AT_WORDS and self.version >= AT_WORD_SINCE.get("@" + name, (0,)):
+            self.error(codes.MACRO_REDEFINES_OPERATOR,
+                       f"macro redefines built-in operator '@{name}'", name_tok, Severity.WARNING)
+
+        params: list[str] = []
+        tok = self.raw_next()
+        saw_params = False
+        if tok is not None and tok.kind == "LPAR":
+            saw_params = True
+            while True:
+                tok = self.raw_next()
+                if tok is None or tok.kind != "IDENT":
+                    self.error(codes.INVALID_MACRO_DEFINITION, "expected identifier (a macro parameter)",
+                               tok or name_tok)
+                    self.skip_definition_body(tok)
+                    return
+                params.append(tok.text)
+                tok = self.raw_next()
+                if tok is not None and tok.kind == "COMMA":
+                    continue
+                if tok is not None and tok.kind == "RPAR":
+                    tok = self.raw_next()
+                    break
+                self.error(codes.INVALID_MACRO_DEFINITION, "expected ',' or ')'", tok or name_tok)
+                self.skip_definition_body(tok)
+                return
+        if tok is None or tok.kind != "PP_OPEN":
+            self.error(codes.INVALID_MACRO_DEFINITION,
+                       "expected '%('" if saw_params else "expected '%(' or '('", tok or name_tok,
+                       hints=("a macro body is written between '%(' and '%)'",))
+            return
+        body: list[Token] = []
+        depth = 0
+        while True:
+            tok = self.raw_next()
+            if tok is None:
+                self.error(codes.INVALID_MACRO_DEFINITION, "incomplete macro definition - missing '%)'",
+                           name_tok)
+                return
+            if tok.kind == "PP_OPEN":
+                depth += 1
+            elif tok.kind == "PP_CLOSE":
+                if depth == 0:
+                    break
+                depth -= 1
+            body.append(tok)
+        if valid:
+            self.macros[name] = MacroDef(name, tuple(params), tuple(body),
+                                         Span(name_tok.start, name_tok.end))
+
+    def skip_definition_body(self, tok: Token | None) -> None:
+        """After a bad @define header: drop tokens through its %( ... %) body, if one follows."""
+        while tok is not None and tok.kind not in ("PP_OPEN", "PROBE", "FUNCTION", "GLOBAL", "DEFINE"):
+            tok = self.raw_next()
+        if tok is None or tok.kind != "PP_OPEN":
+            if tok is not None:
+                self.push_back(tok)
+            return
+        depth = 0
+        while True:
+            tok = self.raw_next()
+            if tok is None:
+                return
+            if tok.kind == "PP_OPEN":
+                depth += 1
+            elif tok.kind == "PP_CLOSE":
+                if depth == 0:
+                    return
+                depth -= 1
+
+    def push_back(self, tok: Token) -> None:
+        """Undo the last raw_next() (only for a token read from the file itself)."""
+        if not self.stack and self.i > 0 and self.tokens[self.i - 1] is tok:
+            self.i -= 1
+        else:
+            self.stack.append(_Activation([tok], {}, False, False, tok.start, tok.end, None))
+
+    def invoke(self, at_tok: Token, macro: MacroDef | None, binding: _ParamBinding | None) -> None:
+        """Expand `@name` (a macro, or a parameter of the macro being expanded)."""
+        if len(self.stack) >= MAX_MACRO_DEPTH:
+            self.error(codes.INVALID_MACRO_INVOCATION,
+                       f"macro expansion nested too deeply at '{at_tok.text}' (a recursive macro?)", at_tok)
+            return
+        caller = self.stack[-1] if self.stack else None
+        if binding is not None:
+            # An argument: read in the context of the invocation that supplied it.
+            params = binding.caller.params if binding.caller is not None else {}
+            library = binding.caller.library if binding.caller is not None else False
+            self.stack.append(_Activation(binding.tokens, params, library, False, 0, 0, None))
+            return
+
+        assert macro is not None and macro.body is not None
+        end_tok = at_tok
+        params: dict[str, _ParamBinding] = {}
+        if macro.params:
+            tok = self.raw_next(within_body=True)
+            count = len(macro.params)
+            if tok is None or tok.kind != "LPAR":
+                plural = "parameter" if count == 1 else "parameters"
+                self.error(codes.INVALID_MACRO_INVOCATION,
+                           f"expected '(' in invocation of macro '@{macro.name}' taking {count} {plural}",
+                           tok or at_tok)
+                if tok is not None:
+                    self.push_back(tok)
+                return
+            for index, param in enumerate(macro.params):
+                arg: list[Token] = []
+                depth = 0
+                while True:
+                    tok = self.raw_next(within_body=True)
+                    if tok is None:
+                        self.error(codes.INVALID_MACRO_INVOCATION, "could not find end of macro invocation",
+                                   at_tok)
+                        return
+                    kind = tok.kind
+                    if kind in ("LPAR", "LSQB"):
+                        depth += 1
+                    elif depth and kind in ("RPAR", "RSQB"):
+                        depth -= 1
+                    elif not depth and kind in ("RPAR", "COMMA"):
+                        break
+                    arg.append(tok)
+                params[param] = _ParamBinding(arg, caller)
+                last = index + 1 == count
+                if tok.kind == "COMMA" and last:
+                    self.error(codes.INVALID_MACRO_INVOCATION,
+                               f"too many parameters for macro '@{macro.name}' (expected {count})", tok)
+                    self.skip_to_invocation_end()
+                    return
+                if tok.kind == "RPAR" and not last:
+                    self.error(codes.INVALID_MACRO_INVOCATION,
+                               f"too few parameters for macro '@{macro.name}' (expected {count})", tok)
+                    return
+            end_tok = tok
+        if caller is not None and caller.remap:
+            start, end, parent = caller.start, caller.end, caller.origin
+        elif caller is not None:
+            start, end, parent = at_tok.start, end_tok.end, at_tok.origin
+        else:
+            start, end, parent = at_tok.start, end_tok.end, None
+        if isinstance(parent, ExpandedFrom):
+            parent = parent.expansion
+        origin = MacroOrigin(macro, Span(start, end), parent if isinstance(parent, MacroOrigin) else None)
+        self.stack.append(_Activation(macro.body, params, macro.library, True, start, end, origin))
+
+    def skip_to_invocation_end(self) -> None:
+        depth = 0
+        while True:
+            tok = self.raw_next(within_body=True)
+            if tok is None:
+                return
+            if tok.kind in ("LPAR", "LSQB"):
+                depth += 1
+            elif tok.kind in ("RPAR", "RSQB"):
+                if depth == 0:
+                    return
+                depth -= 1
+
+    # -- conditionals ------------------------------------------------------
+
+    def run(self) -> PreprocessResult:
+        out = self.out
+        append = out.append
+        tokens = self.tokens
+        n = self.n
+        special = _SPECIAL_KINDS
+        new = tuple.__new__
+        stack = self.stack
+        while True:
+            # Fast path: plain tokens (of the file, or of the macro body being
+            # expanded) go straight out; open conditionals are always in a
+            # kept branch here, since skipped branches are skipped eagerly.
+            if not stack:
+                i = self.i
+                while i < n:
+                    tok = tokens[i]
+                    if tok[0] in special:
+                        break
+                    append(tok)
+                    i += 1
+                self.i = i
+            else:
+                act = stack[-1]
+                body = act.body
+                c = act.cursor
+                m = len(body)
+                if act.remap:
+                    start, end, origin = act.start, act.end, act.origin
+                    while c < m:
+                        tok = body[c]
+                        if tok[0] in special:
+                            break
+                        append(new(Token, (tok[0], tok[1], start, end, tok[4],
+                                           new(ExpandedFrom, (origin, tok[2], tok[3])))))
+                        c += 1
+                else:
+                    while c < m:
+                        tok = body[c]
+                        if tok[0] in special:
+                            break
+                        append(tok)
+                        c += 1
+                act.cursor = c
+            tok = self.expanded_next()
+            if tok is None:
+                break
+            kind = tok.kind
+            if kind == "PP_OPEN":
+                self.open_conditional(tok)
+            elif kind == "PP_ELSE":
+                self.else_marker(tok)
+            elif kind == "PP_CLOSE":
+                self.close_marker(tok)
+            elif kind == "PP_THEN":
+                self.error(codes.INVALID_CONDITIONAL, "incomplete conditional - missing '%('", tok)
+            else:
+                if isinstance(tok.origin, BadArgument):
+                    self.error(codes.ARGUMENT_OUT_OF_RANGE, tok.origin.message, tok,
+                               hints=("give the script's arguments with --arg",))
+                append(tok)
+        for cond in reversed(self.open):
+            self.error(codes.INVALID_CONDITIONAL, "incomplete conditional at end of file - missing '%)'",
+                       cond.open)
+            self.finish(cond)
+        self.open.clear()
+        return PreprocessResult(out, self.diagnostics, self.conditionals, self.macros)
+
+    def read_condition(self, open_tok: Token) -> Condition | None:
+        """Read the terms up to `%?` (consumed).  None after reporting an error."""
+        groups: list[tuple[Term, ...]] = []
+        group: list[Term] = []
+        while True:
+            left = self.expanded_next()
+            op = self.expanded_next() if left is not None else None
+            right = self.expanded_next() if op is not None else None
+            if right is None:
+                self.error(codes.INVALID_CONDITION, "incomplete condition after '%('", open_tok)
+                return None
+            if any(t.kind in ("PP_THEN", "PP_ELSE", "PP_CLOSE") for t in (left, op, right)):
+                bad = next(t for t in (left, op, right) if t.kind in ("PP_THEN", "PP_ELSE", "PP_CLOSE"))
+                self.error(codes.INVALID_CONDITION,
+                           "incomplete condition: a term is three tokens, as in 'kernel_v >= \"5.0\"'", bad)
+                self.resume_after_bad_condition(bad)
+                return None
+            group.append(Term(left, op, right))
+            joiner = self.expanded_next()
+            if joiner is not None and joiner.kind == "ANDAND":
+                continue
+            groups.append(tuple(group))
+            group = []
+            if joiner is not None and joiner.kind == "OROR":
+                continue
+            if joiner is None or joiner.kind != "PP_THEN":
+                self.error(codes.INVALID_CONDITIONAL, "expected '%?' marker for conditional", joiner or open_tok,
+                           hints=("a condition is terms joined by && and ||, then '%?'",))
+                if joiner is not None:
+                    self.resume_after_bad_condition(joiner)
+                return None
+            return tuple(groups)
+
+    def resume_after_bad_condition(self, tok: Token) -> None:
+        """After an unreadable condition, continue at its %? if one is near."""
+        if tok.kind == "PP_THEN":
+            return
+        if tok.kind in ("PP_ELSE", "PP_CLOSE"):
+            self.push_back(tok)
+            return
+        # Look for the %? of this conditional; give up at its end.
+        depth = 0
+        while True:
+            t = self.raw_next()
+            if t is None:
+                return
+            if t.kind == "PP_OPEN":
+                depth += 1
+            elif t.kind == "PP_CLOSE":
+                if depth == 0:
+                    self.push_back(t)
+                    return
+                depth -= 1
+            elif t.kind in ("PP_THEN", "PP_ELSE") and depth == 0:
+                if t.kind == "PP_ELSE":
+                    self.push_back(t)
+                return
+
+    def open_conditional(self, open_tok: Token) -> None:
+        from_file = open_tok.origin is None
+        condition = self.read_condition(open_tok)
+        taken: bool | None = None
+        forced = self.forced.get(open_tok.start) if from_file else None
+        if forced is not None:
+            taken = forced
+        elif condition is not None:
+            try:
+                taken = evaluate(condition, self.target, self.argc)
+            except ConditionError as err:
+                self.error(codes.INVALID_CONDITION, err.message, err.token)
+                taken = None
+        parent = None
+        for outer in reversed(self.open):
+            if outer.from_file:
+                parent = (outer.open.start, not outer.seen_else)
+                break
+        cond = _OpenConditional(open_tok, condition, taken, parent, from_file)
+        # The branch starts after %? (the last token read); approximate with the
+        # end of the condition's last token, which is the %? itself.
+        cond.then_start = self.last_end()
+        self.open.append(cond)
+        if taken is not True:
+            # Skip the then-branch (also when undecided: neither branch is trusted).
+            self.skip_branch(cond)
+
+    def last_end(self) -> int:
+        """The end offset of the token read last from the file (for branch spans)."""
+        if self.i > 0:
+            return self.tokens[self.i - 1].end
+        return 0
+
+    def skip_branch(self, cond: _OpenConditional) -> None:
+        """Drop tokens up to this conditional's next %: or %) (not consumed)."""
+        depth = 0
+        while True:
+            tok = self.raw_next()
+            if tok is None:
+                return
+            kind = tok.kind
+            if kind == "PP_OPEN":
+                depth += 1
+            elif kind == "PP_CLOSE":
+                if depth == 0:
+                    self.push_back(tok)
+                    return
+                depth -= 1
+            elif depth == 0 and kind == "PP_ELSE":
+                self.push_back(tok)
+                return
+            elif depth == 0 and kind == "PP_THEN":
+                self.error(codes.INVALID_CONDITIONAL, "incomplete conditional - missing '%('", tok)
+
+    def else_marker(self, tok: Token) -> None:
+        if not self.open:
+            self.error(codes.INVALID_CONDITIONAL, "incomplete conditional - missing '%('", tok,
+                       hints=("'%:' is only valid between '%?' and '%)'",))
+            return
+        cond = self.open[-1]
+        if cond.seen_else:
+            self.error(codes.INVALID_CONDITIONAL, "invalid conditional - duplicate '%:'", tok)
+            self.skip_branch(cond)
+            return
+        cond.seen_else = True
+        cond.then_end = tok.start
+        cond.else_start = tok.end
+        if cond.taken is not False:
+            self.skip_branch(cond)
+
+    def close_marker(self, tok: Token) -> None:
+        if not self.open:
+            self.error(codes.INVALID_CONDITIONAL, "incomplete conditional - missing '%('", tok,
+                       hints=("this '%)' closes no '%('",))
+            return
+        cond = self.open.pop()
+        self.finish(cond, close_tok=tok)
+
+    def finish(self, cond: _OpenConditional, close_tok: Token | None = None) -> None:
+        if not cond.from_file:
+            return
+        end = close_tok.end if close_tok is not None else (self.tokens[-1].end if self.tokens else 0)
+        close_start = close_tok.start if close_tok is not None else end
+        text = _condition_text(cond.condition)
+        if cond.seen_else:
+            then_branch = Branch(Span(cond.then_start, cond.then_end), text)
+            else_branch = Branch(Span(cond.else_start, close_start), f"!({text})")
+        else:
+            then_branch = Branch(Span(cond.then_start, close_start), text)
+            else_branch = None
+        self.conditionals.append(
+            Conditional(Span(cond.open.start, cond.open.end), cond.condition, then_branch, else_branch,
+                        end, cond.taken, cond.parent)
+        )
+
+
+def _condition_text(condition: Condition | None) -> str:
+    if condition is None:
+        return "?"
+    return " || ".join(" && ".join(f"{t.left.text} {t.op.text} {t.right.text}" for t in group)
+                       for group in condition)

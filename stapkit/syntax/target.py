@@ -1,0 +1,98 @@
+"""The target: the system a script is checked for.
+
+stap decides `%( kernel_v >= "5.0" %? ... %)` conditionals with facts about
+the machine it compiles for.  stapkit takes those facts as settings instead;
+the defaults describe a current x86_64 Debian kernel and the SystemTap release
+of the bundled tapset database.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Mapping
+
+import attrs
+
+DEFAULT_SYSTEMTAP_VERSION = "4.8"
+
+# Kernel configuration answers for the options the tapset library and the
+# example scripts ask about, as a Debian amd64 kernel has them.  Options not
+# listed are unset ("" to stap).
+DEFAULT_KERNEL_CONFIG = MappingProxyType(
+    {
+        "CONFIG_64BIT": "y",
+        "CONFIG_X86_64": "y",
+        "CONFIG_X86": "y",
+        "CONFIG_COMPAT": "y",
+        "CONFIG_IA32_EMULATION": "y",
+        "CONFIG_ARCH_WANT_OLD_COMPAT_IPC": "y",
+        "CONFIG_GENERIC_SIGALTSTACK": "y",
+        "CONFIG_HAVE_HW_BREAKPOINT": "y",
+        "CONFIG_IPV6": "y",
+        "CONFIG_NFSD": "m",
+        "CONFIG_NFS_FS": "m",
+        "CONFIG_NFS_V4": "m",
+        "CONFIG_MODULES": "y",
+        "CONFIG_MODULE_UNLOAD": "y",
+        "CONFIG_KPROBES": "y",
+        "CONFIG_UPROBES": "y",
+        "CONFIG_KRETPROBES": "y",
+        "CONFIG_TRACEPOINTS": "y",
+        "CONFIG_PERF_EVENTS": "y",
+        "CONFIG_RELAY": "y",
+        "CONFIG_DEBUG_FS": "y",
+        "CONFIG_DEBUG_INFO_BTF": "y",
+        "CONFIG_SMP": "y",
+        "CONFIG_NR_CPUS": "8192",
+        "CONFIG_SPLIT_PTLOCK_CPUS": "4",
+        "CONFIG_HZ": "250",
+        "CONFIG_PREEMPT_VOLUNTARY": "y",
+        "CONFIG_UTRACE": "",
+    }
+)
+
+ARCHES = ("x86_64", "i386", "arm", "arm64", "powerpc", "s390", "mips", "ia64", "riscv")
+RUNTIMES = ("kernel", "dyninst", "bpf")
+PRIVILEGES = ("stapusr", "stapsys", "stapdev")
+
+
+@attrs.frozen
+class Target:
+    """The values `%( ... %)` conditions compare against."""
+
+    kernel_v: str = "6.12.0"  # base kernel release
+    kernel_vr: str = "6.12.0-amd64"  # full kernel release
+    arch: str = "x86_64"
+    runtime: str = "kernel"  # kernel, dyninst or bpf
+    systemtap_v: str = DEFAULT_SYSTEMTAP_VERSION  # what --compatible says
+    privilege: str = "stapdev"  # stapusr, stapsys or stapdev
+    guru_mode: bool = False
+    kernel_config: Mapping[str, str] = attrs.field(default=DEFAULT_KERNEL_CONFIG, eq=False, repr=False)
+
+    def config(self, name: str) -> str:
+        return self.kernel_config.get(name, "")
+
+    def evolve(self, **changes) -> "Target":
+        return attrs.evolve(self, **changes)
+
+    @property
+    def language_version(self) -> tuple[int, ...]:
+        """systemtap_v as a tuple, for the grammar's version gates."""
+        return parse_version(self.systemtap_v)
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """"4.8" -> (4, 8); anything after the numbers is ignored."""
+    parts = []
+    for piece in text.split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+        if len(digits) != len(piece):
+            break
+    return tuple(parts) or (0,)
