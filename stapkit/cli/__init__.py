@@ -13,7 +13,7 @@ BUG_REPORT_HINT = "this is a bug in stapkit; please report it with the file that
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
     from .parse_command import add_arguments as add_parse_arguments
-    from .target_options import add_target_arguments
+    from .target_options import add_config_arguments, add_target_arguments
 
     parser = argparse.ArgumentParser(
         prog="stapkit",
@@ -28,10 +28,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "Exit status: 0 no syntax error, 1 syntax errors, 2 usage or I/O error.")
     add_parse_arguments(parse)
     add_target_arguments(parse)
+    add_config_arguments(parse)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Syntax trees are at most a few hundred levels deep (the parser refuses
+    # deeper ones); give the code that walks them room.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

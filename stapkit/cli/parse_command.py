@@ -11,6 +11,7 @@ import attrs
 
 from ..diagnostics import LineIndex, Severity
 from . import exit_codes
+from ..config import ConfigError, find_config, load_config
 from .files import collect, error, warn
 from .target_options import parse_options_from_arguments
 
@@ -32,11 +33,10 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from ..syntax.parser import parse_file, parse_text
     from ..syntax.source import decode_source
-    from ..syntax.tapset_path import default_tapset_root
 
     try:
-        options = parse_options_from_arguments(args)
-    except ValueError as err:
+        settings = _Settings(args)
+    except (ValueError, ConfigError) as err:
         error(str(err))
         return exit_codes.ERROR
     paths = args.paths or ["-"]
@@ -47,41 +47,33 @@ def run(args) -> int:
         status = exit_codes.ERROR
     for directory in found.empty_dirs:
         warn(f"no SystemTap scripts (*.stp, *.stpm) in '{directory}'")
-    roots = options.tapset_roots
-    if roots is None:
-        default = default_tapset_root()
-        roots = (default,) if default else ()
-    resolved_roots = [str(Path(r).resolve()) + os.sep for r in roots]
 
-    def options_for(path: str):
-        if path != "-" and not options.tapset:
-            real = str(Path(path).resolve())
-            if any(real.startswith(root) for root in resolved_roots):
-                return attrs.evolve(options, tapset=True)
-        return options
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    work = []
+    for path in found.files:
+        try:
+            work.append((path, settings.options_for(path)))
+        except (ValueError, ConfigError) as err:
+            error(str(err))
+            status = exit_codes.ERROR
+    disk = [(p, o) for p, o in work if p != "-"]
+    parsed = dict(_parse_in_parallel(disk, jobs, args.ast)) if jobs > 1 and len(disk) > 4 else {}
 
     results = []
-    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
-    disk_files = [f for f in found.files if f != "-"]
-    if jobs > 1 and len(disk_files) > 4:
-        parsed = dict(_parse_in_parallel(disk_files, options_for, jobs, args.ast))
-    else:
-        parsed = {}
-    for path in found.files:
+    for path, options in work:
         if path == "-":
             shown = args.stdin_filename or "-"
             source = decode_source(shown, sys.stdin.buffer.read())
             if source.text is None:
                 result = _Summary(shown, None, list(source.diagnostics), None)
             else:
-                r = parse_text(source.text, shown, options_for(args.stdin_filename or "-"))
+                r = parse_text(source.text, shown, options)
                 result = _Summary(shown, r.text, list(source.diagnostics) + list(r.diagnostics),
                                   r.script if args.ast else None)
         elif path in parsed:
             result = parsed[path]
         else:
-            r = parse_file(path, options_for(path))
-            result = _Summary(path, r.text, list(r.diagnostics), r.script if args.ast else None)
+            result = _parse_one((path, options, args.ast))[1]
         results.append(result)
 
     if any(d.code == "STP051" for r in results for d in r.diagnostics):
@@ -91,6 +83,53 @@ def run(args) -> int:
         status = exit_codes.FINDINGS
     _print(results, args)
     return status
+
+
+class _Settings:
+    """The ParseOptions for each file: its configuration file, overridden by the command line."""
+
+    def __init__(self, args):
+        self.args = args
+        if args.config and args.isolated:
+            raise ValueError("--config and --isolated cannot be used together")
+        self.explicit = load_config(Path(args.config)) if args.config else None
+        self.configs: dict[Path, object] = {}  # configuration file -> Config
+        self.options: dict[Path | None, object] = {}  # configuration file (or None) -> ParseOptions
+        self.options[None if self.explicit is None else self.explicit.path] = \
+            parse_options_from_arguments(args, self.explicit)  # checks the options now
+
+    def options_for(self, path: str):
+        args = self.args
+        config = self.explicit
+        if config is None and not args.isolated:
+            if path == "-":
+                where = Path(args.stdin_filename) if args.stdin_filename else Path.cwd()
+            else:
+                where = Path(path)
+            found = find_config(where)
+            if found is not None:
+                if found not in self.configs:
+                    self.configs[found] = load_config(found)
+                config = self.configs[found]
+        key = config.path if config is not None else None
+        if key not in self.options:
+            self.options[key] = parse_options_from_arguments(args, config)
+        options = self.options[key]
+        if path != "-" and not options.tapset and _under(path, options):
+            options = attrs.evolve(options, tapset=True)
+        return options
+
+
+def _under(path: str, options) -> bool:
+    """Is the file in a tapset library directory (read then as stap reads tapsets)?"""
+    from ..syntax.tapset_path import default_tapset_root
+
+    roots = options.tapset_roots
+    if roots is None:
+        default = default_tapset_root()
+        roots = (default,) if default else ()
+    real = str(Path(path).resolve())
+    return any(real.startswith(str(Path(r).resolve()) + os.sep) for r in roots)
 
 
 @attrs.frozen
@@ -109,7 +148,7 @@ def _parse_one(job):
     return path, _Summary(path, r.text, list(r.diagnostics), r.script if want_ast else None)
 
 
-def _parse_in_parallel(paths, options_for, jobs, want_ast):
+def _parse_in_parallel(work, jobs, want_ast):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -120,8 +159,8 @@ def _parse_in_parallel(paths, options_for, jobs, want_ast):
         context = multiprocessing.get_context("fork")
     except ValueError:
         context = None
-    work = [(p, options_for(p), want_ast) for p in paths]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context) as pool:
+    work = [(p, o, want_ast) for p, o in work]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
         yield from pool.map(_parse_one, work, chunksize=max(1, len(work) // (jobs * 8)))
 
 

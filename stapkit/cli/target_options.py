@@ -46,8 +46,10 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
                          help="refuse larger files (default: 8 MiB)")
 
 
-def target_from_arguments(args) -> Target:
-    """The Target the options describe; raises ValueError for a bad value."""
+def target_from_arguments(args, base: Target | None = None) -> Target:
+    """The Target: `base` (from the configuration) changed by the options given.
+
+    Raises ValueError for a bad value."""
     changes = {}
     if args.systemtap_version:
         changes["systemtap_v"] = args.systemtap_version
@@ -60,7 +62,7 @@ def target_from_arguments(args) -> Target:
         changes["runtime"] = args.runtime
     if args.privilege:
         changes["privilege"] = args.privilege
-    target = Target()
+    target = base or Target()
     if args.kernel_config:
         config = dict(target.kernel_config)
         for item in args.kernel_config:
@@ -75,27 +77,46 @@ def target_from_arguments(args) -> Target:
     return target.evolve(**changes) if changes else target
 
 
-def parse_options_from_arguments(args):
+def parse_options_from_arguments(args, config=None):
+    """ParseOptions from the command line over a configuration file (stapkit.config.Config)."""
     from ..syntax.parser import ParseOptions
     from ..syntax.source import DEFAULT_MAX_FILE_SIZE
+    from ..syntax.target import Target
 
     if args.args is not None and args.no_args:
         raise ValueError("--arg and --no-args cannot be used together")
     script_args = tuple(args.args) if args.args is not None else (() if args.no_args else None)
+    base = config.apply_target(Target()) if config is not None else None
+
     roots = None
-    if args.tapset_dir or args.include:
+    configured = config.tapset_dirs if config is not None else None
+    include = list(config.include) if config is not None else []
+    include += [Path(d) for d in args.include]
+    if args.tapset_dir or configured or include:
         from ..syntax.tapset_path import default_tapset_root
 
-        base = [Path(d) for d in args.tapset_dir]
-        if not base and (default := default_tapset_root()) is not None:
-            base = [default]
-        roots = tuple(base + [Path(d) for d in args.include])
+        base_roots = [Path(d) for d in args.tapset_dir] or list(configured or [])
+        if not base_roots and (default := default_tapset_root()) is not None:
+            base_roots = [default]
+        roots = tuple(base_roots + include)
+    check_all = not args.only_target_branches
+    if check_all and config is not None and config.check_all_branches is not None:
+        check_all = config.check_all_branches
+    max_size = args.max_file_size or (config.max_file_size if config is not None else None)
     return ParseOptions(
-        target=target_from_arguments(args),
-        guru=args.guru,
+        target=target_from_arguments(args, base),
+        guru=args.guru or bool(config is not None and config.guru),
         args=script_args,
         tapset=args.tapset,
         tapset_roots=roots,
-        check_all_branches=not args.only_target_branches,
-        max_file_size=args.max_file_size or DEFAULT_MAX_FILE_SIZE,
+        check_all_branches=check_all,
+        max_file_size=max_size or DEFAULT_MAX_FILE_SIZE,
     )
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("configuration")
+    group.add_argument("--config", metavar="FILE",
+                       help="use this configuration file for every script, instead of the closest "
+                            "stapkit.toml, .stapkit.toml or pyproject.toml [tool.stapkit]")
+    group.add_argument("--isolated", action="store_true", help="ignore every configuration file")

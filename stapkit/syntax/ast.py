@@ -26,22 +26,57 @@ def _span():
     return attrs.field(default=NO_SPAN, eq=False, repr=False)
 
 
-@attrs.frozen
+# Node classes are frozen attrs classes, but only their __init__ is generated:
+# equality, hashing and repr come from Node, written once.  attrs compiles every
+# generated method, and compiling four methods for each of ~60 classes cost a
+# tenth of a second at every start of the command.
+node = attrs.frozen(eq=False, repr=False)
+
+_NOT_COMPARED = frozenset({"span", "name_span", "semicolon"})
+
+
 class Node:
-    pass
+    __slots__ = ()
+
+    @classmethod
+    def _compared_fields(cls) -> tuple[str, ...]:
+        names = cls.__dict__.get("_compared")
+        if names is None:
+            names = tuple(f.name for f in attrs.fields(cls) if f.name not in _NOT_COMPARED)
+            type.__setattr__(cls, "_compared", names)
+        return names
+
+    def _key(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._compared_fields())
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __ne__(self, other):
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self):
+        return hash((type(self).__name__, self._key()))
+
+    def __repr__(self):
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._compared_fields())
+        return f"{type(self).__name__}({fields})"
 
 
 # ---------------------------------------------------------------- expressions
 
 
-@attrs.frozen
+@node
 class NumberLit(Node):
     value: int  # as stap stores it: 64-bit two's complement
     text: str  # as written: "0x10", "-1"
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class StringLit(Node):
     value: str  # the glued value, escapes as stap keeps them (see literals.py)
     # The pieces as written ('"a"', '"b"', '@1'): adjacent strings are glued,
@@ -54,7 +89,7 @@ class StringLit(Node):
         return any(p.startswith("@") for p in self.pieces)
 
 
-@attrs.frozen
+@node
 class ScriptArgument(Node):
     """A `$N` or `$#` command-line argument left as a placeholder.
 
@@ -67,27 +102,27 @@ class ScriptArgument(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Variable(Node):
     name: str
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Wildcard(Node):
     """`*` as an array index: `delete a[*, 1]`, `[*, k] in a`."""
 
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class ArrayIndex(Node):
     array: "Expr"  # a Variable, or a HistOp for a bucket: @hist_log(s)[3]
     indexes: tuple["Expr", ...]  # may hold Wildcard
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Call(Node):
     name: str
     args: tuple["Expr", ...]
@@ -95,7 +130,7 @@ class Call(Node):
     name_span: Span = _span()
 
 
-@attrs.frozen
+@node
 class PrintCall(Node):
     """print, println, printf, printd, printdln, print_char and their s- forms.
 
@@ -117,13 +152,13 @@ class PrintCall(Node):
         return self.name in ("printd", "printdln", "sprintd", "sprintdln")
 
 
-@attrs.frozen
+@node
 class Paren(Node):
     expr: "Expr"
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Tuple(Node):
     """`[a, b]`: only valid as the left side of `in` (InExpr takes it apart)."""
 
@@ -131,14 +166,14 @@ class Tuple(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Unary(Node):
     op: str  # + - ! ~
     operand: "Expr"
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Crement(Node):
     op: str  # ++ or --
     operand: "Expr"
@@ -146,7 +181,7 @@ class Crement(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Binary(Node):
     op: str  # || && | ^ & < > <= >= == != << >> >>> . + - * / %
     left: "Expr"
@@ -154,7 +189,7 @@ class Binary(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class InExpr(Node):
     keys: tuple["Expr", ...]  # may hold Wildcard
     array: "Expr"  # a Variable or a HistOp
@@ -162,7 +197,7 @@ class InExpr(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class RegexMatch(Node):
     op: str  # =~ or !~
     left: "Expr"
@@ -170,7 +205,7 @@ class RegexMatch(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Ternary(Node):
     condition: "Expr"
     then: "Expr"
@@ -178,7 +213,7 @@ class Ternary(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Assignment(Node):
     op: str  # = <<< += -= *= /= %= <<= >>= &= ^= |= .=
     target: "Expr"
@@ -186,7 +221,7 @@ class Assignment(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class TargetVariable(Node):
     """A context variable: `$var`, `$$vars`, `$return`, `$$parms`."""
 
@@ -194,7 +229,7 @@ class TargetVariable(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Cast(Node):
     """`@cast(operand, "type" [, "module"])`."""
 
@@ -204,7 +239,7 @@ class Cast(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class AtVar(Node):
     """`@var("name[@cu]" [, "module"])`."""
 
@@ -213,19 +248,19 @@ class AtVar(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Member(Node):
     name: str  # a keyword is a valid member name: $timer->function
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Subscript(Node):
     index: "Expr"
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Access(Node):
     """`base->member[index]...$`: struct access on a target value (or autocast)."""
 
@@ -235,13 +270,13 @@ class Access(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class AddressOf(Node):
     operand: "Expr"
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class HistOp(Node):
     kind: str  # "@hist_linear" or "@hist_log"
     operand: "Expr"
@@ -249,7 +284,7 @@ class HistOp(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class StatOp(Node):
     op: str  # @count @sum @min @max @avg @variance
     operand: "Expr"
@@ -257,31 +292,31 @@ class StatOp(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Defined(Node):
     operand: "Expr"
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class ProbeWrite(Node):
     name: Variable
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Entry(Node):
     operand: "Expr"
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Perf(Node):
     name: StringLit
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Const(Node):
     """`@const("C expression")` (guru mode)."""
 
@@ -289,13 +324,13 @@ class Const(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Enum(Node):
     name: StringLit
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class EnumName(Node):
     operand: "Expr"
     type_name: StringLit | None
@@ -303,14 +338,14 @@ class EnumName(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Register(Node):
     op: str  # @kregister or @uregister
     number: "Expr"
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Deref(Node):
     op: str  # @kderef or @uderef
     size: "Expr"
@@ -318,7 +353,7 @@ class Deref(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class EmbeddedExpr(Node):
     """`%{ C expression %}` used as a value (guru mode)."""
 
@@ -326,7 +361,7 @@ class EmbeddedExpr(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class UnknownOperator(Node):
     """An @word that is neither an operator nor a macro (always an error)."""
 
@@ -335,7 +370,7 @@ class UnknownOperator(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class MacroCall(Node):
     """A library macro known only by its signature (no tapset sources to expand it)."""
 
@@ -354,25 +389,25 @@ Expr = Union[
 # ---------------------------------------------------------------- statements
 
 
-@attrs.frozen
+@node
 class Block(Node):
     statements: tuple["Stmt", ...]
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class EmptyStmt(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class ExprStmt(Node):
     expr: Expr
     span: Span = _span()
     semicolon: bool = attrs.field(default=False, eq=False)  # ended with ';'
 
 
-@attrs.frozen
+@node
 class IfStmt(Node):
     condition: Expr
     then: "Stmt"
@@ -380,14 +415,14 @@ class IfStmt(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class WhileStmt(Node):
     condition: Expr
     body: "Stmt"
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class ForStmt(Node):
     init: Expr | None
     condition: Expr | None  # None: always true
@@ -396,14 +431,14 @@ class ForStmt(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class ForeachKey(Node):
     variable: Variable
     sort: str | None  # "+" or "-"
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class ForeachStmt(Node):
     value: ForeachKey | None  # foreach (v = k in a)
     keys: tuple[ForeachKey, ...]
@@ -426,7 +461,7 @@ class ForeachStmt(Node):
         return 0
 
 
-@attrs.frozen
+@node
 class TryStmt(Node):
     body: Block
     catch_var: Variable | None
@@ -434,33 +469,33 @@ class TryStmt(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class ReturnStmt(Node):
     value: Expr | None
     span: Span = _span()
     semicolon: bool = attrs.field(default=False, eq=False)
 
 
-@attrs.frozen
+@node
 class DeleteStmt(Node):
     target: Expr
     span: Span = _span()
     semicolon: bool = attrs.field(default=False, eq=False)
 
 
-@attrs.frozen
+@node
 class BreakStmt(Node):
     span: Span = _span()
     semicolon: bool = attrs.field(default=False, eq=False)
 
 
-@attrs.frozen
+@node
 class ContinueStmt(Node):
     span: Span = _span()
     semicolon: bool = attrs.field(default=False, eq=False)
 
 
-@attrs.frozen
+@node
 class NextStmt(Node):
     span: Span = _span()
     semicolon: bool = attrs.field(default=False, eq=False)
@@ -474,7 +509,7 @@ Stmt = Union[
 # ---------------------------------------------------------------- probe points
 
 
-@attrs.frozen
+@node
 class Component(Node):
     """One dotted part of a probe point: `function("vfs_read")`, `sys*`, `return`."""
 
@@ -483,7 +518,7 @@ class Component(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class BraceGroup(Node):
     """`{a, b.c}` inside a probe point: each alternative in turn (brace expansion)."""
 
@@ -491,7 +526,7 @@ class BraceGroup(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class ProbePoint(Node):
     components: tuple[Component | BraceGroup, ...]
     optional: bool  # ? (also set by !)
@@ -535,7 +570,7 @@ def _component_text(comp) -> str:
 # ---------------------------------------------------------------- declarations
 
 
-@attrs.frozen
+@node
 class GlobalVar(Node):
     name: str
     wrap: bool  # "%": a wrapping array
@@ -545,21 +580,21 @@ class GlobalVar(Node):
     name_span: Span = _span()
 
 
-@attrs.frozen
+@node
 class GlobalDecl(Node):
     variables: tuple[GlobalVar, ...]
     private: bool
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class Param(Node):
     name: str
     type: str | None  # "long", "string" or None (inferred)
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class EmbeddedCode(Node):
     """A `%{ ... %}` block: top-level C, or a function body."""
 
@@ -567,7 +602,7 @@ class EmbeddedCode(Node):
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class FunctionDecl(Node):
     name: str
     return_type: str | None
@@ -579,21 +614,21 @@ class FunctionDecl(Node):
     name_span: Span = _span()
 
 
-@attrs.frozen
+@node
 class ProbeDecl(Node):
     points: tuple[ProbePoint, ...]
     body: Block
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class AliasName(Node):
     point: ProbePoint
     op: str  # "=" (prologue) or "+=" (epilogue)
     span: Span = _span()
 
 
-@attrs.frozen
+@node
 class AliasDecl(Node):
     """`probe NAME = POINTS { prologue }` or `probe NAME += POINTS { epilogue }`."""
 
@@ -611,7 +646,7 @@ class AliasDecl(Node):
 Decl = Union[GlobalDecl, FunctionDecl, ProbeDecl, AliasDecl, EmbeddedCode]
 
 
-@attrs.frozen
+@node
 class Script(Node):
     items: tuple[Decl, ...]
     span: Span = _span()

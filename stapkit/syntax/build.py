@@ -339,8 +339,8 @@ class AstBuilder:
         sort_mark = None
         if sort is not None:
             aggregate, sort_mark = sort
-        if isinstance(array, ast.HistOp) and array in self.pending_histograms:
-            self.pending_histograms.remove(array)
+        if isinstance(array, ast.HistOp):
+            _forget(self.pending_histograms, array)
         return (value, keys, bracketed, array, slices, aggregate, sort_mark, limit)
 
     def foreach_keys_only(self, key):
@@ -410,14 +410,13 @@ class AstBuilder:
         kind = op[0]
         if kind == "IN":
             if isinstance(left, ast.Tuple):
-                if left in self.pending_tuples:
-                    self.pending_tuples.remove(left)
+                _forget(self.pending_tuples, left)
                 node = ast.InExpr(left.items, right, True, _span(left, right))
             else:
                 self._check_not_tuple(left)
                 node = ast.InExpr((left,), right, False, _span(left, right))
-            if isinstance(right, ast.HistOp) and right in self.pending_histograms:
-                self.pending_histograms.remove(right)
+            if isinstance(right, ast.HistOp):
+                _forget(self.pending_histograms, right)
         elif kind == "MATCH_OP":
             node = ast.RegexMatch(op[1], left, right, _span(left, right))
         else:
@@ -426,8 +425,7 @@ class AstBuilder:
 
     def _check_not_tuple(self, node):
         if isinstance(node, ast.Paren) and isinstance(node.expr, ast.Tuple):
-            if node.expr in self.pending_tuples:
-                self.pending_tuples.remove(node.expr)
+            _forget(self.pending_tuples, node.expr)
             self.report(codes.INVALID_EXPRESSION,
                         "unexpected comma-separated expression list: write '[a, b] in arr' "
                         "without parentheses around the list", node.span)
@@ -511,8 +509,7 @@ class AstBuilder:
 
     def _print_call(self, fname, args, span, name_span, rpar):
         if (fname in _HISTOGRAM_PRINTERS and len(args) == 1 and isinstance(args[0], ast.HistOp)
-                and args[0] in self.pending_histograms):
-            self.pending_histograms.remove(args[0])
+                and _forget(self.pending_histograms, args[0])):
             return ast.PrintCall(fname, args, span, name_span)
         node = ast.PrintCall(fname, args, span, name_span)
         if node.has_format or node.has_delimiter:
@@ -726,6 +723,15 @@ def _format_span(literal: ast.StringLit, offset: int, version) -> Span:
                 end += 1
             return Span(start, min(end + 1, literal.span.end - 1))
     return literal.span
+
+
+def _forget(pending: list, node) -> bool:
+    """Take `node` itself (not an equal one) off a pending list; True if it was there."""
+    for i, item in enumerate(pending):
+        if item is node:
+            del pending[i]
+            return True
+    return False
 
 
 def _pretty_suffix(name: str) -> str:

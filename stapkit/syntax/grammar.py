@@ -10,24 +10,23 @@ makes for `x*` and `x+` — and then calls the AstBuilder method named after
 the rule (or its `-> alias`).  Reductions that only pass a single child up
 (`?expr: ternary`) call nothing at all.
 
-Building the automaton takes most of a second, so Lark's result is cached in
-the user cache directory (platformdirs) and loads in tens of milliseconds.
-The cache is written to a temporary file and renamed, so parallel workers
-never read half a file.
+Building the automaton takes most of a second, and importing Lark a tenth of
+one, so the compiled tables are cached in the user cache directory
+(platformdirs), keyed by the grammar's hash: a process loads them in a few
+milliseconds without importing Lark.  The cache is written to a temporary
+file and renamed, so parallel workers never read half a file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import tempfile
 import threading
 from importlib import resources
 from pathlib import Path
 from typing import Callable, NamedTuple
-
-from lark import Lark
-from lark.lexer import Lexer
-from lark.parsers.lalr_analysis import Shift
 
 from .build import AstBuilder
 
@@ -44,14 +43,33 @@ class _Splice(list):
     """Children of a helper rule (`x*`, `x+`), to be spliced into the parent's."""
 
 
-class _TokensComeFromStapkit(Lexer):
-    """Lark needs a lexer class; stapkit feeds the parser its own tokens."""
+def _lexer_class():
+    """The lexer class Lark insists on (stapkit feeds the parser its own tokens).
 
-    def __init__(self, lexer_conf):
-        pass
+    Made on demand, so that importing this module does not import Lark.
+    """
+    global _LEXER_CLASS
+    if _LEXER_CLASS is None:
+        from lark.lexer import Lexer
 
-    def lex(self, data):  # pragma: no cover - never called
-        raise NotImplementedError
+        class TokensComeFromStapkit(Lexer):
+            def __init__(self, lexer_conf):
+                pass
+
+            def lex(self, data):  # pragma: no cover - never called
+                raise NotImplementedError
+
+        _LEXER_CLASS = TokensComeFromStapkit
+    return _LEXER_CLASS
+
+
+_LEXER_CLASS = None
+
+
+def __getattr__(name: str):
+    if name == "_TokensComeFromStapkit":  # for tests that build a Lark parser themselves
+        return _lexer_class()
+    raise AttributeError(name)
 
 
 def grammar_text() -> str:
@@ -61,7 +79,11 @@ def grammar_text() -> str:
     return resources.files("stap_grammar").joinpath("stap.lark").read_text(encoding="utf-8")
 
 
-def _cache_file() -> Path | None:
+# Bump when the layout of the cached tables changes.
+_TABLE_FORMAT = 1
+
+
+def _cache_dir() -> Path | None:
     if os.environ.get("STAPKIT_NO_GRAMMAR_CACHE"):
         return None
     try:
@@ -69,30 +91,99 @@ def _cache_file() -> Path | None:
 
         directory = Path(platformdirs.user_cache_dir("stapkit"))
         directory.mkdir(parents=True, exist_ok=True)
-        return directory / "stap-grammar.lark-cache"
+        return directory
     except Exception:
         return None
 
 
-def load_lark() -> Lark:
-    text = grammar_text()
-    options = dict(parser="lalr", lexer=_TokensComeFromStapkit, start=list(START_RULES),
-                   maybe_placeholders=True)
-    cache = _cache_file()
-    if cache is None:
-        return Lark(text, **options)
-    if cache.exists():
-        return Lark(text, cache=str(cache), **options)
-    # Write the cache under a temporary name, then move it in place.
-    fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".stap-grammar-")
-    os.close(fd)
-    os.unlink(tmp)
-    lark = Lark(text, cache=tmp, **options)
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file and rename it, so no reader sees half a file."""
     try:
-        os.replace(tmp, cache)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-" + path.name)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
     except OSError:
         pass
-    return lark
+
+
+def compile_tables(text: str) -> dict:
+    """Run Lark's LALR analysis and keep what the parser needs, as plain data.
+
+    The result: "action" maps each state to {terminal: next state (int) or
+    -(rule index + 1) for a reduction}, "goto" maps each state to
+    {nonterminal: next state}, "rules" describes each rule (see _reduction),
+    and "start"/"end" give the start and accepting state of each start rule.
+    """
+    from lark import Lark
+    from lark.parsers.lalr_analysis import Shift
+
+    lark = Lark(text, parser="lalr", lexer=_lexer_class(), start=list(START_RULES),
+                maybe_placeholders=True)
+    rules = list(lark.rules)
+    index = {rule: i for i, rule in enumerate(rules)}
+    start, end = {}, {}
+    parse_table = None
+    for name in START_RULES:
+        conf = lark.parse_interactive(None, start=name).parser_state.parse_conf
+        parse_table = conf.parse_table
+        start[name] = int(conf.start_state)
+        end[name] = int(conf.end_state)
+    action: dict[int, dict[str, int]] = {}
+    goto: dict[int, dict[str, int]] = {}
+    for state, actions in parse_table.states.items():
+        state = int(state)
+        row, gotos = {}, {}
+        for symbol, (kind, arg) in actions.items():
+            symbol = str(symbol)  # plain strings: the cache must load without Lark
+            if kind is Shift:
+                if symbol.isupper() or symbol == "$END":
+                    row[symbol] = arg
+                else:
+                    gotos[symbol] = arg
+            else:
+                row[symbol] = -(index[arg] + 1)
+        action[state] = row
+        goto[state] = gotos
+    described = []
+    for rule in rules:
+        empty = rule.options.empty_indices
+        size = len(rule.expansion)
+        if empty:
+            bits = "".join("1" if b else "0" for b in empty)
+            nones = tuple(len(run) for run in bits.split("0"))
+        else:
+            nones = (0,) * (size + 1)
+        described.append((
+            str(rule.alias or rule.origin.name),  # the AstBuilder method to call
+            str(rule.origin.name),  # the nonterminal produced (for the goto table)
+            size,
+            nones,  # how many None placeholders go before each child, and after the last
+            tuple(not sym.is_term and sym.name.startswith("_") for sym in rule.expansion),  # children to splice
+            bool(rule.options.expand1 and not rule.alias),  # `?rule`: one child passes up as it is
+        ))
+    return {"format": _TABLE_FORMAT, "action": action, "goto": goto, "rules": described,
+            "start": start, "end": end}
+
+
+def load_tables_data() -> dict:
+    """The compiled tables, from the cache when the grammar has not changed."""
+    text = grammar_text()
+    digest = hashlib.sha256(f"{_TABLE_FORMAT}\n{text}".encode()).hexdigest()[:16]
+    directory = _cache_dir()
+    path = directory / f"stap-grammar-{digest}.pickle" if directory else None
+    if path is not None:
+        try:
+            with open(path, "rb") as f:
+                data = pickle.load(f)
+            if data.get("format") == _TABLE_FORMAT:
+                return data
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
+            pass
+    data = compile_tables(text)
+    if path is not None:
+        _write_atomically(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    return data
 
 
 class Tables:
@@ -100,33 +191,17 @@ class Tables:
 
     def __init__(self):
         self.builder = AstBuilder()
-        lark = load_lark()
-        reductions = {rule: _reduction(rule, self.builder) for rule in lark.rules}
+        data = load_tables_data()
+        reductions = [_reduction(rule, self.builder) for rule in data["rules"]]
         # action[state][terminal]: int = shift to that state, Reduction = reduce
-        self.action: dict[int, dict[str, int | Reduction]] = {}
+        self.action: dict[int, dict[str, int | Reduction]] = {
+            state: {terminal: (step if step >= 0 else reductions[-step - 1]) for terminal, step in row.items()}
+            for state, row in data["action"].items()
+        }
         # goto[state][nonterminal]: the state after a reduction
-        self.goto: dict[int, dict[str, int]] = {}
-        self.start_state = {}
-        self.end_state = {}
-        parse_table = None
-        for start in START_RULES:
-            conf = lark.parse_interactive(None, start=start).parser_state.parse_conf
-            parse_table = conf.parse_table
-            self.start_state[start] = conf.start_state
-            self.end_state[start] = conf.end_state
-        for state, actions in parse_table.states.items():
-            row = {}
-            gotos = {}
-            for symbol, (kind, arg) in actions.items():
-                if kind is Shift:
-                    if symbol.isupper() or symbol == "$END":
-                        row[symbol] = arg
-                    else:
-                        gotos[symbol] = arg
-                else:
-                    row[symbol] = reductions[arg]
-            self.action[state] = row
-            self.goto[state] = gotos
+        self.goto: dict[int, dict[str, int]] = data["goto"]
+        self.start_state = data["start"]
+        self.end_state = data["end"]
         # States inside a block, where a statement or the closing brace may come:
         # error recovery unwinds to one of them.
         self.block_states = frozenset(
@@ -135,24 +210,14 @@ class Tables:
         )
 
 
-def _reduction(rule, builder: AstBuilder) -> Reduction:
-    """The Reduction for a grammar rule (see the module docstring)."""
-    name = rule.alias or rule.origin.name
-    expansion = rule.expansion
-    size = len(expansion)
-    empty = rule.options.empty_indices
-    if empty:
-        bits = "".join("1" if b else "0" for b in empty)
-        nones = [len(run) for run in bits.split("0")]
-    else:
-        nones = [0] * (size + 1)
-    splice = [not sym.is_term and sym.name.startswith("_") for sym in expansion]
-    inline_single = rule.options.expand1 and not rule.alias
+def _reduction(rule: tuple, builder: AstBuilder) -> Reduction:
+    """The Reduction for a rule described by compile_tables (see the module docstring)."""
+    name, origin, size, nones, splice, inline_single = rule
     helper = name.startswith("_")
     plain = not any(nones) and not any(splice)
 
     if inline_single and size == 1 and plain and not helper:
-        return Reduction(size, rule.origin.name, None)
+        return Reduction(size, origin, None)
 
     if plain:
         def children_of(values):
@@ -177,7 +242,7 @@ def _reduction(rule, builder: AstBuilder) -> Reduction:
     if helper:
         def callback(values):
             return _Splice(children_of(values))
-        return Reduction(size, rule.origin.name, callback)
+        return Reduction(size, origin, callback)
 
     method = getattr(builder, name, None)
     if method is None:
@@ -192,7 +257,7 @@ def _reduction(rule, builder: AstBuilder) -> Reduction:
     else:
         def callback(values):
             return method(*children_of(values))
-    return Reduction(size, rule.origin.name, callback)
+    return Reduction(size, origin, callback)
 
 
 _local = threading.local()

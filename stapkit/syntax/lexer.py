@@ -92,6 +92,12 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 
+# The groups of _TOKEN_RE, by number (Match.lastindex is cheaper than lastgroup).
+(_ARG, _WORD, _NUMBER, _STRING, _COMMENT, _EMBEDDED, _BAD_COMMENT, _BAD_EMBEDDED, _OP, _BAD_STRING,
+ _END, _JUNK) = (_TOKEN_RE.groupindex[name] for name in (
+    "ARG", "WORD", "NUMBER", "STRING", "COMMENT", "EMBEDDED", "BAD_COMMENT", "BAD_EMBEDDED", "OP",
+    "BAD_STRING", "END", "JUNK"))
+
 # Keywords of a language version older than 3.0 lack `private`.
 _KEYWORDS_BEFORE_3_0 = {k: v for k, v in KEYWORDS.items() if k != "private"}
 
@@ -122,10 +128,17 @@ def lex(
     script that needs arguments can still be parsed; otherwise they are
     replaced by the argument text, as stap does.
     """
+    return _lex(text, version, args)
+
+
+def _lex(text: str, version: tuple[int, ...], args: list[str] | None) -> LexResult:
+    """The reference lexer: every case, one token at a time."""
     tokens: list[Token] = []
     comments: list[Comment] = []
     diagnostics: list[Diagnostic] = []
-    keywords = keywords_for(version)
+    keywords_get = keywords_for(version).get
+    at_words_get = AT_WORDS.get
+    operators = OPERATORS
     append = tokens.append
     match = _TOKEN_RE.match
     new = tuple.__new__
@@ -135,39 +148,47 @@ def lex(
 
     while True:
         m = match(text, pos)
-        group = m.lastgroup
-        start = m.start(group)
-        end = m.end()
-        flags = pending_flags | (WS_BEFORE if start > pos else 0)
+        group = m.lastindex
+        start, end = m.span(group)
+        flags = pending_flags
+        if start > pos:
+            flags |= WS_BEFORE
         pending_flags = 0
         pos = end
 
-        if group == "JUNK":
+        if group == _WORD:
+            value = text[start:end]
+            first = value[0]
+            if first == "$":
+                kind = "PRETTY" if value.strip("$") == "" else "TARGET"
+            elif first == "@":
+                kind = at_words_get(value, "AT_OTHER")
+            else:
+                kind = keywords_get(value, "IDENT")
+            append(new(Token, (kind, value, start, end, flags, None)))
+            continue
+        if group == _OP:
+            value = text[start:end]
+            append(new(Token, (operators[value], value, start, end, flags, None)))
+            continue
+        if junk_start >= 0 and group != _JUNK:
+            _report_junk(text, junk_start, start if start > junk_start else end, diagnostics)
+            junk_start = -1
+        if group == _NUMBER:
+            append(new(Token, ("NUMBER", text[start:end], start, end, flags, None)))
+        elif group == _STRING:
+            append(new(Token, ("STRING", text[start:end], start, end, flags, None)))
+        elif group == _COMMENT:
+            comments.append(Comment(start, end, text[start:end]))
+            pending_flags = flags | WS_BEFORE | COMMENT_BEFORE
+        elif group == _END:
+            break
+        elif group == _JUNK:
             if junk_start < 0:
                 junk_start = start
             # A junk character separates tokens as whitespace would.
             pending_flags = flags | WS_BEFORE
-            continue
-        if junk_start >= 0:
-            _report_junk(text, junk_start, start if start > junk_start else end, diagnostics)
-            junk_start = -1
-
-        if group == "WORD":
-            value = text[start:end]
-            append(new(Token, (word_kind(value, keywords), value, start, end, flags, None)))
-        elif group == "OP":
-            value = text[start:end]
-            append(new(Token, (OPERATORS[value], value, start, end, flags, None)))
-        elif group == "NUMBER":
-            append(new(Token, ("NUMBER", text[start:end], start, end, flags, None)))
-        elif group == "STRING":
-            append(new(Token, ("STRING", text[start:end], start, end, flags, None)))
-        elif group == "COMMENT":
-            comments.append(Comment(start, end, text[start:end]))
-            pending_flags = flags | WS_BEFORE | COMMENT_BEFORE
-        elif group == "END":
-            break
-        elif group == "ARG":
+        elif group == _ARG:
             value = text[start:end]
             if args is None:
                 kind = "ARG_NUM" if value[0] == "$" else "ARG_STR"
@@ -178,7 +199,7 @@ def lex(
                 append(new(Token, (kind, value, start, end, flags, origin)))
             else:
                 tokens.extend(_paste_argument(value, start, end, flags, args, version, diagnostics))
-        elif group == "EMBEDDED":
+        elif group == _EMBEDDED:
             value = text[start:end]
             append(new(Token, ("EMBEDDED", value, start, end, flags, None)))
             typo = value.find("}%", 2)
@@ -191,7 +212,7 @@ def lex(
                         Severity.WARNING,
                     )
                 )
-        elif group == "BAD_STRING":
+        elif group == _BAD_STRING:
             # Close the string at the end of its line so the parser can go on.
             value = text[start:end]
             diagnostics.append(
@@ -204,7 +225,7 @@ def lex(
                 )
             )
             append(new(Token, ("STRING", value + '"', start, end, flags, None)))
-        elif group == "BAD_COMMENT":
+        elif group == _BAD_COMMENT:
             comments.append(Comment(start, end, text[start:end]))
             diagnostics.append(
                 Diagnostic(
@@ -215,7 +236,7 @@ def lex(
                 )
             )
             pending_flags = flags | WS_BEFORE | COMMENT_BEFORE
-        elif group == "BAD_EMBEDDED":
+        elif group == _BAD_EMBEDDED:
             diagnostics.append(
                 Diagnostic(
                     codes.UNTERMINATED_EMBEDDED,

@@ -9,11 +9,14 @@ another file already defined, is skipped as a whole with a warning.
 from __future__ import annotations
 
 import functools
+import hashlib
+import pickle
 from pathlib import Path
 from typing import NamedTuple
 
 import attrs
 
+from .. import __version__
 from ..diagnostics import Diagnostic, Related, Severity, Span
 from . import codes
 from .lexer import lex
@@ -39,9 +42,45 @@ def load_macro_library(roots: tuple[Path, ...], target: Target) -> MacroLibrary:
 
 @functools.lru_cache(maxsize=8)
 def _load(roots: tuple[Path, ...], target: Target) -> MacroLibrary:
+    files = library_files(list(roots), target, ".stpm")
+    cache = _cache_path(files, target)
+    if cache is not None:
+        try:
+            with open(cache, "rb") as f:
+                return pickle.load(f)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, TypeError):
+            pass
+    library = _read_library(files, target)
+    if cache is not None:
+        from .grammar import _write_atomically
+
+        _write_atomically(cache, pickle.dumps(library, protocol=pickle.HIGHEST_PROTOCOL))
+    return library
+
+
+# Bump when MacroDef or the reading of .stpm files changes.
+_CACHE_FORMAT = 1
+
+
+def _cache_path(files: list[Path], target: Target) -> Path | None:
+    """A cache file for these .stpm files (as they are now) and this target."""
+    from .grammar import _cache_dir
+
+    directory = _cache_dir()
+    if directory is None or not files:
+        return None
+    try:
+        stamps = [(str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files]
+    except OSError:
+        return None
+    key = repr((_CACHE_FORMAT, stamps, attrs.astuple(target), __version__))
+    return directory / f"macros-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pickle"
+
+
+def _read_library(files: list[Path], target: Target) -> MacroLibrary:
     macros: dict[str, MacroDef] = {}
     problems: list[tuple[str, Diagnostic]] = []
-    for path in library_files(list(roots), target, ".stpm"):
+    for path in files:
         source = read_source(str(path))
         if source.text is None:
             problems.extend((str(path), d) for d in source.diagnostics)

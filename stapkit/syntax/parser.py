@@ -29,7 +29,7 @@ from .feeder import split_declarations
 from .grammar import tables
 from .lexer import Comment, lex
 from .macro_library import EMPTY_LIBRARY, load_macro_library
-from .preprocessor import Conditional, ExpandedFrom, MacroDef, preprocess
+from .preprocessor import Conditional, MacroDef, expanded_from, preprocess
 from .script_options import ScriptOptions, first_line_options
 from .source import DEFAULT_MAX_FILE_SIZE, read_source
 from .tapset_path import default_tapset_root
@@ -37,6 +37,11 @@ from .target import Target, parse_version
 from .tokens import KEYWORD_KINDS, Token, describe_kind, describe_token, make_token
 
 MAX_ERRORS_PER_DECLARATION = 10
+# The parser's stack grows with nesting: about one entry per level of
+# parentheses or braces, four per unbraced `if`.  Past this, a declaration is
+# refused: no real script comes near, and deeper trees would overflow Python's
+# recursion in everything that walks them.
+MAX_PARSE_STACK = 400
 MAX_ERRORS_PER_FILE = 200
 
 ALL_FEATURES = (99,)  # the language version of the built-in tapset library (stap: pf_no_compatible)
@@ -241,6 +246,11 @@ class _Abandon(Exception):
     """Too many errors in one declaration: stop reading it."""
 
 
+class _TooDeep(Exception):
+    def __init__(self, token: Token):
+        self.token = token
+
+
 class _FileParse:
     """Parses the declarations of one file, collecting diagnostics."""
 
@@ -265,6 +275,15 @@ class _FileParse:
             node = run.parse("item")
         except _Abandon:
             node = None
+        except _TooDeep as deep:
+            node = None
+            builder.pending_histograms.clear()
+            builder.pending_tuples.clear()
+            run.errors.append(Diagnostic(
+                codes.SYNTAX_ERROR,
+                f"nesting too deep: more than {MAX_PARSE_STACK} levels of parentheses, braces or "
+                "statements; this declaration is not checked",
+                Span(deep.token.start, deep.token.end)))
         if builder.bare_returns:
             run.check_bare_returns(builder.bare_returns)
         builder.finish_declaration(bool(run.errors))
@@ -319,6 +338,8 @@ class _Run:
                     state_stack.append(step)
                     value_stack.append(tok)
                     i += 1
+                    if len(state_stack) > MAX_PARSE_STACK:
+                        raise _TooDeep(tok)
                     break
                 size, origin, callback = step
                 if callback is None:  # a unit reduction: the value passes up as it is
@@ -502,13 +523,14 @@ class _Run:
 
 def macro_trail(tok: Token) -> tuple[Related, ...]:
     """For a token that came out of a macro: where it is in the macro, and each expansion."""
-    origin = tok.origin
-    if not isinstance(origin, ExpandedFrom):
+    origin = expanded_from(tok)
+    if origin is None:
         return ()
-    macro = origin.expansion.macro
+    expansion, written = origin
+    macro = expansion.macro
     related = [Related(f"in the expansion of macro '@{macro.name}'", macro.path,
-                       Span(origin.start, origin.end), macro.text)]
-    outer = origin.expansion.parent
+                       Span(written.start, written.end), macro.text)]
+    outer = expansion.parent
     while outer is not None:
         related.append(Related(f"which is used in macro '@{outer.macro.name}'", outer.macro.path,
                                outer.macro.span, outer.macro.text))

@@ -69,12 +69,17 @@ class MacroOrigin:
     parent: "MacroOrigin | None" = None
 
 
-class ExpandedFrom(NamedTuple):
-    """The origin of a token that came out of a macro body."""
+def expanded_from(token: Token) -> tuple[MacroOrigin, Token] | None:
+    """For a token that came out of a macro body: the expansion, and the token as written there.
 
-    expansion: MacroOrigin
-    start: int  # where the token is in the macro's definition (its file: expansion.macro.path)
-    end: int
+    The preprocessor sets such a token's `origin` to the plain pair
+    (MacroOrigin, original token): a pair is cheaper than any record, and
+    hundreds of thousands of tokens of the tapset library come from macros.
+    """
+    origin = token.origin
+    if type(origin) is tuple and len(origin) == 2 and type(origin[0]) is MacroOrigin:
+        return origin
+    return None
 
 
 @attrs.frozen
@@ -205,8 +210,7 @@ class _Preprocessor:
                 tok = act.body[act.cursor]
                 act.cursor += 1
                 if act.remap:
-                    return make_token(tok.kind, tok.text, act.start, act.end, tok.flags,
-                                      ExpandedFrom(act.origin, tok.start, tok.end))
+                    return make_token(tok.kind, tok.text, act.start, act.end, tok.flags, (act.origin, tok))
                 return tok
             if within_body:
                 return None
@@ -415,8 +419,8 @@ class _Preprocessor:
             start, end, parent = at_tok.start, end_tok.end, at_tok.origin
         else:
             start, end, parent = at_tok.start, end_tok.end, None
-        if isinstance(parent, ExpandedFrom):
-            parent = parent.expansion
+        if type(parent) is tuple and len(parent) == 2 and type(parent[0]) is MacroOrigin:
+            parent = parent[0]
         origin = MacroOrigin(macro, Span(start, end), parent if isinstance(parent, MacroOrigin) else None)
         self.stack.append(_Activation(macro.body, params, macro.library, True, start, end, origin))
 
@@ -467,8 +471,7 @@ class _Preprocessor:
                         tok = body[c]
                         if tok[0] in special:
                             break
-                        append(new(Token, (tok[0], tok[1], start, end, tok[4],
-                                           new(ExpandedFrom, (origin, tok[2], tok[3])))))
+                        append(new(Token, (tok[0], tok[1], start, end, tok[4], (origin, tok))))
                         c += 1
                 else:
                     while c < m:
@@ -596,6 +599,26 @@ class _Preprocessor:
     def skip_branch(self, cond: _OpenConditional) -> None:
         """Drop tokens up to this conditional's next %: or %) (not consumed)."""
         depth = 0
+        if not self.stack:
+            # Fast path in the file itself: only conditional markers matter.
+            tokens = self.tokens
+            i = self.i
+            n = self.n
+            while i < n:
+                kind = tokens[i][0]
+                if kind == "PP_OPEN":
+                    depth += 1
+                elif kind == "PP_CLOSE":
+                    if depth == 0:
+                        break
+                    depth -= 1
+                elif depth == 0 and kind == "PP_ELSE":
+                    break
+                elif depth == 0 and kind == "PP_THEN":
+                    self.error(codes.INVALID_CONDITIONAL, "incomplete conditional - missing '%('", tokens[i])
+                i += 1
+            self.i = i
+            return
         while True:
             tok = self.raw_next()
             if tok is None:

@@ -8,17 +8,31 @@ of the bundled tapset database.
 
 from __future__ import annotations
 
-from types import MappingProxyType
 from typing import Mapping
 
 import attrs
+
+
+class KernelConfig(dict):
+    """A read-only mapping of CONFIG_ options (a dict, so that it pickles for worker processes)."""
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("a target's kernel configuration is read-only; use Target.evolve()")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _read_only  # type: ignore
+
+    def __reduce__(self):
+        return (KernelConfig, (dict(self),))
+
+    def __hash__(self):  # a Target is hashable (macro libraries are cached per target)
+        return hash(tuple(sorted(self.items())))
 
 DEFAULT_SYSTEMTAP_VERSION = "4.8"
 
 # Kernel configuration answers for the options the tapset library and the
 # example scripts ask about, as a Debian amd64 kernel has them.  Options not
 # listed are unset ("" to stap).
-DEFAULT_KERNEL_CONFIG = MappingProxyType(
+DEFAULT_KERNEL_CONFIG = KernelConfig(
     {
         "CONFIG_64BIT": "y",
         "CONFIG_X86_64": "y",
@@ -67,7 +81,8 @@ class Target:
     systemtap_v: str = DEFAULT_SYSTEMTAP_VERSION  # what --compatible says
     privilege: str = "stapdev"  # stapusr, stapsys or stapdev
     guru_mode: bool = False
-    kernel_config: Mapping[str, str] = attrs.field(default=DEFAULT_KERNEL_CONFIG, eq=False, repr=False)
+    kernel_config: Mapping[str, str] = attrs.field(default=DEFAULT_KERNEL_CONFIG, converter=KernelConfig,
+                                                   repr=False)
 
     def config(self, name: str) -> str:
         return self.kernel_config.get(name, "")

@@ -1,0 +1,174 @@
+"""Project configuration: `[tool.stapkit]` in pyproject.toml, or stapkit.toml / .stapkit.toml.
+
+For each script, the closest configuration file in its directory or a parent
+directory applies (in a directory, stapkit.toml comes before .stapkit.toml,
+which comes before pyproject.toml, and a pyproject.toml counts only if it has
+a [tool.stapkit] table).  Options given on the command line win over the file.
+
+    [tool.stapkit]                 # (in stapkit.toml: no table header, or [stapkit])
+    guru = false                   # guru mode for every script (like stap -g)
+    tapset-dirs = ["/opt/st/tapset"]   # the tapset library root(s), instead of the local one
+    include = ["tapsets"]          # extra tapset directories (like stap -I); relative to the file
+    check-all-branches = true      # check the %( %) branches the target does not take
+    max-file-size = 8388608        # refuse larger files (bytes)
+
+    [tool.stapkit.target]          # what %( %) conditionals compare against
+    systemtap-version = "4.8"
+    kernel-version = "5.14.0-284.el9.x86_64"
+    arch = "x86_64"
+    runtime = "kernel"             # kernel, dyninst or bpf
+    privilege = "stapdev"          # stapusr, stapsys or stapdev
+    kernel-config = { CONFIG_NFSD = "m" }
+
+An unknown key or a value of the wrong kind is an error that names the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .syntax.target import PRIVILEGES, RUNTIMES, Target
+
+CONFIG_NAMES = ("stapkit.toml", ".stapkit.toml", "pyproject.toml")
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message names the file and key."""
+
+
+@attrs.frozen
+class Config:
+    path: Path | None = None  # the file it came from
+    guru: bool | None = None
+    tapset_dirs: tuple[Path, ...] | None = None
+    include: tuple[Path, ...] = ()
+    check_all_branches: bool | None = None
+    max_file_size: int | None = None
+    target: dict[str, Any] = attrs.field(factory=dict)  # Target field name -> value
+
+    def apply_target(self, target: Target) -> Target:
+        return target.evolve(**self.target) if self.target else target
+
+
+_TOP_KEYS = {"guru", "tapset-dirs", "include", "check-all-branches", "max-file-size", "target"}
+_TARGET_KEYS = {
+    "systemtap-version": "systemtap_v",
+    "kernel-version": "kernel_vr",
+    "arch": "arch",
+    "runtime": "runtime",
+    "privilege": "privilege",
+    "kernel-config": "kernel_config",
+}
+
+
+def find_config(start: Path) -> Path | None:
+    """The closest configuration file at or above `start` (a directory or a file)."""
+    directory = start if start.is_dir() else start.parent
+    directory = directory.resolve()
+    for folder in (directory, *directory.parents):
+        for name in CONFIG_NAMES:
+            candidate = folder / name
+            if candidate.is_file() and (name != "pyproject.toml" or _has_stapkit_table(candidate)):
+                return candidate
+    return None
+
+
+def _has_stapkit_table(pyproject: Path) -> bool:
+    try:
+        with open(pyproject, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(data.get("tool"), dict) and "stapkit" in data["tool"]
+
+
+def load_config(path: Path) -> Config:
+    """Read and check one configuration file.  Raises ConfigError."""
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("stapkit", {})
+        prefix = "tool.stapkit."
+    else:
+        table = data.get("stapkit", data)
+        prefix = ""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{prefix.rstrip('.') or 'stapkit'}] must be a table")
+    return _check(path, table, prefix)
+
+
+def _check(path: Path, table: dict, prefix: str) -> Config:
+    def fail(key: str, problem: str):
+        raise ConfigError(f"{path}: {prefix}{key}: {problem}")
+
+    for key in table:
+        if key not in _TOP_KEYS:
+            fail(key, f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
+    base = path.parent
+    values: dict[str, Any] = {"path": path}
+    if "guru" in table:
+        values["guru"] = _bool(table["guru"], lambda p: fail("guru", p))
+    if "check-all-branches" in table:
+        values["check_all_branches"] = _bool(table["check-all-branches"],
+                                             lambda p: fail("check-all-branches", p))
+    if "max-file-size" in table:
+        size = table["max-file-size"]
+        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            fail("max-file-size", "must be a positive number of bytes")
+        values["max_file_size"] = size
+    for key, field in (("tapset-dirs", "tapset_dirs"), ("include", "include")):
+        if key in table:
+            dirs = table[key]
+            if not isinstance(dirs, list) or not all(isinstance(d, str) for d in dirs):
+                fail(key, "must be a list of directory names")
+            values[field] = tuple((base / d) for d in dirs)
+    if "target" in table:
+        values["target"] = _check_target(table["target"], lambda key, p: fail("target." + key, p))
+    return Config(**values)
+
+
+def _bool(value, fail) -> bool:
+    if not isinstance(value, bool):
+        fail("must be true or false")
+    return value
+
+
+def _check_target(table, fail) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        fail("", "must be a table")
+    target: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in _TARGET_KEYS:
+            fail(key, f"unknown key (known: {', '.join(sorted(_TARGET_KEYS))})")
+        if key == "kernel-config":
+            if not isinstance(value, dict) or not all(
+                    isinstance(k, str) and k.startswith("CONFIG_") and isinstance(v, (str, int))
+                    for k, v in value.items()):
+                fail(key, 'must be a table of CONFIG_NAME = "value"')
+            config = dict(Target().kernel_config)
+            for name, setting in value.items():
+                if setting == "":
+                    config.pop(name, None)
+                else:
+                    config[name] = str(setting)
+            target["kernel_config"] = config
+            continue
+        if not isinstance(value, str) or not value:
+            fail(key, "must be a non-empty string")
+        if key == "runtime" and value not in RUNTIMES:
+            fail(key, f"must be one of {', '.join(RUNTIMES)}")
+        if key == "privilege" and value not in PRIVILEGES:
+            fail(key, f"must be one of {', '.join(PRIVILEGES)}")
+        if key == "kernel-version":
+            target["kernel_v"] = value.split("-", 1)[0]
+        target[_TARGET_KEYS[key]] = value
+    return target
