@@ -31,7 +31,7 @@ from typing import Any
 
 import attrs
 
-from .syntax.target import PRIVILEGES, RUNTIMES, Target
+from .syntax.target import PRIVILEGES, RUNTIMES, Target, is_kernel_release, is_version
 
 CONFIG_NAMES = ("stapkit.toml", ".stapkit.toml", "pyproject.toml")
 
@@ -164,6 +164,10 @@ def _check_target(table, fail) -> dict[str, Any]:
             continue
         if not isinstance(value, str) or not value:
             fail(key, "must be a non-empty string")
+        if key == "systemtap-version" and not is_version(value):
+            fail(key, "must be a version such as \"4.8\"")
+        if key == "kernel-version" and not is_kernel_release(value):
+            fail(key, "must be a kernel release such as \"6.1.0-13-amd64\"")
         if key == "runtime" and value not in RUNTIMES:
             fail(key, f"must be one of {', '.join(RUNTIMES)}")
         if key == "privilege" and value not in PRIVILEGES:

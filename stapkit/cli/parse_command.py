@@ -9,7 +9,8 @@ from pathlib import Path
 
 import attrs
 
-from ..diagnostics import LineIndex, Severity
+from ..diagnostics import Diagnostic, LineIndex, Severity, Span
+from ..syntax import codes
 from . import exit_codes
 from ..config import ConfigError, find_config, load_config
 from .files import collect, error, warn
@@ -42,8 +43,10 @@ def run(args) -> int:
     paths = args.paths or ["-"]
     found = collect(paths)
     status = exit_codes.SUCCESS
+    results = []
     for path in found.missing:
-        error(f"cannot read '{path}': No such file or directory")
+        results.append(_Summary(path, None, [Diagnostic(
+            codes.UNREADABLE_FILE, f"cannot read '{path}': No such file or directory", Span(0, 0))], None))
         status = exit_codes.ERROR
     for directory in found.empty_dirs:
         warn(f"no SystemTap scripts (*.stp, *.stpm) in '{directory}'")
@@ -59,7 +62,6 @@ def run(args) -> int:
     disk = [(p, o) for p, o in work if p != "-"]
     parsed = dict(_parse_in_parallel(disk, jobs, args.ast)) if jobs > 1 and len(disk) > 4 else {}
 
-    results = []
     for path, options in work:
         if path == "-":
             shown = args.stdin_filename or "-"
@@ -67,6 +69,8 @@ def run(args) -> int:
             if source.text is None:
                 result = _Summary(shown, None, list(source.diagnostics), None)
             else:
+                if options.macro_file is None:
+                    options = attrs.evolve(options, macro_file=shown.endswith(".stpm"))
                 r = parse_text(source.text, shown, options)
                 result = _Summary(shown, r.text, list(source.diagnostics) + list(r.diagnostics),
                                   r.script if args.ast else None)

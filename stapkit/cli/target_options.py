@@ -50,7 +50,14 @@ def target_from_arguments(args, base: Target | None = None) -> Target:
     """The Target: `base` (from the configuration) changed by the options given.
 
     Raises ValueError for a bad value."""
+    from ..syntax.target import is_kernel_release, is_version
+
     changes = {}
+    if args.systemtap_version and not is_version(args.systemtap_version):
+        raise ValueError(f"--systemtap-version expects a version such as 4.8, not {args.systemtap_version!r}")
+    if args.kernel_version and not is_kernel_release(args.kernel_version):
+        raise ValueError(f"--kernel-version expects a kernel release such as 6.1.0-13-amd64, "
+                         f"not {args.kernel_version!r}")
     if args.systemtap_version:
         changes["systemtap_v"] = args.systemtap_version
     if args.kernel_version:

@@ -20,6 +20,7 @@ from typing import Callable
 import attrs
 
 from ..diagnostics import Diagnostic, Severity
+from . import codes
 from .conditions import VERSION_VARIABLES, ConditionError, evaluate
 from .feeder import split_declarations
 from .preprocessor import Conditional, PreprocessResult, preprocess
@@ -41,10 +42,15 @@ def check_untaken_branches(
     library,
     argc: int,
     path: str | None,
-    parse_declaration: Callable,
+    parse_declaration: Callable[[Target], Callable],
     reported: list[Diagnostic],
 ) -> tuple[list[Diagnostic], list[Conditional]]:
-    """Diagnostics found only in untaken branches, and the conditionals seen only there."""
+    """Diagnostics found only in untaken branches, and the conditionals seen only there.
+
+    `parse_declaration(target)` gives the function that parses a declaration
+    for a target (its language version and guru mode may differ from the
+    main target's).
+    """
     known: dict[int, Conditional] = {c.open.start: c for c in main.conditionals}
     covered: set[Branch] = {(c.open.start, c.taken) for c in main.conditionals if c.taken is not None}
     worklist: list[Branch] = []
@@ -53,7 +59,7 @@ def check_untaken_branches(
 
     seen_keys = {(d.code, d.span, d.message) for d in reported}
     main_decision = {c.open.start: c.taken for c in main.conditionals}
-    parsed_ranges: set[tuple[int, int, int]] = set()
+    parsed_chunks: set[tuple[int, ...]] = set()
     found: list[Diagnostic] = []
     new_conditionals: list[Conditional] = []
     runs = 0
@@ -63,6 +69,7 @@ def check_untaken_branches(
             continue
         path_branches = _path_to(branch, known)
         alt_target, alt_argc, reachable = solve(path_branches, known, target, argc)
+        why_unreachable = "" if reachable else _why_unreachable(path_branches, known)
         forced = dict(path_branches)
         runs += 1
         alt = preprocess(tokens, target=alt_target, library_macros=library, argc=alt_argc,
@@ -82,30 +89,36 @@ def check_untaken_branches(
             continue
 
         regions = _branch_regions(alt.conditionals)
-        candidates = list(alt.diagnostics)
+        # The preprocessor's own findings count where a newly reached branch holds them.
+        candidates = [(d, _innermost_branch(d.span.start, regions)) for d in alt.diagnostics]
         # Only declarations that overlap a conditional decided differently can
-        # differ from the ones already parsed.
+        # differ from the ones already parsed.  What their parse finds is new
+        # (it was not reported for the target), even where the parser notices
+        # it just after the branch: it is put down to the last branch reached.
         dirty = sorted((c.open.start, c.end) for c in alt.conditionals
                        if main_decision.get(c.open.start, "absent") != c.taken)
+        parse = parse_declaration(alt_target)
         for chunk in split_declarations(alt.tokens):
             first, last = chunk[0].start, chunk[-1].end
             if not any(start < last and first < end for start, end in dirty):
                 continue
-            key = (first, last, len(chunk))
-            if key in parsed_ranges:
+            key = tuple(t[2] for t in chunk)
+            if key in parsed_chunks:
                 continue
-            parsed_ranges.add(key)
-            _, diagnostics = parse_declaration(chunk)
-            candidates.extend(diagnostics)
-        for diag in candidates:
-            branch_of = _innermost_branch(diag.span.start, regions)
+            parsed_chunks.add(key)
+            _, diagnostics = parse(chunk)
+            for diag in diagnostics:
+                candidates.append((diag, _branch_for(diag.span.start, regions, newly, first)))
+        for diag, branch_of in candidates:
             if branch_of is None or branch_of not in newly:
                 continue
+            if not reachable and diag.code == codes.ARGUMENT_OUT_OF_RANGE:
+                continue  # an argument missing where no target goes: nothing to say
             key = (diag.code, diag.span, diag.message)
             if key in seen_keys:
                 continue
             seen_keys.add(key)
-            found.append(_annotate(diag, branch_of, known, alt_target, target, reachable))
+            found.append(_annotate(diag, branch_of, known, alt_target, target, why_unreachable))
     return found, new_conditionals
 
 
@@ -140,6 +153,23 @@ def _branch_regions(conditionals: list[Conditional]) -> list[tuple[int, int, Bra
     return regions
 
 
+def _branch_for(offset: int, regions, newly: set[Branch], chunk_start: int) -> Branch | None:
+    """The branch a problem found at `offset` of a re-parsed declaration is put down to.
+
+    The innermost newly reached branch holding it; else the last newly reached
+    branch of the declaration that ends before it (the parser often notices a
+    missing `)` or `}` only at the first token after the branch).
+    """
+    inside = _innermost_branch(offset, regions)
+    if inside is not None and inside in newly:
+        return inside
+    before = [(end, branch) for start, end, branch in regions
+              if branch in newly and chunk_start <= start and end <= offset]
+    if before:
+        return max(before)[1]
+    return inside
+
+
 def _innermost_branch(offset: int, regions) -> Branch | None:
     best = None
     best_size = None
@@ -150,8 +180,15 @@ def _innermost_branch(offset: int, regions) -> Branch | None:
     return best
 
 
+def _why_unreachable(path: list[Branch], known: dict[int, Conditional]) -> str:
+    if any(known.get(offset) is None or known[offset].condition is None or known[offset].taken is None
+           for offset, _ in path):
+        return "its condition could not be evaluated"
+    return "no target takes this branch (its conditions cannot all hold)"
+
+
 def _annotate(diag: Diagnostic, branch: Branch, known, alt_target: Target, target: Target,
-              reachable: bool) -> Diagnostic:
+              why_unreachable: str) -> Diagnostic:
     """Say which branch the problem is in, and lower its severity.
 
     The script is valid for the target, so a problem in a branch another
@@ -162,13 +199,13 @@ def _annotate(diag: Diagnostic, branch: Branch, known, alt_target: Target, targe
     where = "the '%:' branch" if branch[1] is False else "the '%?' branch"
     condition = cond.then_branch.condition_text if cond is not None else "?"
     hints = [f"in {where} of '%( {condition} %?', which the target does not take"]
-    if reachable:
+    if not why_unreachable:
         differences = _describe_difference(alt_target, target)
         if differences:
             hints.append(f"checked as for {differences}")
         severity = Severity.WARNING if diag.severity is Severity.ERROR else diag.severity
     else:
-        hints.append("no target takes this branch (its conditions cannot all hold); checked anyway")
+        hints.append(f"{why_unreachable}; checked anyway")
         severity = Severity.INFO
     return attrs.evolve(diag, severity=severity, hints=tuple(hints) + diag.hints)
 
@@ -295,11 +332,12 @@ def _version_neighbours(version: str) -> list[str]:
         return [_instantiate(version)]
     out = [version, version + ".1"]
     parts = version.split(".")
-    last = parts[-1]
-    if last.isdigit() and int(last) > 0:
-        out.append(".".join(parts[:-1] + [str(int(last) - 1)]))
-    elif len(parts) > 1:
-        out.append(".".join(parts[:-1]))
+    # Just below: 2.6.30 -> 2.6.29, 5.0 -> 4.99, 3.0.0 -> 2.99.99.
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i].isdigit() and int(parts[i]) > 0:
+            below = parts[:i] + [str(int(parts[i]) - 1)] + ["99"] * (len(parts) - i - 1)
+            out.append(".".join(below))
+            break
     out.append("0")
     return out
 

@@ -35,7 +35,7 @@ _BELOW_COMPARISON = frozenset({"||", "&&", "|", "^", "&"})
 
 # SystemTap versions that introduced syntax (stap's has_version checks).
 _SINCE = {
-    "@const": (3, 1), "@variance": (3, 1), "@kregister": (4, 0), "@uregister": (4, 0),
+    "@kregister": (4, 0), "@uregister": (4, 0),
     "@kderef": (4, 0), "@uderef": (4, 0), "@enum": (5, 5), "@enumname": (5, 6),
 }
 
@@ -73,10 +73,12 @@ class AstBuilder:
     def __init__(self):
         self.reset()
 
-    def reset(self, *, guru: bool = False, version: tuple[int, ...] = (99,), in_function: bool = False):
+    def reset(self, *, guru: bool = False, version: tuple[int, ...] = (99,), in_function: bool = False,
+              version_origin: str = "--systemtap-version"):
         self.diagnostics: list[Diagnostic] = []
         self.guru = guru
         self.version = version
+        self.version_origin = version_origin  # what set the version, for hints
         self.in_function = in_function
         self.bare_returns: list[Token] = []  # `return` with no value and no ';'
         self.pending_histograms: list[ast.HistOp] = []
@@ -107,7 +109,7 @@ class AstBuilder:
             self.report(codes.NEWER_LANGUAGE_FEATURE,
                         f"unknown operator {word}: it needs SystemTap {_version_text(since)} or newer "
                         f"(the target is {_version_text(self.version)})",
-                        span, hints=("set the target SystemTap version with --systemtap-version",))
+                        span, hints=(f"the target version comes from {self.version_origin}",))
 
     def require_guru(self, code: str, message: str, span: Span) -> None:
         if not self.guru:
@@ -413,7 +415,6 @@ class AstBuilder:
                 _forget(self.pending_tuples, left)
                 node = ast.InExpr(left.items, right, True, _span(left, right))
             else:
-                self._check_not_tuple(left)
                 node = ast.InExpr((left,), right, False, _span(left, right))
             if isinstance(right, ast.HistOp):
                 _forget(self.pending_histograms, right)

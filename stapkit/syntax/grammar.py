@@ -37,6 +37,7 @@ class Reduction(NamedTuple):
     size: int  # how many values the rule pops
     origin: str  # the nonterminal it produces (for the goto table)
     callback: Callable | None  # None: pass the single child up unchanged
+    spread: bool = False  # call callback(*values) rather than callback(values)
 
 
 class _Splice(list):
@@ -219,6 +220,19 @@ def _reduction(rule: tuple, builder: AstBuilder) -> Reduction:
     if inline_single and size == 1 and plain and not helper:
         return Reduction(size, origin, None)
 
+    if helper:
+        # Lark's helpers for `x*` / `x+` are left-recursive (`h: x | h x`, or
+        # with separators `h: x | h "," x`): extend the list made so far in
+        # place, so a long list costs one append per element.
+        if size >= 2 and splice[0] and not any(splice[1:]) and not any(nones):
+            def grow(values):
+                items = values[0]
+                items.extend(values[1:])
+                return items
+            return Reduction(size, origin, grow)
+        if plain:
+            return Reduction(size, origin, _Splice)
+
     if plain:
         def children_of(values):
             return values
@@ -248,6 +262,8 @@ def _reduction(rule: tuple, builder: AstBuilder) -> Reduction:
     if method is None:
         raise RuntimeError(f"stap.lark rule '{name}' has no AstBuilder method")
 
+    if plain and not inline_single:
+        return Reduction(size, origin, method, True)
     if inline_single:
         def callback(values):
             children = children_of(values)

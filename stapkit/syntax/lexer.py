@@ -155,6 +155,9 @@ def _lex(text: str, version: tuple[int, ...], args: list[str] | None) -> LexResu
             flags |= WS_BEFORE
         pending_flags = 0
         pos = end
+        if junk_start >= 0 and group != _JUNK:
+            _report_junk(text, junk_start, start if start > junk_start else end, diagnostics)
+            junk_start = -1
 
         if group == _WORD:
             value = text[start:end]
@@ -171,9 +174,6 @@ def _lex(text: str, version: tuple[int, ...], args: list[str] | None) -> LexResu
             value = text[start:end]
             append(new(Token, (operators[value], value, start, end, flags, None)))
             continue
-        if junk_start >= 0 and group != _JUNK:
-            _report_junk(text, junk_start, start if start > junk_start else end, diagnostics)
-            junk_start = -1
         if group == _NUMBER:
             append(new(Token, ("NUMBER", text[start:end], start, end, flags, None)))
         elif group == _STRING:

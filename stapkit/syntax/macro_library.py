@@ -28,8 +28,8 @@ from .target import Target
 
 class MacroLibrary(NamedTuple):
     macros: dict[str, MacroDef]
-    # Problems found in .stpm files, each with the file it is in.
-    problems: list[tuple[str, Diagnostic]]
+    # Problems found in .stpm files: (the file, the problem, the file's text).
+    problems: list[tuple[str, Diagnostic, str | None]]
 
 
 EMPTY_LIBRARY = MacroLibrary({}, [])
@@ -59,7 +59,7 @@ def _load(roots: tuple[Path, ...], target: Target) -> MacroLibrary:
 
 
 # Bump when MacroDef or the reading of .stpm files changes.
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 
 
 def _cache_path(files: list[Path], target: Target) -> Path | None:
@@ -83,11 +83,11 @@ def _read_library(files: list[Path], target: Target) -> MacroLibrary:
     for path in files:
         source = read_source(str(path))
         if source.text is None:
-            problems.extend((str(path), d) for d in source.diagnostics)
+            problems.extend((str(path), d, None) for d in source.diagnostics)
             continue
         defined, file_problems = _read_macro_file(str(path), source.text, target, macros)
         if file_problems:
-            problems.extend((str(path), d) for d in file_problems)
+            problems.extend((str(path), d, source.text) for d in file_problems)
             continue
         macros.update(defined)
     return MacroLibrary(macros, problems)

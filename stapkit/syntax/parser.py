@@ -119,11 +119,13 @@ def parse_text(text: str, path: str = "<string>", options: ParseOptions = ParseO
 
     lexed = lex(text, version=version, args=list(options.args) if options.args is not None else None)
     argc = len(options.args) if options.args is not None else 0
-    session = _FileParse(text, guru, version)
+    if first_line is not None and first_line.compatible:
+        session = _FileParse(text, guru, version, f"--compatible={first_line.compatible} on the first line")
+    else:
+        session = _FileParse(text, guru, version)
     pre = preprocess(lexed.tokens, target=target, library_macros=library, argc=argc, path=path)
     diagnostics: list[Diagnostic] = list(lexed.diagnostics) + list(pre.diagnostics)
-    used_macros = _used_library_problems(pre.tokens, library_problems)
-    diagnostics += used_macros
+    diagnostics += _library_problems(library_problems)
 
     chunks = split_declarations(pre.tokens)
     items = []
@@ -144,20 +146,29 @@ def parse_text(text: str, path: str = "<string>", options: ParseOptions = ParseO
                 hints=("a .stpm file may hold only @define's (and %( %) conditionals around them); "
                        "stap skips a .stpm file with anything else",)))
     elif not pre.tokens:
+        after = " after preprocessing" if lexed.tokens else ""
         diagnostics.append(Diagnostic(
             codes.EMPTY_FILE,
-            "the file is empty after preprocessing for the target" if lexed.tokens else "the file is empty",
+            f"the file is empty{after}" + (" for the target" if after else ""),
             Span(0, 0), Severity.WARNING,
-            hints=(("stap would refuse it ('Input file is empty')",) if not options.tapset else ()),
+            hints=((f"stap refuses it as a script: \"Input file '{path}' is empty{after}.\"",)
+                   if not options.tapset else ()),
         ))
 
     conditionals = list(pre.conditionals)
     if options.check_all_branches and pre.conditionals:
         from .alternatives import check_untaken_branches
 
+        def parser_for(alt_target: Target):
+            alt_guru = guru or alt_target.guru_mode
+            alt_version = version if options.tapset else parse_version(alt_target.systemtap_v)
+            if (alt_guru, alt_version) == (guru, version):
+                return session.parse_declaration_diagnostics
+            return _FileParse(text, alt_guru, alt_version).parse_declaration_diagnostics
+
         extra, more_conditionals = check_untaken_branches(
             lexed.tokens, pre, chunks, target=target, library=library, argc=argc, path=path,
-            parse_declaration=session.parse_declaration_diagnostics,
+            parse_declaration=parser_for,
             reported=diagnostics,
         )
         diagnostics += extra
@@ -193,19 +204,22 @@ def _check_globals(items) -> list[Diagnostic]:
     return found
 
 
-def _used_library_problems(tokens, problems) -> list[Diagnostic]:
-    """Warnings about broken .stpm files, once, if the file uses any macro at all."""
-    if not problems:
-        return []
+def _library_problems(problems) -> list[Diagnostic]:
+    """A warning for each broken .stpm file of the tapset library (stap skips such a file).
+
+    Every script gets it, as every stap run would; the related location
+    points at the problem in the .stpm file.
+    """
     out = []
     seen = set()
-    for path, diag in problems:
+    for path, diag, text in problems:
         if path in seen:
             continue
         seen.add(path)
         out.append(Diagnostic(codes.MACRO_LIBRARY_ERROR,
-                              f"macro tapset \"{path}\" has errors, and will be skipped ({diag.message})",
-                              Span(0, 0), Severity.WARNING))
+                              f"macro tapset \"{path}\" has errors, and will be skipped: {diag.message}",
+                              Span(0, 0), Severity.WARNING,
+                              related=(Related(diag.message, path, diag.span, text),)))
     return out
 
 
@@ -237,7 +251,7 @@ _EXPRESSION_STARTS = frozenset({
 _CONTINUATIONS = frozenset({
     "OROR", "ANDAND", "VBAR", "CIRC", "AMP", "CMP_OP", "SHIFT_OP", "DOT", "PLUS", "MINUS", "STAR",
     "SLASH", "PERCENT", "IN", "MATCH_OP", "EQ", "PLUS_EQ", "ASSIGN_OP", "QMARK", "INC", "DEC",
-    "ARROW", "LSQB", "PRETTY", "LPAR", "STRING", "ARG_STR",
+    "ARROW", "LSQB", "PRETTY", "LPAR",
 })
 _TOP_LEVEL_MESSAGE = "expected 'probe', 'global', 'private', 'function', or '%{'"
 
@@ -254,10 +268,12 @@ class _TooDeep(Exception):
 class _FileParse:
     """Parses the declarations of one file, collecting diagnostics."""
 
-    def __init__(self, text: str, guru: bool, version: tuple[int, ...]):
+    def __init__(self, text: str, guru: bool, version: tuple[int, ...],
+                 version_origin: str = "--systemtap-version (or systemtap-version in the configuration)"):
         self.text = text
         self.guru = guru
         self.version = version
+        self.version_origin = version_origin
         self.diagnostics: list[Diagnostic] = []
         self.t = tables()
 
@@ -269,7 +285,8 @@ class _FileParse:
     def parse_declaration_diagnostics(self, chunk: list[Token]):
         builder = self.t.builder
         in_function = chunk[0].kind in ("FUNCTION", "PRIVATE")
-        builder.reset(guru=self.guru, version=self.version, in_function=in_function)
+        builder.reset(guru=self.guru, version=self.version, in_function=in_function,
+                      version_origin=self.version_origin)
         run = _Run(self, chunk)
         try:
             node = run.parse("item")
@@ -341,7 +358,7 @@ class _Run:
                     if len(state_stack) > MAX_PARSE_STACK:
                         raise _TooDeep(tok)
                     break
-                size, origin, callback = step
+                size, origin, callback, spread = step
                 if callback is None:  # a unit reduction: the value passes up as it is
                     state_stack[-1] = goto[state_stack[-2]][origin]
                 else:
@@ -351,7 +368,7 @@ class _Run:
                         del state_stack[-size:]
                     else:
                         args = []
-                    value_stack.append(callback(args))
+                    value_stack.append(callback(*args) if spread else callback(args))
                     state_stack.append(goto[state_stack[-1]][origin])
                 if kind == "$END" and state_stack[-1] == end_state:
                     return value_stack[-1]
@@ -391,7 +408,7 @@ class _Run:
                 state_stack.append(step)
                 value_stack.append(tok)
                 return True
-            size, origin, callback = step
+            size, origin, callback, spread = step
             if callback is None:
                 state_stack[-1] = t.goto[state_stack[-2]][origin]
             else:
@@ -399,7 +416,7 @@ class _Run:
                 if size:
                     del value_stack[-size:]
                     del state_stack[-size:]
-                value_stack.append(callback(args))
+                value_stack.append(callback(*args) if spread else callback(args))
                 state_stack.append(t.goto[state_stack[-1]][origin])
             if kind == "$END" and state_stack[-1] in t.end_state.values():
                 return True
@@ -409,9 +426,37 @@ class _Run:
         if len(self.errors) > MAX_ERRORS_PER_DECLARATION:
             raise _Abandon()
 
+    def accepts(self, kind: str) -> bool:
+        """Would the parser take a token of this kind now?  (A dry run on a copy of the stack.)
+
+        LALR tables merge the lookaheads of similar states, so the current
+        state may list terminals that a reduction would then reject; this
+        follows the reductions to the end.
+        """
+        action = self.t.action
+        goto = self.t.goto
+        stack = list(self.state_stack)
+        end_states = self.t.end_state.values()
+        for _ in range(10000):
+            step = action[stack[-1]].get(kind)
+            if step is None:
+                return False
+            if type(step) is int:
+                return True
+            size = step[0]
+            if size:
+                del stack[-size:]
+            stack.append(goto[stack[-1]][step[1]])
+            if kind == "$END" and stack[-1] in end_states:
+                return True
+        return False
+
+    def expected(self) -> set[str]:
+        return {kind for kind in self.t.action[self.state_stack[-1]] if self.accepts(kind)}
+
     def recover(self, i: int, tok: Token, start: str, last_error_at: int) -> int | None:
         """Report the error at token i and return where to resume (None: stop)."""
-        expected = set(self.t.action[self.state_stack[-1]])
+        expected = self.expected()
         if not expected:
             return None  # the start rule is complete (a body parsed on its own)
         if tok[0] == "$END":
@@ -445,7 +490,7 @@ class _Run:
     def recover_at_end(self, expected: set[str], start: str) -> int | None:
         """The declaration ended too early: close its open blocks if that is all it lacks."""
         unclosed = self.innermost_open_brace()
-        if "RBRACE" in expected or self.unwind_to_block() is not None:
+        if self.unwind_to_block() is not None:
             opened = unclosed
             related = ()
             hint = ()
@@ -500,11 +545,12 @@ class _Run:
             tok = tokens[k]
             d = depths[k]
             if d < depth:
-                return k
+                return k  # the `}` that closes the block
             if d == depth:
                 kind = tok[0]
                 if kind == "RBRACE":
-                    return k
+                    k += 1  # closes a block opened inside the skipped statement
+                    continue
                 if kind == "SEMI":
                     return k + 1
                 if kind in _STATEMENT_KEYWORDS:
@@ -574,10 +620,15 @@ def _expected_text(expected: set[str]) -> str:
         if not structural:
             return "expected an expression"
         return "expected an expression or " + _join(describe_kind(k) for k in structural)
-    narrowed = (kinds - _CONTINUATIONS - {"$END"}) or (kinds - {"$END"}) or kinds
-    names = sorted(describe_kind(k) for k in narrowed)
-    if len(names) > 6:
-        return "expected one of " + ", ".join(names[:6]) + ", ..."
+    # After a complete operand every binary operator would do; leave them out
+    # and say what else could come (`expected ')' or ','`).
+    if kinds & {"OROR", "ANDAND", "CMP_OP"}:
+        narrowed = (kinds - _CONTINUATIONS - {"$END"}) or (kinds - {"$END"}) or kinds
+    else:
+        narrowed = (kinds - {"$END"}) or kinds
+    names = sorted({describe_kind(k) for k in narrowed})
+    if len(names) > 10:
+        return "expected one of " + ", ".join(names[:10]) + ", ..."
     return "expected " + _join(names)
 
 

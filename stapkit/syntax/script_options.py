@@ -74,8 +74,13 @@ def first_line_options(text: str) -> ScriptOptions | None:
     if not words:
         return None
     command = os.path.basename(words[0])
-    if command == "env" and len(words) > 1:
+    if command == "env":
+        # `#!/usr/bin/env stap -g` or `#!/usr/bin/env -S stap -g`: skip env's own options.
         words = words[1:]
+        while words and words[0].startswith("-"):
+            words = words[1:]
+        if not words:
+            return None
         command = os.path.basename(words[0])
     if command != "stap":
         return None

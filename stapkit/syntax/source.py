@@ -82,6 +82,14 @@ def _failure(path: str, reason: str) -> Source:
 def _too_large(path: str, size: int, limit: int) -> Source:
     return Source(path, None, (
         Diagnostic(codes.UNREADABLE_FILE,
-                   f"'{path}' is too large to check ({size / 1e6:.1f} MB; the limit is "
-                   f"{limit / 1e6:.1f} MB, see --max-file-size)", Span(0, 0)),
+                   f"'{path}' is too large to check ({_size(size)}; the limit is {_size(limit)}, "
+                   f"see --max-file-size)", Span(0, 0)),
     ))
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MiB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n} bytes"

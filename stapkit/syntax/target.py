@@ -8,6 +8,7 @@ of the bundled tapset database.
 
 from __future__ import annotations
 
+import re
 from typing import Mapping
 
 import attrs
@@ -94,6 +95,20 @@ class Target:
     def language_version(self) -> tuple[int, ...]:
         """systemtap_v as a tuple, for the grammar's version gates."""
         return parse_version(self.systemtap_v)
+
+
+_VERSION_RE = re.compile(r"\d+(\.\d+)*")
+_RELEASE_RE = re.compile(r"\d+(\.\d+)*([-+~_.][A-Za-z0-9._+~-]*)?")
+
+
+def is_version(text: str) -> bool:
+    """A SystemTap version: numbers and dots ("4.8", "5.0.1")."""
+    return _VERSION_RE.fullmatch(text) is not None
+
+
+def is_kernel_release(text: str) -> bool:
+    """A kernel release as `uname -r` prints it ("6.1.0-13-amd64", "5.14.0-284.el9.x86_64")."""
+    return _RELEASE_RE.fullmatch(text) is not None
 
 
 def parse_version(text: str) -> tuple[int, ...]:

@@ -68,8 +68,11 @@ def test_directories_are_searched(scripts, capsys):
 def test_missing_path_exits_two_but_other_files_are_processed(scripts, capsys):
     status, out, err = run([str(scripts / "nope.stp"), str(scripts / "bad.stp")], capsys)
     assert status == 2
-    assert "cannot read" in err and "nope.stp" in err
+    assert "cannot read" in out and "nope.stp" in out and "[STP051]" in out
     assert "STP010" in out
+    # Machine-readable output says so too.
+    status, out, _ = run([str(scripts / "nope.stp"), "--output-format", "json"], capsys)
+    assert status == 2 and json.loads(out)[0]["code"] == "STP051"
 
 
 def test_directory_without_scripts(tmp_path, capsys):
@@ -152,3 +155,15 @@ def test_console_entry_point_runs(scripts):
     proc = subprocess.run([sys.executable, "-m", "stapkit", "parse", str(scripts / "bad.stp")],
                           capture_output=True, text=True)
     assert proc.returncode == 1 and "STP010" in proc.stdout and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("args", [["--systemtap-version", "foo"], ["--kernel-version", "banana"]])
+def test_bad_versions_exit_two(scripts, capsys, args):
+    status, _, err = run([str(scripts / "good.stp"), *args], capsys)
+    assert status == 2 and "expects" in err
+
+
+def test_stdin_named_stpm_is_a_macro_file(capsys, monkeypatch):
+    status, out, _ = run(["-", "--stdin-filename", "lib.stpm"], capsys,
+                         stdin="@define m %( 1 %)\nprobe begin { }\n", monkeypatch=monkeypatch)
+    assert status == 1 and "STP045" in out

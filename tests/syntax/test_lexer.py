@@ -118,3 +118,8 @@ def test_argument_out_of_range_is_reported_where_used():
 
 def test_crlf_is_whitespace():
     assert texts("probe begin {\r\n  x = 1\r\n}\r\n") == ["probe", "begin", "{", "x", "=", "1", "}"]
+
+
+def test_a_junk_run_ends_at_the_next_token():
+    result = lex("println(\u201chello\u201d)")
+    assert [(d.span.start, d.span.end) for d in result.diagnostics] == [(8, 9), (14, 15)]

@@ -36,3 +36,7 @@ def test_first_line_changes_how_the_script_is_read():
     # -r and -a decide %( %) conditionals.
     result = parse('#! stap -a i386\n%( arch == "i386" %? probe begin { } %)')
     assert len(result.script.items) == 1
+
+
+def test_env_with_split_string():
+    assert first_line_options("#!/usr/bin/env -S stap -g -p4\n").guru

@@ -1,0 +1,211 @@
+"""The documentation must not drift from the code.
+
+* every diagnostic code has a page docs/rules/<CODE>.md with the required
+  headings, its name and its default severity, and no page documents an
+  unknown code;
+* the index docs/rules/README.md lists every code;
+* the first ```systemtap block under `## Example` of a page produces the
+  page's code, and the first one under `## Fix` does not (pages marked
+  `<!-- stapkit: no-example-check -->` are exempt);
+* docs/cli.md mentions every option of `stapkit parse`.
+
+A block is parsed as `stapkit parse` would parse it, with the options of a
+`<!-- stapkit: ... -->` comment right before it:
+
+    <!-- stapkit: args=--guru -->          command-line options (the rest of the comment)
+    <!-- stapkit: file=macros.stpm -->     the block is a file of that name
+    <!-- stapkit: file=x.stpm args=-g -->  both (args last)
+
+The tapset library is left out (library_macros={}), so the result does not
+depend on the SystemTap installed.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import attrs
+import pytest
+
+from stapkit.cli import build_parser
+from stapkit.cli.target_options import parse_options_from_arguments
+from stapkit.syntax import parse_file, parse_text
+from stapkit.syntax.codes import CODES
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "docs" / "rules"
+CLI_DOC = ROOT / "docs" / "cli.md"
+
+REQUIRED_HEADINGS = ("## What it finds", "## Why it matters", "## Example", "## Fix")
+NO_EXAMPLE_CHECK = "<!-- stapkit: no-example-check -->"
+_DIRECTIVE = re.compile(r"<!--\s*stapkit:\s*(?P<body>.*?)\s*-->")
+_FENCE = re.compile(r"^```(?P<lang>[\w-]*)\s*$")
+
+
+def _page(code: str) -> str:
+    path = RULES / f"{code}.md"
+    assert path.is_file(), f"{code} has no page: write docs/rules/{code}.md"
+    return path.read_text(encoding="utf-8")
+
+
+def _section(text: str, heading: str) -> list[str]:
+    """The lines under a `## ` heading, up to the next `## ` heading."""
+    lines = text.splitlines()
+    try:
+        start = lines.index(heading)
+    except ValueError:
+        raise AssertionError(f"no '{heading}' heading") from None
+    out = []
+    for line in lines[start + 1:]:
+        if line.startswith("## "):
+            break
+        out.append(line)
+    return out
+
+
+class Block:
+    def __init__(self, text: str, directive: str | None):
+        self.text = text
+        self.file: str | None = None
+        self.args: list[str] = []
+        if directive:
+            head, _, args = directive.partition("args=")
+            self.args = shlex.split(args)
+            for word in head.split():
+                key, eq, value = word.partition("=")
+                assert key == "file" and eq, f"unknown stapkit directive {word!r}"
+                self.file = value
+
+
+def _first_systemtap_block(lines: list[str]) -> Block:
+    """The first ```systemtap block, with the directive comment just before it."""
+    directive = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        match = _DIRECTIVE.fullmatch(line.strip())
+        if match:
+            directive = match.group("body")
+        elif line.strip() and not _FENCE.match(line):
+            directive = None  # a directive applies only to the block right after it
+        fence = _FENCE.match(line)
+        if fence:
+            end = next((k for k in range(i + 1, len(lines)) if lines[k].startswith("```")), None)
+            assert end is not None, "unclosed ``` block"
+            if fence.group("lang") == "systemtap":
+                return Block("\n".join(lines[i + 1:end]) + "\n", directive)
+            directive = None
+            i = end
+        i += 1
+    raise AssertionError("no ```systemtap block")
+
+
+def _diagnostics(block: Block, tmp_path: Path):
+    namespace = build_parser().parse_args(["parse", *block.args])
+    options = attrs.evolve(parse_options_from_arguments(namespace), library_macros={})
+    if block.file is not None:
+        path = tmp_path / block.file
+        path.write_text(block.text, encoding="utf-8")
+        return parse_file(str(path), options).diagnostics
+    return parse_text(block.text, "example.stp", options).diagnostics
+
+
+def _show(diagnostics) -> list[str]:
+    return [f"{d.code} {d.severity.value}: {d.message}" for d in diagnostics]
+
+
+# ---------------------------------------------------------------- rule pages
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_rule_page_has_the_required_shape(code):
+    info = CODES[code]
+    text = _page(code)
+    lines = text.splitlines()
+    assert lines[0] == f"# {code}: {info.name}"
+    assert f"Severity: {info.severity.value}" in lines, "missing or wrong 'Severity:' line"
+    assert any(re.fullmatch(r"Stage: \S.*", line) for line in lines), "missing 'Stage:' line"
+    positions = []
+    for heading in REQUIRED_HEADINGS:
+        assert heading in lines, f"missing '{heading}'"
+        positions.append(lines.index(heading))
+    assert positions == sorted(positions), f"headings out of order: {REQUIRED_HEADINGS}"
+    if NO_EXAMPLE_CHECK not in text:
+        for heading in ("## Example", "## Fix"):
+            _first_systemtap_block(_section(text, heading))
+
+
+def test_no_page_for_an_unknown_code():
+    pages = {p.stem for p in RULES.glob("*.md")} - {"README"}
+    assert pages <= set(CODES), f"pages for codes stapkit does not have: {sorted(pages - set(CODES))}"
+
+
+def test_index_lists_every_code():
+    index = (RULES / "README.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in index.splitlines():
+        match = re.match(r"\|\s*\[(STP\d+)\]\((STP\d+)\.md\)\s*\|", line)
+        if match:
+            assert match.group(1) == match.group(2), f"link to the wrong page: {line}"
+            rows[match.group(1)] = line
+    assert set(rows) == set(CODES), (
+        f"missing: {sorted(set(CODES) - set(rows))}; unknown: {sorted(set(rows) - set(CODES))}")
+    for code, info in CODES.items():
+        # Markdown escapes (`\*`) are not part of the text.
+        cells = [re.sub(r"\\(.)", r"\1", c.strip()) for c in rows[code].strip().strip("|").split("|")]
+        assert cells[1:4] == [f"`{info.name}`", info.severity.value, info.summary], rows[code]
+
+
+def _checked_pages():
+    """The codes whose page has examples to run (a missing page fails the shape test)."""
+    return [code for code in sorted(CODES)
+            if not (RULES / f"{code}.md").is_file()
+            or NO_EXAMPLE_CHECK not in (RULES / f"{code}.md").read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("code", _checked_pages())
+def test_example_produces_the_code(code, tmp_path):
+    block = _first_systemtap_block(_section(_page(code), "## Example"))
+    found = _diagnostics(block, tmp_path)
+    assert code in {d.code for d in found}, _show(found)
+
+
+@pytest.mark.parametrize("code", _checked_pages())
+def test_fix_does_not_produce_the_code(code, tmp_path):
+    block = _first_systemtap_block(_section(_page(code), "## Fix"))
+    found = _diagnostics(block, tmp_path)
+    assert code not in {d.code for d in found}, _show(found)
+
+
+def test_unchecked_pages_are_the_ones_that_need_a_file():
+    # Only the file-level problems cannot be shown as a script.
+    unchecked = {code for code in CODES if NO_EXAMPLE_CHECK in _page(code)}
+    assert unchecked <= {"STP051", "STP052", "STP053"}
+
+
+# ---------------------------------------------------------------- cli.md
+
+
+def _parse_subcommand():
+    parser = build_parser()
+    for action in parser._actions:
+        if getattr(action, "choices", None) and "parse" in action.choices:
+            return action.choices["parse"]
+    raise AssertionError("no 'parse' subcommand")
+
+
+def _option_strings():
+    return sorted({s for action in _parse_subcommand()._actions for s in action.option_strings})
+
+
+@pytest.mark.parametrize("option", _option_strings())
+def test_cli_doc_mentions_every_option(option):
+    text = CLI_DOC.read_text(encoding="utf-8")
+    assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text), f"docs/cli.md does not mention {option}"
+
+
+@pytest.mark.parametrize("name", ["NO_COLOR", "SYSTEMTAP_TAPSET", "STAPKIT_NO_GRAMMAR_CACHE", "STAPKIT_DEBUG"])
+def test_cli_doc_mentions_the_environment(name):
+    assert name in CLI_DOC.read_text(encoding="utf-8")
