@@ -36,7 +36,6 @@ Branch = tuple[int, bool]  # (offset of the conditional's "%(", which branch)
 def check_untaken_branches(
     tokens: list[Token],
     main: PreprocessResult,
-    main_chunks: list[list[Token]],
     *,
     target: Target,
     library,

@@ -201,6 +201,8 @@ class Tables:
         }
         # goto[state][nonterminal]: the state after a reduction
         self.goto: dict[int, dict[str, int]] = data["goto"]
+        # (state below, top state, lookahead) -> top state after its unit reductions (parser.py)
+        self.unit_chains: dict[tuple[int, int, str], int] = {}
         self.start_state = data["start"]
         self.end_state = data["end"]
         # States inside a block, where a statement or the closing brace may come:

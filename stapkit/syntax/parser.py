@@ -24,6 +24,7 @@ from typing import Mapping
 import attrs
 
 from ..diagnostics import Diagnostic, Related, Severity, Span
+from ..gcpause import collector_paused
 from . import ast, codes
 from .feeder import split_declarations
 from .grammar import tables
@@ -96,15 +97,24 @@ def parse_file(path: str, options: ParseOptions = ParseOptions(), *, display_pat
 
 
 def parse_text(text: str, path: str = "<string>", options: ParseOptions = ParseOptions()) -> ParseResult:
+    with collector_paused():
+        return _parse_text(text, path, options)
+
+
+def _parse_text(text: str, path: str, options: ParseOptions) -> ParseResult:
+    # How this file is read: the options, then what its first line says.
     first_line = first_line_options(text) if options.honour_first_line else None
     target = options.target
     guru = options.guru or options.tapset
     roots = list(options.tapset_roots) if options.tapset_roots is not None else (
         [r] if (r := default_tapset_root()) else [])
+    version_origin = "--systemtap-version (or systemtap-version in the configuration)"
     if first_line is not None:
         target = first_line.apply(target)
         guru = guru or first_line.guru
         roots += [Path(d) for d in first_line.include_dirs]
+        if first_line.compatible:
+            version_origin = f"--compatible={first_line.compatible} on the first line"
     if guru and not target.guru_mode:
         target = target.evolve(guru_mode=True)
     version = ALL_FEATURES if options.tapset else parse_version(target.systemtap_v)
@@ -119,10 +129,7 @@ def parse_text(text: str, path: str = "<string>", options: ParseOptions = ParseO
 
     lexed = lex(text, version=version, args=list(options.args) if options.args is not None else None)
     argc = len(options.args) if options.args is not None else 0
-    if first_line is not None and first_line.compatible:
-        session = _FileParse(text, guru, version, f"--compatible={first_line.compatible} on the first line")
-    else:
-        session = _FileParse(text, guru, version)
+    session = _FileParse(text, guru, version, version_origin)
     pre = preprocess(lexed.tokens, target=target, library_macros=library, argc=argc, path=path)
     diagnostics: list[Diagnostic] = list(lexed.diagnostics) + list(pre.diagnostics)
     diagnostics += _library_problems(library_problems)
@@ -164,10 +171,10 @@ def parse_text(text: str, path: str = "<string>", options: ParseOptions = ParseO
             alt_version = version if options.tapset else parse_version(alt_target.systemtap_v)
             if (alt_guru, alt_version) == (guru, version):
                 return session.parse_declaration_diagnostics
-            return _FileParse(text, alt_guru, alt_version).parse_declaration_diagnostics
+            return _FileParse(text, alt_guru, alt_version, version_origin).parse_declaration_diagnostics
 
         extra, more_conditionals = check_untaken_branches(
-            lexed.tokens, pre, chunks, target=target, library=library, argc=argc, path=path,
+            lexed.tokens, pre, target=target, library=library, argc=argc, path=path,
             parse_declaration=parser_for,
             reported=diagnostics,
         )
@@ -268,8 +275,7 @@ class _TooDeep(Exception):
 class _FileParse:
     """Parses the declarations of one file, collecting diagnostics."""
 
-    def __init__(self, text: str, guru: bool, version: tuple[int, ...],
-                 version_origin: str = "--systemtap-version (or systemtap-version in the configuration)"):
+    def __init__(self, text: str, guru: bool, version: tuple[int, ...], version_origin: str):
         self.text = text
         self.guru = guru
         self.version = version
@@ -333,6 +339,7 @@ class _Run:
         tokens = self.tokens
         n = len(tokens)
         end_state = t.end_state[start]
+        unit_chains = t.unit_chains
         state_stack = [t.start_state[start]]
         value_stack: list = []
         self.state_stack = state_stack
@@ -359,8 +366,17 @@ class _Run:
                         raise _TooDeep(tok)
                     break
                 size, origin, callback, spread = step
-                if callback is None:  # a unit reduction: the value passes up as it is
-                    state_stack[-1] = goto[state_stack[-2]][origin]
+                if callback is None:
+                    # A unit reduction (`?expr: ternary`): the value passes up as it
+                    # is and only the top state changes.  Chains of them are common
+                    # (an identifier climbs half a dozen levels to become an
+                    # expression); their end depends only on the state below, the
+                    # top state and the lookahead, so it is remembered.
+                    key = (state_stack[-2], state_stack[-1], kind)
+                    top = unit_chains.get(key)
+                    if top is None:
+                        top = unit_chains[key] = self.follow_units(state_stack[-2], state_stack[-1], kind)
+                    state_stack[-1] = top
                 else:
                     if size:
                         args = value_stack[-size:]
@@ -372,6 +388,16 @@ class _Run:
                     state_stack.append(goto[state_stack[-1]][origin])
                 if kind == "$END" and state_stack[-1] == end_state:
                     return value_stack[-1]
+
+    def follow_units(self, below: int, top: int, kind: str) -> int:
+        """The top state after every unit reduction the lookahead `kind` triggers."""
+        action = self.t.action
+        goto = self.t.goto
+        while True:
+            step = action[top].get(kind)
+            if step is None or type(step) is int or step.callback is not None:
+                return top
+            top = goto[below][step.origin]
 
     def check_bare_returns(self, returns: list[Token]) -> None:
         """stap reads an expression after `return` unless ';' or '}' follows."""
