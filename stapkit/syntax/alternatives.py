@@ -242,6 +242,9 @@ def solve(path: list[Branch], known: dict[int, Conditional], target: Target,
         return target, argc, False  # a condition that could not even be read
     candidates = _candidates(conditions, target, argc)
     names = list(candidates)
+    # The other conditions of the file must still make sense for the new
+    # target (a CONFIG_ option compared with numbers cannot become "y").
+    others = [c.condition for c in known.values() if c.taken is not None and c.condition is not None]
     combos = 0
     for values in itertools.product(*(candidates[name] for name in names)):
         combos += 1
@@ -250,10 +253,13 @@ def solve(path: list[Branch], known: dict[int, Conditional], target: Target,
         assignment = dict(zip(names, values))
         alt_target, alt_argc = _apply(assignment, target, argc)
         try:
-            if all(evaluate(cond, alt_target, alt_argc) == which for cond, which in conditions):
-                return alt_target, alt_argc, True
+            if not all(evaluate(cond, alt_target, alt_argc) == which for cond, which in conditions):
+                continue
+            for cond in others:
+                evaluate(cond, alt_target, alt_argc)
         except ConditionError:
             continue
+        return alt_target, alt_argc, True
     return target, argc, False
 
 
@@ -302,11 +308,16 @@ def _candidates(conditions, target: Target, argc: int) -> dict[str, list]:
                     elif name == "guru_mode":
                         add(name, target.guru_mode, not target.guru_mode)
                     elif name.startswith("CONFIG_"):
-                        add(name, target.config(name), "", "y", "m")
+                        add(name, target.config(name))
                         if isinstance(constant, str):
-                            add(name, _instantiate(constant))
+                            add(name, _instantiate(constant), "", "y", "m")
                         elif isinstance(constant, int):
                             add(name, str(constant), str(constant + 1), str(constant - 1))
+                        elif other.kind == "IDENT" and other.text.startswith("CONFIG_"):
+                            # CONFIG_A >= CONFIG_B: try values around the other one's.
+                            value = target.config(other.text)
+                            if value.lstrip("-").isdigit():
+                                add(name, str(int(value) - 1), str(int(value) + 1))
     return values
 
 

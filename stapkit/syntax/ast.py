@@ -11,6 +11,8 @@ close to stap's own parse tree (staptree.h) otherwise.
 
 from __future__ import annotations
 
+import sys
+from operator import attrgetter
 from typing import Union
 
 import attrs
@@ -24,6 +26,52 @@ NO_SPAN = Span(0, 0)
 def _span():
     # Spans default to nothing, so trees can be written by hand (tests, fixes).
     return attrs.field(default=NO_SPAN, eq=False, repr=False)
+
+
+# The parser bounds how deep a tree can be (parser.MAX_PARSE_STACK, build.MAX_CHAIN),
+# but the deepest trees it accepts take more frames to walk than Python's default
+# recursion limit allows.  Code that walks trees recursively calls this first.
+RECURSION_ROOM = 20000
+
+
+def ensure_recursion_room() -> None:
+    if sys.getrecursionlimit() < RECURSION_ROOM:
+        sys.setrecursionlimit(RECURSION_ROOM)
+
+
+def trees_equal(a, b) -> bool:
+    """Structural equality of two trees (spans aside), without recursion.
+
+    Trees can be a few hundred levels deep (the parser bounds them); comparing
+    them recursively would overflow Python's recursion limit.
+    """
+    pending = [(a, b)]
+    while pending:
+        x, y = pending.pop()
+        if x is y:
+            continue
+        tx = type(x)
+        if tx is not type(y):
+            return False
+        if isinstance(x, Node):
+            kx, ky = x._key(), y._key()
+            pending.extend(zip(kx, ky))
+        elif tx is tuple:
+            if len(x) != len(y):
+                return False
+            pending.extend(zip(x, y))
+        elif x != y:
+            return False
+    return True
+
+
+def _tuple_getter(names: tuple[str, ...]):
+    if not names:
+        return lambda node: ()
+    if len(names) == 1:
+        getter = attrgetter(names[0])
+        return lambda node: (getter(node),)
+    return attrgetter(*names)
 
 
 # Node classes are frozen attrs classes, but only their __init__ is generated:
@@ -44,22 +92,32 @@ class Node:
         if names is None:
             names = tuple(f.name for f in attrs.fields(cls) if f.name not in _NOT_COMPARED)
             type.__setattr__(cls, "_compared", names)
+            # A C-level getter, so that comparing two trees costs one Python
+            # frame per level (trees may be a few hundred levels deep).
+            type.__setattr__(cls, "_key_getter", _tuple_getter(names))
         return names
 
     def _key(self) -> tuple:
-        return tuple(getattr(self, name) for name in self._compared_fields())
+        getter = type(self).__dict__.get("_key_getter")
+        if getter is None:
+            self._compared_fields()
+            getter = type(self).__dict__["_key_getter"]
+        return getter(self)
 
     def __eq__(self, other):
         if type(other) is not type(self):
             return NotImplemented
-        return self._key() == other._key()
+        return trees_equal(self, other)
 
     def __ne__(self, other):
         result = self.__eq__(other)
         return result if result is NotImplemented else not result
 
     def __hash__(self):
-        return hash((type(self).__name__, self._key()))
+        # Shallow (the node's own values, not its children's), so that hashing
+        # never recurses: equal trees still hash alike.
+        return hash((type(self).__name__,) + tuple(
+            value for value in self._key() if not isinstance(value, (Node, tuple))))
 
     def __repr__(self):
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._compared_fields())
@@ -536,6 +594,7 @@ class ProbePoint(Node):
 
     def expand(self) -> list["ProbePoint"]:
         """The brace-free probe points this one stands for, as stap builds them."""
+        ensure_recursion_room()
         results: list[tuple[list[Component], "ProbePoint | None"]] = [([], None)]
         for comp in self.components:
             if isinstance(comp, Component):
@@ -554,6 +613,7 @@ class ProbePoint(Node):
 
     def dotted(self) -> str:
         """The point as text without suffixes: `kernel.function("vfs_read").return`."""
+        ensure_recursion_room()
         return ".".join(_component_text(c) for c in self.components)
 
 
@@ -674,6 +734,11 @@ def to_data(node, line_index=None):
     Each node becomes {"type": "ProbeDecl", "span": {...}, <fields>...}; with a
     LineIndex, spans carry 1-based lines and columns as well as offsets.
     """
+    ensure_recursion_room()
+    return _to_data(node, line_index)
+
+
+def _to_data(node, line_index):
     if isinstance(node, Node):
         data = {"type": type(node).__name__}
         for field in attrs.fields(type(node)):
@@ -683,10 +748,10 @@ def to_data(node, line_index=None):
             elif field.name == "semicolon":
                 continue
             else:
-                data[field.name] = to_data(value, line_index)
+                data[field.name] = _to_data(value, line_index)
         return data
     if isinstance(node, tuple) and not isinstance(node, Span):
-        return [to_data(v, line_index) for v in node]
+        return [_to_data(v, line_index) for v in node]
     return node
 
 
@@ -701,6 +766,7 @@ def _span_data(span: Span, line_index) -> dict:
 
 def dump(node, line_index=None, indent: str = "") -> str:
     """A tree as indented text, one node per line, for `stapkit parse --ast`."""
+    ensure_recursion_room()
     lines: list[str] = []
     _dump(node, line_index, indent, None, lines)
     return "\n".join(lines)

@@ -30,6 +30,8 @@ _LEVEL = {
     "OROR": 1, "ANDAND": 2, "VBAR": 3, "CIRC": 4, "AMP": 5, "IN": 6, "CMP_OP": 7, "MATCH_OP": 7,
     "SHIFT_OP": 8, "DOT": 9, "PLUS": 10, "MINUS": 10, "STAR": 11, "SLASH": 11, "PERCENT": 11,
 }
+MAX_CHAIN = 250  # binary operators in one expression (the corpora need at most ~20)
+
 # A tuple element is a comparison-level expression (stap: parse_comparison_or_regex_query).
 _BELOW_COMPARISON = frozenset({"||", "&&", "|", "^", "&"})
 
@@ -377,6 +379,13 @@ class AstBuilder:
 
     def binary_chain(self, *items):
         """Apply stap's precedence to `operand (op operand)*` (shunting-yard)."""
+        if len(items) > 2 * MAX_CHAIN:
+            # The tree of a chain is as deep as the chain is long; past this
+            # everything that walks trees recursively would overflow.
+            self.report(codes.INVALID_EXPRESSION,
+                        f"expression too long: {len(items) // 2} binary operators in a row "
+                        f"(stapkit checks at most {MAX_CHAIN}); split it", _span(items[0], items[-1]))
+            return items[0]
         operands = [items[0]]
         ops: list[Token] = []
         previous: Token | None = None
@@ -559,6 +568,10 @@ class AstBuilder:
             self.report(codes.INVALID_NUMBER, f"number invalid or out of range: '-{tok[1]}'", span)
             value = 0
         return ast.NumberLit(wrap_int64(-value & UINT64_MAX) if value else 0, "-" + tok[1], span)
+
+    def negative_argument(self, minus, tok):
+        """`-$1` where a literal number is expected (stap pastes the argument after the '-')."""
+        return ast.Unary("-", ast.ScriptArgument(tok[1], None, _tok_span(tok)), _span(minus, tok))
 
     def script_argument(self, tok, lpar=None, args=None, rpar=None):
         if lpar is None:

@@ -161,7 +161,8 @@ def _matching_paren(tokens: list[Token], i: int) -> int:
             depth -= 1
             if depth == 0:
                 return j + 1
-        elif kind in ("LBRACE", "RBRACE", "PROBE", "FUNCTION", "GLOBAL", "PRIVATE"):
-            return j  # unbalanced: stop before anything that cannot be inside
+        elif kind in ("LBRACE", "RBRACE") or (
+                kind in _DECL_KEYWORDS and tokens[j - 1].kind not in _NOT_AFTER):
+            return j  # unbalanced: stop before anything that cannot be inside (`$t->function` can)
         j += 1
     return j

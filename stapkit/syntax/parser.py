@@ -42,7 +42,7 @@ MAX_ERRORS_PER_DECLARATION = 10
 # parentheses or braces, four per unbraced `if`.  Past this, a declaration is
 # refused: no real script comes near, and deeper trees would overflow Python's
 # recursion in everything that walks them.
-MAX_PARSE_STACK = 400
+MAX_PARSE_STACK = 250
 MAX_ERRORS_PER_FILE = 200
 
 ALL_FEATURES = (99,)  # the language version of the built-in tapset library (stap: pf_no_compatible)
@@ -304,8 +304,8 @@ class _FileParse:
             builder.pending_tuples.clear()
             run.errors.append(Diagnostic(
                 codes.SYNTAX_ERROR,
-                f"nesting too deep: more than {MAX_PARSE_STACK} levels of parentheses, braces or "
-                "statements; this declaration is not checked",
+                "nesting too deep: more levels of parentheses, braces or statements than stapkit "
+                f"checks (a parser stack of {MAX_PARSE_STACK}); this declaration is not checked",
                 Span(deep.token.start, deep.token.end)))
         if builder.bare_returns:
             run.check_bare_returns(builder.bare_returns)

@@ -28,6 +28,7 @@ _LEVEL_UNARY, _LEVEL_POSTFIX, _LEVEL_PRIMARY = 14, 15, 17
 
 
 def print_script(script: ast.Script) -> str:
+    ast.ensure_recursion_room()
     out: list[str] = []
     for item in script.items:
         out.append(print_declaration(item))
@@ -35,6 +36,7 @@ def print_script(script: ast.Script) -> str:
 
 
 def print_declaration(decl) -> str:
+    ast.ensure_recursion_room()
     if isinstance(decl, ast.GlobalDecl):
         keyword = "private global" if decl.private else "global"
         return f"{keyword} " + ", ".join(_global_var(v) for v in decl.variables) + "\n"
@@ -75,11 +77,15 @@ def _body(body) -> str:
 
 
 def _points(points) -> str:
-    return ", ".join(probe_point(p) for p in points)
+    return ", ".join([probe_point(p) for p in points])
 
 
 def probe_point(point: ast.ProbePoint) -> str:
-    text = ".".join(_component(c) for c in point.components)
+    # Loops, not generator expressions: brace groups nest, and each frame counts.
+    parts = []
+    for comp in point.components:
+        parts.append(_component(comp))
+    text = ".".join(parts)
     if point.sufficient:
         text += "!"
     elif point.optional:
@@ -91,7 +97,10 @@ def probe_point(point: ast.ProbePoint) -> str:
 
 def _component(comp) -> str:
     if isinstance(comp, ast.BraceGroup):
-        return "{" + ", ".join(probe_point(p) for p in comp.points) + "}"
+        parts = []
+        for point in comp.points:
+            parts.append(probe_point(point))
+        return "{" + ", ".join(parts) + "}"
     if comp.arg is None:
         return comp.name
     return f"{comp.name}({expression(comp.arg)})"
@@ -177,6 +186,7 @@ def _foreach_head(stmt: ast.ForeachStmt) -> str:
 
 
 def expression(expr) -> str:
+    ast.ensure_recursion_room()
     return _expr(expr)
 
 
@@ -192,11 +202,11 @@ def _level(expr) -> int:
         return _LEVEL_IN
     if isinstance(expr, ast.RegexMatch):
         return _LEVEL_MATCH
-    if isinstance(expr, (ast.Unary, ast.AddressOf)) or (isinstance(expr, ast.Crement) and expr.prefix):
+    if isinstance(expr, (ast.Unary, ast.Crement)):
+        # `++x` and `x++` take an operand (`&a`, `$p->m`), not another increment.
         return _LEVEL_UNARY
-    if isinstance(expr, ast.Crement):
-        return _LEVEL_POSTFIX
-    if isinstance(expr, ast.Access) or (isinstance(expr, ast.NumberLit) and expr.text.startswith("-")):
+    if isinstance(expr, (ast.Access, ast.AddressOf)) or (
+            isinstance(expr, ast.NumberLit) and expr.text.startswith("-")):
         return _LEVEL_POSTFIX
     return _LEVEL_PRIMARY
 
