@@ -25,7 +25,6 @@ An unknown key or a value of the wrong kind is an error that names the key.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +77,8 @@ def find_config(start: Path) -> Path | None:
 
 
 def _has_stapkit_table(pyproject: Path) -> bool:
+    import tomllib
+
     try:
         with open(pyproject, "rb") as f:
             data = tomllib.load(f)
@@ -88,6 +89,8 @@ def _has_stapkit_table(pyproject: Path) -> bool:
 
 def load_config(path: Path) -> Config:
     """Read and check one configuration file.  Raises ConfigError."""
+    import tomllib
+
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)

@@ -14,7 +14,6 @@ term means depends on its left side (stap's `eval_pp_conditional`):
 
 from __future__ import annotations
 
-import fnmatch
 from typing import NamedTuple
 
 from .literals import string_value
@@ -174,6 +173,8 @@ def _compare(a, b, operator: str) -> bool:
 
 def _glob(pattern: str, value: str) -> bool:
     # fnmatch(3) with FNM_NOESCAPE: '*' also matches '/', '\\' is an ordinary character.
+    import fnmatch
+
     return fnmatch.fnmatchcase(value, pattern)
 
 

@@ -22,9 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 import threading
-from importlib import resources
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -77,6 +75,8 @@ def grammar_text() -> str:
     local = Path(__file__).resolve().parents[2] / "stap_grammar" / "stap.lark"
     if local.is_file():
         return local.read_text(encoding="utf-8")
+    from importlib import resources
+
     return resources.files("stap_grammar").joinpath("stap.lark").read_text(encoding="utf-8")
 
 
@@ -99,6 +99,8 @@ def _cache_dir() -> Path | None:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file and rename it, so no reader sees half a file."""
+    import tempfile
+
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-" + path.name)
         with os.fdopen(fd, "wb") as f:
