@@ -163,9 +163,27 @@ def _parse_in_parallel(work, jobs, want_ast):
         context = multiprocessing.get_context("fork")
     except ValueError:
         context = None
-    work = [(p, o, want_ast) for p, o in work]
+    # Largest files first, one at a time: the workers then finish together
+    # (longest-processing-time-first scheduling) instead of one of them being
+    # left with a big file at the end.
+    work = sorted(((p, o, want_ast) for p, o in work), key=lambda job: -_size(job[0]))
     with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
-        yield from pool.map(_parse_one, work, chunksize=max(1, len(work) // (jobs * 8)))
+        yield from pool.map(_parse_in_worker, work)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _parse_in_worker(job):
+    """Parse in a worker process; the text goes back only if a diagnostic needs it."""
+    path, summary = _parse_one(job)
+    if not summary.diagnostics and summary.script is None and summary.text is not None:
+        summary = attrs.evolve(summary, text=None)
+    return path, summary
 
 
 def _print(results, args) -> None:

@@ -57,7 +57,6 @@ def check_untaken_branches(
         _queue_other_branches(cond, covered, worklist)
 
     seen_keys = {(d.code, d.span, d.message) for d in reported}
-    main_decision = {c.open.start: c.taken for c in main.conditionals}
     parsed_chunks: set[tuple[int, ...]] = set()
     found: list[Diagnostic] = []
     new_conditionals: list[Conditional] = []
@@ -90,12 +89,14 @@ def check_untaken_branches(
         regions = _branch_regions(alt.conditionals)
         # The preprocessor's own findings count where a newly reached branch holds them.
         candidates = [(d, _innermost_branch(d.span.start, regions)) for d in alt.diagnostics]
-        # Only declarations that overlap a conditional decided differently can
-        # differ from the ones already parsed.  What their parse finds is new
-        # (it was not reported for the target), even where the parser notices
-        # it just after the branch: it is put down to the last branch reached.
+        # Only what is found in a newly reached branch is reported (below), and
+        # a problem is put down to a branch of its own declaration: so only the
+        # declarations that overlap a newly reached branch need parsing again.
+        # What their parse finds is new (it was not reported for the target),
+        # even where the parser notices it just after the branch: it is put
+        # down to the last branch reached.
         dirty = sorted((c.open.start, c.end) for c in alt.conditionals
-                       if main_decision.get(c.open.start, "absent") != c.taken)
+                       if (c.open.start, c.taken) in newly)
         parse = parse_declaration(alt_target)
         for chunk in split_declarations(alt.tokens):
             first, last = chunk[0].start, chunk[-1].end
