@@ -33,6 +33,76 @@ MAX_COMBINATIONS = 4096
 Branch = tuple[int, bool]  # (offset of the conditional's "%(", which branch)
 
 
+@attrs.frozen
+class AlternativeRun:
+    """The file preprocessed once more, for a target that takes branches not taken before."""
+
+    target: Target
+    argc: int
+    reachable: bool  # False: no target takes the branch; it was taken by force
+    why_unreachable: str
+    result: PreprocessResult
+    newly: frozenset[Branch]  # the branches this run is the first to take
+
+
+class AlternativeRuns:
+    """Preprocess a file again and again until every branch of every conditional was taken once.
+
+    Iterating gives one AlternativeRun per new target (at most `max_runs`);
+    `known` then maps the offset of every conditional met (in any run) to it.
+    """
+
+    def __init__(self, tokens: list[Token], main: PreprocessResult, *, target: Target, library,
+                 argc: int, path: str | None, max_runs: int = MAX_ALTERNATIVE_RUNS):
+        self.tokens = tokens
+        self.target = target
+        self.library = library
+        self.argc = argc
+        self.path = path
+        self.max_runs = max_runs
+        self.known: dict[int, Conditional] = {c.open.start: c for c in main.conditionals}
+        self.new_conditionals: list[Conditional] = []
+        self.covered: set[Branch] = {(c.open.start, c.taken) for c in main.conditionals
+                                     if c.taken is not None}
+        self.worklist: list[Branch] = []
+        for cond in main.conditionals:
+            _queue_other_branches(cond, self.covered, self.worklist)
+
+    def __iter__(self):
+        known = self.known
+        covered = self.covered
+        worklist = self.worklist
+        runs = 0
+        while worklist and runs < self.max_runs:
+            branch = worklist.pop(0)
+            if branch in covered:
+                continue
+            path_branches = _path_to(branch, known)
+            alt_target, alt_argc, reachable = solve(path_branches, known, self.target, self.argc)
+            why_unreachable = "" if reachable else _why_unreachable(path_branches, known)
+            runs += 1
+            alt = preprocess(self.tokens, target=alt_target, library_macros=self.library, argc=alt_argc,
+                             forced=dict(path_branches), path=self.path)
+            newly: set[Branch] = set()
+            for cond in alt.conditionals:
+                key = cond.open.start
+                if key not in known:
+                    known[key] = cond
+                    self.new_conditionals.append(cond)
+                if cond.taken is not None and (key, cond.taken) not in covered:
+                    newly.add((key, cond.taken))
+            covered |= newly
+            for cond in alt.conditionals:
+                _queue_other_branches(cond, covered, worklist)
+            if newly:
+                yield AlternativeRun(alt_target, alt_argc, reachable, why_unreachable, alt, frozenset(newly))
+
+    @property
+    def exhausted(self) -> bool:
+        """Was every branch taken (rather than the run limit reached)?"""
+        return all(branch in self.covered for branch in self.worklist)
+
+
 def check_untaken_branches(
     tokens: list[Token],
     main: PreprocessResult,
@@ -50,42 +120,12 @@ def check_untaken_branches(
     for a target (its language version and guru mode may differ from the
     main target's).
     """
-    known: dict[int, Conditional] = {c.open.start: c for c in main.conditionals}
-    covered: set[Branch] = {(c.open.start, c.taken) for c in main.conditionals if c.taken is not None}
-    worklist: list[Branch] = []
-    for cond in main.conditionals:
-        _queue_other_branches(cond, covered, worklist)
-
+    runs = AlternativeRuns(tokens, main, target=target, library=library, argc=argc, path=path)
     seen_keys = {(d.code, d.span, d.message) for d in reported}
     parsed_chunks: set[tuple[int, ...]] = set()
     found: list[Diagnostic] = []
-    new_conditionals: list[Conditional] = []
-    runs = 0
-    while worklist and runs < MAX_ALTERNATIVE_RUNS:
-        branch = worklist.pop(0)
-        if branch in covered:
-            continue
-        path_branches = _path_to(branch, known)
-        alt_target, alt_argc, reachable = solve(path_branches, known, target, argc)
-        why_unreachable = "" if reachable else _why_unreachable(path_branches, known)
-        forced = dict(path_branches)
-        runs += 1
-        alt = preprocess(tokens, target=alt_target, library_macros=library, argc=alt_argc,
-                         forced=forced, path=path)
-        newly: set[Branch] = set()
-        for cond in alt.conditionals:
-            key = cond.open.start
-            if key not in known:
-                known[key] = cond
-                new_conditionals.append(cond)
-            if cond.taken is not None and (key, cond.taken) not in covered:
-                newly.add((key, cond.taken))
-        covered |= newly
-        for cond in alt.conditionals:
-            _queue_other_branches(cond, covered, worklist)
-        if not newly:
-            continue
-
+    for run in runs:
+        alt, newly, known = run.result, run.newly, runs.known
         regions = _branch_regions(alt.conditionals)
         # The preprocessor's own findings count where a newly reached branch holds them.
         candidates = [(d, _innermost_branch(d.span.start, regions)) for d in alt.diagnostics]
@@ -95,31 +135,37 @@ def check_untaken_branches(
         # What their parse finds is new (it was not reported for the target),
         # even where the parser notices it just after the branch: it is put
         # down to the last branch reached.
-        dirty = sorted((c.open.start, c.end) for c in alt.conditionals
-                       if (c.open.start, c.taken) in newly)
-        parse = parse_declaration(alt_target)
-        for chunk in split_declarations(alt.tokens):
-            first, last = chunk[0].start, chunk[-1].end
-            if not any(start < last and first < end for start, end in dirty):
-                continue
+        parse = parse_declaration(run.target)
+        for chunk in declarations_reaching(alt, newly):
             key = tuple(t[2] for t in chunk)
             if key in parsed_chunks:
                 continue
             parsed_chunks.add(key)
             _, diagnostics = parse(chunk)
             for diag in diagnostics:
-                candidates.append((diag, _branch_for(diag.span.start, regions, newly, first)))
+                candidates.append((diag, _branch_for(diag.span.start, regions, newly, chunk[0].start)))
         for diag, branch_of in candidates:
             if branch_of is None or branch_of not in newly:
                 continue
-            if not reachable and diag.code == codes.ARGUMENT_OUT_OF_RANGE:
+            if not run.reachable and diag.code == codes.ARGUMENT_OUT_OF_RANGE:
                 continue  # an argument missing where no target goes: nothing to say
             key = (diag.code, diag.span, diag.message)
             if key in seen_keys:
                 continue
             seen_keys.add(key)
-            found.append(_annotate(diag, branch_of, known, alt_target, target, why_unreachable))
-    return found, new_conditionals
+            found.append(_annotate(diag, branch_of, known, run.target, target, run.why_unreachable))
+    return found, runs.new_conditionals
+
+
+def declarations_reaching(alt: PreprocessResult, newly) -> list[list[Token]]:
+    """The declarations (token chunks) of a run that overlap a branch in `newly`."""
+    dirty = sorted((c.open.start, c.end) for c in alt.conditionals if (c.open.start, c.taken) in newly)
+    chunks = []
+    for chunk in split_declarations(alt.tokens):
+        first, last = chunk[0].start, chunk[-1].end
+        if any(start < last and first < end for start, end in dirty):
+            chunks.append(chunk)
+    return chunks
 
 
 def _queue_other_branches(cond: Conditional, covered: set[Branch], worklist: list[Branch]) -> None:
