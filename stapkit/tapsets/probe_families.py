@@ -1,0 +1,647 @@
+"""SystemTap's built-in probe families: the probe points that are not tapset aliases.
+
+The table below has one row per pattern, spelled as `stap --dump-probe-types`
+of Debian's stap 4.8 prints it (all 260 of them), plus the families the 4.8
+manual documents but Debian's build leaves out (java, python2, python3:
+compiled only with byteman / python probe support).  A pattern is a dotted
+list of components, each a name with no argument, a `(string)` or a
+`(number)`.  Optional parts of a family are separate patterns, exactly as stap
+registers them: `process.begin`, `process(string).begin` and
+`process(number).begin` are three rows.
+
+Facts per group, and where they come from:
+
+* `side`: "session" (runs when the script starts or stops, or never),
+  "kernel" or "user" (the event happens in a user-space program).
+* `needs_debuginfo`: DWARF of the probed kernel, module or program is read to
+  resolve it (for kernel.trace, DWARF generated from the kernel headers) —
+  the DWARF DEBUGINFO table of stapprobes(3stap).  `needs_target`: resolving
+  it reads anything of the target system (debuginfo, symbol tables, SDT notes,
+  PLTs, kernel headers, the probed program), so a static checker can check only
+  its shape.
+* `runtimes`: "kernel" (the default) always; "bpf" when stap 4.8's bpf
+  back end translates the family (bpf-translate.cxx of release-4.8 translates
+  begin/end/error, kprobe- and uprobe-based probes, kernel tracepoints, timers,
+  perf and procfs, and warns that it ignores utrace, hardware-breakpoint,
+  process.insn, netfilter, timer.profile, static-marker and python probes;
+  never, begin, timers and procfs compile with `stap --runtime=bpf -p4`, and
+  netfilter prints the "ignored" warning).  The dyninst runtime is not
+  recorded: Debian's stap is built without it.
+* `unprivileged`: allowed with `--privilege=stapusr` — exactly the patterns
+  `stap --privilege=stapusr --dump-probe-types` prints (171 of the 260), plus
+  java and python (registered with pr_all in the 4.8 sources).
+* `guru_only`: needs `stap -g` ("absolute statement probe in unprivileged
+  script; need stap -g").
+
+Arguments are never converted between kinds: stap reports `timer.ms("5")` as
+a probe point mismatch, and so does `begin("1")` or `procfs(1).read`.
+
+The descriptions are stapkit's own words; no manual text is kept here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import attrs
+
+STRING = "string"
+NUMBER = "number"
+KERNEL_RUNTIME = "kernel"
+BPF_RUNTIME = "bpf"
+
+
+@attrs.frozen
+class Component:
+    """One component of a family pattern: `function(string)` is ("function", "string")."""
+
+    name: str
+    arg: str | None  # None, "string" or "number"
+
+    def __attrs_post_init__(self) -> None:
+        if self.arg not in (None, STRING, NUMBER):
+            raise ValueError(f"argument kind must be None, 'string' or 'number', not {self.arg!r}")
+
+    def __str__(self) -> str:
+        return self.name if self.arg is None else f"{self.name}({self.arg})"
+
+
+@attrs.frozen
+class ProbeGroup:
+    """Facts shared by the patterns of one family group (see the module docstring)."""
+
+    name: str
+    description: str  # stapkit's own words
+    side: str  # "session", "kernel" or "user"
+    needs_debuginfo: bool
+    needs_target: bool
+    runtimes: tuple[str, ...]
+    unprivileged: bool
+    guru_only: bool = False
+    # False for families the 4.8 manual documents but Debian's stap 4.8 does not register.
+    registered: bool = True
+
+
+@attrs.frozen
+class ProbeFamily:
+    """One built-in probe point pattern, `kernel.function(string).return`, with its group's facts.
+
+    The group's facts are copied onto each family so a checker holding a
+    family needs no second lookup.
+    """
+
+    pattern: str
+    components: tuple[Component, ...]
+    group: str
+    needs_debuginfo: bool
+    needs_target: bool
+    side: str
+    runtimes: tuple[str, ...]
+    unprivileged: bool
+    guru_only: bool
+    registered: bool
+
+    @property
+    def description(self) -> str:
+        return _GROUPS[self.group].description
+
+    @property
+    def key(self) -> tuple[tuple[str, str | None], ...]:
+        """The pattern as (name, argument kind) pairs, the shape `find_families` takes."""
+        return tuple((c.name, c.arg) for c in self.components)
+
+
+_BOTH = (KERNEL_RUNTIME, BPF_RUNTIME)
+_KERNEL = (KERNEL_RUNTIME,)
+
+_GROUP_LIST = (
+    ProbeGroup("begin/end/error", "runs once when the session starts, when it ends, or after a "
+               "run-time error ends it; the number orders several such probes",
+               "session", False, False, _BOTH, unprivileged=True),
+    ProbeGroup("never", "never fires; a placeholder that still gets its handler checked",
+               "session", False, False, _BOTH, unprivileged=True),
+    ProbeGroup("timer", "fires periodically, every N seconds, milliseconds, microseconds, "
+               "nanoseconds or jiffies, or N times a second (hz); randomize(M) adds up to "
+               "M units of jitter to each period",
+               "kernel", False, False, _BOTH, unprivileged=True),
+    ProbeGroup("timer.profile", "fires on every CPU's profiling timer tick",
+               "kernel", False, False, _KERNEL, unprivileged=False),
+    ProbeGroup("kernel.function", "a kernel function, chosen by name pattern (name@file:line "
+               "forms included) or by address: its entry, return, inline copies, a label in it, "
+               "or the calls it makes",
+               "kernel", True, True, _BOTH, unprivileged=False),
+    ProbeGroup("kernel.statement", "a kernel source line or address, placed with debuginfo",
+               "kernel", True, True, _BOTH, unprivileged=False),
+    ProbeGroup("kernel.statement.absolute", "a raw kernel address, used unchecked",
+               "kernel", False, False, _BOTH, unprivileged=False, guru_only=True),
+    ProbeGroup("module.function", "like kernel.function, in a kernel module chosen by name pattern",
+               "kernel", True, True, _BOTH, unprivileged=False),
+    ProbeGroup("module.statement", "like kernel.statement, in a kernel module",
+               "kernel", True, True, _BOTH, unprivileged=False),
+    ProbeGroup("kprobe", "a kernel or module function's entry or return found through the "
+               "symbol table, without debuginfo (so no context variables)",
+               "kernel", False, True, _BOTH, unprivileged=False),
+    ProbeGroup("kprobe.statement.absolute", "a raw kernel address through kprobes, used unchecked",
+               "kernel", False, False, _BOTH, unprivileged=False, guru_only=True),
+    ProbeGroup("kernel.trace", "a kernel tracepoint, by name pattern; its arguments come from "
+               "the kernel headers",
+               "kernel", True, True, _BOTH, unprivileged=False),
+    ProbeGroup("kernel.mark", "an old-style kernel marker (gone from modern kernels)",
+               "kernel", False, True, _KERNEL, unprivileged=False),
+    ProbeGroup("kernel.data", "a hardware watchpoint on a kernel address, on writes or on "
+               "reads and writes, optionally over a length",
+               "kernel", False, False, _KERNEL, unprivileged=False),
+    ProbeGroup("kernel.data.symbol", "a hardware watchpoint on a kernel symbol, on writes or on "
+               "reads and writes",
+               "kernel", False, True, _KERNEL, unprivileged=False),
+    ProbeGroup("process.begin", "a user process or thread starting or ending: any process, one "
+               "program by path, or one process id",
+               "user", False, False, _KERNEL, unprivileged=True),
+    ProbeGroup("process.syscall", "a user process entering or leaving a system call",
+               "user", False, False, _KERNEL, unprivileged=True),
+    ProbeGroup("process.insn", "single-stepping a user process, instruction by instruction or "
+               "block by block",
+               "user", False, False, _KERNEL, unprivileged=False),
+    ProbeGroup("process.function", "a function of a user program or of a library it uses, "
+               "with the same forms as kernel.function",
+               "user", True, True, _BOTH, unprivileged=True),
+    ProbeGroup("process.statement", "a source line or address in a user program or library, "
+               "placed with debuginfo",
+               "user", True, True, _BOTH, unprivileged=True),
+    ProbeGroup("process.statement.absolute", "a raw address in one running process, used "
+               "unchecked; .return fires when the code there returns",
+               "user", False, False, _BOTH, unprivileged=True),
+    ProbeGroup("process.mark", "a static (SDT) probe compiled into a user program or library, "
+               "by marker name and optionally provider",
+               "user", False, True, _BOTH, unprivileged=True),
+    ProbeGroup("process.plt", "calls through a user program's or library's procedure linkage "
+               "table, by symbol pattern (all of them without one), or their returns",
+               "user", False, True, _BOTH, unprivileged=True),
+    ProbeGroup("procfs", "a file under the session's procfs directory being read or written; "
+               "umask sets its permissions, maxsize its read buffer",
+               "kernel", False, False, _BOTH, unprivileged=False),
+    ProbeGroup("perf", "a perf event counter of a given type and config overflowing, for the "
+               "whole system or one program; or a named counter read from other probes",
+               "kernel", False, False, _BOTH, unprivileged=False),
+    ProbeGroup("netfilter", "a packet passing a netfilter hook of a protocol family, with an "
+               "optional priority",
+               "kernel", False, False, _KERNEL, unprivileged=False),
+    ProbeGroup("java", "a Java method's entry or return in a JVM chosen by name or process id "
+               "(needs byteman support, not built into Debian's stap 4.8)",
+               "user", False, True, _KERNEL, unprivileged=True, registered=False),
+    ProbeGroup("python", "a Python 2 or 3 function's entry or return (needs python probe "
+               "support, not built into Debian's stap 4.8)",
+               "user", True, True, _KERNEL, unprivileged=True, registered=False),
+)
+_GROUPS = {g.name: g for g in _GROUP_LIST}
+
+# One row per pattern, by group, spelled as `stap --dump-probe-types` spells it.
+_TABLE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("begin/end/error", (
+        "begin",
+        "begin(number)",
+        "end",
+        "end(number)",
+        "error",
+        "error(number)",
+    )),
+    ("never", (
+        "never",
+    )),
+    ("timer", (
+        "timer.hz(number)",
+        "timer.jiffies(number)",
+        "timer.jiffies(number).randomize(number)",
+        "timer.ms(number)",
+        "timer.ms(number).randomize(number)",
+        "timer.msec(number)",
+        "timer.msec(number).randomize(number)",
+        "timer.ns(number)",
+        "timer.ns(number).randomize(number)",
+        "timer.nsec(number)",
+        "timer.nsec(number).randomize(number)",
+        "timer.s(number)",
+        "timer.s(number).randomize(number)",
+        "timer.sec(number)",
+        "timer.sec(number).randomize(number)",
+        "timer.us(number)",
+        "timer.us(number).randomize(number)",
+        "timer.usec(number)",
+        "timer.usec(number).randomize(number)",
+    )),
+    ("timer.profile", (
+        "timer.profile.tick",
+    )),
+    ("kernel.function", (
+        "kernel.function(number)",
+        "kernel.function(number).call",
+        "kernel.function(number).exported",
+        "kernel.function(number).return",
+        "kernel.function(number).return.maxactive(number)",
+        "kernel.function(string)",
+        "kernel.function(string).call",
+        "kernel.function(string).callee(string)",
+        "kernel.function(string).callee(string).call",
+        "kernel.function(string).callee(string).return",
+        "kernel.function(string).callees",
+        "kernel.function(string).callees(number)",
+        "kernel.function(string).exported",
+        "kernel.function(string).inline",
+        "kernel.function(string).label(string)",
+        "kernel.function(string).return",
+        "kernel.function(string).return.maxactive(number)",
+    )),
+    ("kernel.statement", (
+        "kernel.statement(number)",
+        "kernel.statement(number).nearest",
+        "kernel.statement(string)",
+        "kernel.statement(string).nearest",
+    )),
+    ("kernel.statement.absolute", (
+        "kernel.statement(number).absolute",
+    )),
+    ("module.function", (
+        "module(string).function(number)",
+        "module(string).function(number).call",
+        "module(string).function(number).exported",
+        "module(string).function(number).return",
+        "module(string).function(number).return.maxactive(number)",
+        "module(string).function(string)",
+        "module(string).function(string).call",
+        "module(string).function(string).callee(string)",
+        "module(string).function(string).callee(string).call",
+        "module(string).function(string).callee(string).return",
+        "module(string).function(string).callees",
+        "module(string).function(string).callees(number)",
+        "module(string).function(string).exported",
+        "module(string).function(string).inline",
+        "module(string).function(string).label(string)",
+        "module(string).function(string).return",
+        "module(string).function(string).return.maxactive(number)",
+    )),
+    ("module.statement", (
+        "module(string).statement(number)",
+        "module(string).statement(number).nearest",
+        "module(string).statement(string)",
+        "module(string).statement(string).nearest",
+    )),
+    ("kprobe", (
+        "kprobe.function(string)",
+        "kprobe.function(string).call",
+        "kprobe.function(string).return",
+        "kprobe.function(string).return.maxactive(number)",
+        "kprobe.module(string).function(string)",
+        "kprobe.module(string).function(string).call",
+        "kprobe.module(string).function(string).return",
+        "kprobe.module(string).function(string).return.maxactive(number)",
+    )),
+    ("kprobe.statement.absolute", (
+        "kprobe.statement(number).absolute",
+    )),
+    ("kernel.trace", (
+        "kernel.trace(string)",
+    )),
+    ("kernel.mark", (
+        "kernel.mark(string)",
+        "kernel.mark(string).format(string)",
+    )),
+    ("kernel.data", (
+        "kernel.data(number).length(number).rw",
+        "kernel.data(number).length(number).write",
+        "kernel.data(number).rw",
+        "kernel.data(number).write",
+    )),
+    ("kernel.data.symbol", (
+        "kernel.data(string).rw",
+        "kernel.data(string).write",
+    )),
+    ("process.begin", (
+        "process.begin",
+        "process.end",
+        "process.thread.begin",
+        "process.thread.end",
+        "process(number).begin",
+        "process(number).end",
+        "process(number).thread.begin",
+        "process(number).thread.end",
+        "process(string).begin",
+        "process(string).end",
+        "process(string).thread.begin",
+        "process(string).thread.end",
+    )),
+    ("process.syscall", (
+        "process.syscall",
+        "process.syscall.return",
+        "process(number).syscall",
+        "process(number).syscall.return",
+        "process(string).syscall",
+        "process(string).syscall.return",
+    )),
+    ("process.insn", (
+        "process(number).insn",
+        "process(number).insn.block",
+        "process(string).insn",
+        "process(string).insn.block",
+    )),
+    ("process.function", (
+        # any process (or the -c/-x target)
+        "process.function(number)",
+        "process.function(number).call",
+        "process.function(number).exported",
+        "process.function(number).return",
+        "process.function(string)",
+        "process.function(string).call",
+        "process.function(string).callee(string)",
+        "process.function(string).callee(string).call",
+        "process.function(string).callee(string).return",
+        "process.function(string).callees",
+        "process.function(string).callees(number)",
+        "process.function(string).exported",
+        "process.function(string).inline",
+        "process.function(string).label(string)",
+        "process.function(string).return",
+        "process.library(string).function(number)",
+        "process.library(string).function(number).call",
+        "process.library(string).function(number).exported",
+        "process.library(string).function(number).return",
+        "process.library(string).function(string)",
+        "process.library(string).function(string).call",
+        "process.library(string).function(string).callee(string)",
+        "process.library(string).function(string).callee(string).call",
+        "process.library(string).function(string).callee(string).return",
+        "process.library(string).function(string).callees",
+        "process.library(string).function(string).callees(number)",
+        "process.library(string).function(string).exported",
+        "process.library(string).function(string).inline",
+        "process.library(string).function(string).label(string)",
+        "process.library(string).function(string).return",
+        # one process id (no .library form)
+        "process(number).function(number)",
+        "process(number).function(number).call",
+        "process(number).function(number).exported",
+        "process(number).function(number).return",
+        "process(number).function(string)",
+        "process(number).function(string).call",
+        "process(number).function(string).callee(string)",
+        "process(number).function(string).callee(string).call",
+        "process(number).function(string).callee(string).return",
+        "process(number).function(string).callees",
+        "process(number).function(string).callees(number)",
+        "process(number).function(string).exported",
+        "process(number).function(string).inline",
+        "process(number).function(string).label(string)",
+        "process(number).function(string).return",
+        # one program by path
+        "process(string).function(number)",
+        "process(string).function(number).call",
+        "process(string).function(number).exported",
+        "process(string).function(number).return",
+        "process(string).function(string)",
+        "process(string).function(string).call",
+        "process(string).function(string).callee(string)",
+        "process(string).function(string).callee(string).call",
+        "process(string).function(string).callee(string).return",
+        "process(string).function(string).callees",
+        "process(string).function(string).callees(number)",
+        "process(string).function(string).exported",
+        "process(string).function(string).inline",
+        "process(string).function(string).label(string)",
+        "process(string).function(string).return",
+        "process(string).library(string).function(number)",
+        "process(string).library(string).function(number).call",
+        "process(string).library(string).function(number).exported",
+        "process(string).library(string).function(number).return",
+        "process(string).library(string).function(string)",
+        "process(string).library(string).function(string).call",
+        "process(string).library(string).function(string).callee(string)",
+        "process(string).library(string).function(string).callee(string).call",
+        "process(string).library(string).function(string).callee(string).return",
+        "process(string).library(string).function(string).callees",
+        "process(string).library(string).function(string).callees(number)",
+        "process(string).library(string).function(string).exported",
+        "process(string).library(string).function(string).inline",
+        "process(string).library(string).function(string).label(string)",
+        "process(string).library(string).function(string).return",
+    )),
+    ("process.statement", (
+        "process.statement(number)",
+        "process.statement(number).nearest",
+        "process.statement(string)",
+        "process.statement(string).nearest",
+        "process.library(string).statement(number)",
+        "process.library(string).statement(number).nearest",
+        "process.library(string).statement(string)",
+        "process.library(string).statement(string).nearest",
+        "process(number).statement(number)",
+        "process(number).statement(number).nearest",
+        "process(number).statement(string)",
+        "process(number).statement(string).nearest",
+        "process(string).statement(number)",
+        "process(string).statement(number).nearest",
+        "process(string).statement(string)",
+        "process(string).statement(string).nearest",
+        "process(string).library(string).statement(number)",
+        "process(string).library(string).statement(number).nearest",
+        "process(string).library(string).statement(string)",
+        "process(string).library(string).statement(string).nearest",
+    )),
+    ("process.statement.absolute", (
+        "process(number).statement(number).absolute",
+        "process(number).statement(number).absolute.return",
+    )),
+    ("process.mark", (
+        "process.mark(string)",
+        "process.provider(string).mark(string)",
+        "process.library(string).mark(string)",
+        "process.library(string).provider(string).mark(string)",
+        "process(number).mark(string)",
+        "process(number).provider(string).mark(string)",
+        "process(string).mark(string)",
+        "process(string).provider(string).mark(string)",
+        "process(string).library(string).mark(string)",
+        "process(string).library(string).provider(string).mark(string)",
+    )),
+    ("process.plt", (
+        "process.plt",
+        "process.plt.return",
+        "process.plt(string)",
+        "process.plt(string).return",
+        "process.library(string).plt",
+        "process.library(string).plt.return",
+        "process.library(string).plt(string)",
+        "process.library(string).plt(string).return",
+        "process(number).plt",
+        "process(number).plt.return",
+        "process(number).plt(string)",
+        "process(number).plt(string).return",
+        "process(string).plt",
+        "process(string).plt.return",
+        "process(string).plt(string)",
+        "process(string).plt(string).return",
+        "process(string).library(string).plt",
+        "process(string).library(string).plt.return",
+        "process(string).library(string).plt(string)",
+        "process(string).library(string).plt(string).return",
+    )),
+    ("procfs", (
+        "procfs.read",
+        "procfs.read.maxsize(number)",
+        "procfs.umask(number).read",
+        "procfs.umask(number).read.maxsize(number)",
+        "procfs.umask(number).write",
+        "procfs.write",
+        "procfs(string).read",
+        "procfs(string).read.maxsize(number)",
+        "procfs(string).umask(number).read",
+        "procfs(string).umask(number).read.maxsize(number)",
+        "procfs(string).umask(number).write",
+        "procfs(string).write",
+    )),
+    ("perf", (
+        "perf.type(number).config(number)",
+        "perf.type(number).config(number).counter(string)",
+        "perf.type(number).config(number).hz(number)",
+        "perf.type(number).config(number).process",
+        "perf.type(number).config(number).process(string)",
+        "perf.type(number).config(number).process(string).counter(string)",
+        "perf.type(number).config(number).sample(number)",
+    )),
+    ("netfilter", (
+        "netfilter.hook(string).pf(string)",
+        "netfilter.hook(string).pf(string).priority(string)",
+        "netfilter.pf(string).hook(string)",
+        "netfilter.pf(string).hook(string).priority(string)",
+    )),
+    # Documented in the 4.8 manual, not registered by Debian's build (tapset-method.cxx,
+    # tapset-python.cxx of release-4.8 give the shapes).
+    ("java", (
+        "java(number).class(string).method(string)",
+        "java(number).class(string).method(string).return",
+        "java(string).class(string).method(string)",
+        "java(string).class(string).method(string).return",
+    )),
+    ("python", (
+        "python2.module(string).function(string)",
+        "python2.module(string).function(string).call",
+        "python2.module(string).function(string).return",
+        "python3.module(string).function(string)",
+        "python3.module(string).function(string).call",
+        "python3.module(string).function(string).return",
+    )),
+)
+
+
+def _components(pattern: str) -> tuple[Component, ...]:
+    # Family patterns hold no string literals, so a plain split on dots is safe.
+    out = []
+    for part in pattern.split("."):
+        name, paren, rest = part.partition("(")
+        out.append(Component(name, rest[:-1] if paren else None))
+    return tuple(out)
+
+
+def groups() -> tuple[ProbeGroup, ...]:
+    """The family groups, in table order."""
+    return _GROUP_LIST
+
+
+def group(name: str) -> ProbeGroup:
+    """One group by name (KeyError for an unknown name)."""
+    return _GROUPS[name]
+
+
+@functools.cache
+def families() -> tuple[ProbeFamily, ...]:
+    """Every built-in family, in table order (built once; the table is the source)."""
+    out = []
+    for group_name, patterns in _TABLE:
+        g = _GROUPS[group_name]
+        for pattern in patterns:
+            out.append(ProbeFamily(
+                pattern=pattern,
+                components=_components(pattern),
+                group=group_name,
+                needs_debuginfo=g.needs_debuginfo,
+                needs_target=g.needs_target,
+                side=g.side,
+                runtimes=g.runtimes,
+                unprivileged=g.unprivileged,
+                guru_only=g.guru_only,
+                registered=g.registered,
+            ))
+    return tuple(out)
+
+
+@functools.cache
+def _by_key() -> dict[tuple[tuple[str, str | None], ...], ProbeFamily]:
+    return {f.key: f for f in families()}
+
+
+@functools.cache
+def _sorted_patterns() -> tuple[str, ...]:
+    return tuple(sorted(f.pattern for f in families()))
+
+
+@functools.cache
+def _by_pattern() -> dict[str, ProbeFamily]:
+    return {f.pattern: f for f in families()}
+
+
+def find_family(pattern: str) -> ProbeFamily | None:
+    """The family spelled exactly so (`timer.ms(number)`), or None."""
+    return _by_pattern().get(pattern)
+
+
+Point = Sequence[tuple[str, str | None]]
+
+
+def find_families(point: Point, *, include_unregistered: bool = True) -> tuple[ProbeFamily, ...]:
+    """The families a concrete probe point matches, as stap's pass 2 would match it.
+
+    `point` is the point's components as (name, argument kind or None):
+    `kernel.function("vfs_read").return` is
+    `[("kernel", None), ("function", "string"), ("return", None)]`.  Like
+    stap's match tree, every component must agree in name and in argument
+    kind: a component of the family with an argument needs one of that kind,
+    one without takes none, and a number never stands for a string or the
+    reverse (stap: `timer.ms("5")` is a "probe point mismatch").  The point
+    must have exactly the family's components; with extra components stap
+    says "invalid suffix for probe" (`timer.ms(5).return`), with fewer
+    "probe point truncated" (`timer`).
+
+    A name holding `*` is matched by stap's wildcard rules (see
+    probe_patterns), so several families may match; otherwise at most one.
+    `include_unregistered=False` leaves out java and python, which Debian's
+    4.8 build does not have.
+    """
+    key = tuple((name, kind) for name, kind in point)
+    for _, kind in key:
+        if kind not in (None, STRING, NUMBER):
+            raise ValueError(f"argument kind must be None, 'string' or 'number', not {kind!r}")
+    if any("*" in name for name, _ in key):
+        from .probe_patterns import match_names  # only wildcard points need the matcher
+
+        pattern = ".".join(str(Component(name, kind)) for name, kind in key)
+        matched = set(match_names(pattern, _sorted_patterns()))
+        result = tuple(f for f in families() if f.pattern in matched)
+    else:
+        family = _by_key().get(key)
+        result = () if family is None else (family,)
+    if not include_unregistered:
+        result = tuple(f for f in result if f.registered)
+    return result
+
+
+def following(prefix: Point) -> tuple[Component, ...]:
+    """The components that may come next after `prefix` in some family, sorted.
+
+    stap's "probe point truncated (follow: ...)" and completion want these:
+    after `[("timer", None)]` come `hz(number)`, `jiffies(number)`, ...,
+    `profile`, ...; after `[]` the first components of all families.
+    """
+    key = tuple(prefix)
+    n = len(key)
+    found = {f.components[n] for f in families()
+             if len(f.components) > n and f.key[:n] == key}
+    return tuple(sorted(found, key=lambda c: (c.name, c.arg or "")))
