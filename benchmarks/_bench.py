@@ -90,7 +90,7 @@ def snapshot(scratch: Path, *, compiled: bool = True, name: str = "src") -> Path
     .pyc files, and compiles every module at every start).
     """
     dest = scratch / name
-    for package in ("stapkit", "stap_grammar"):
+    for package in ("stapkit", "stap_grammar", "tapset_db"):
         if (REPO / package).is_dir():
             shutil.copytree(REPO / package, dest / package,
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
@@ -353,7 +353,7 @@ def source_digest(root: Path = REPO) -> str:
     import hashlib
 
     h = hashlib.sha256()
-    for package in ("stapkit", "stap_grammar"):
+    for package in ("stapkit", "stap_grammar", "tapset_db"):
         for path in sorted((root / package).rglob("*")):
             if path.suffix in (".py", ".lark") and path.is_file():
                 h.update(str(path.relative_to(root)).encode() + b"\0")

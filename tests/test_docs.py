@@ -7,7 +7,8 @@
 * the first ```systemtap block under `## Example` of a page produces the
   page's code, and the first one under `## Fix` does not (pages marked
   `<!-- stapkit: no-example-check -->` are exempt);
-* docs/cli.md mentions every option of `stapkit parse`.
+* docs/cli.md mentions every option of `stapkit parse` and of each `stapkit db` action,
+  in that command's section.
 
 A block is parsed as `stapkit parse` would parse it, with the options of a
 `<!-- stapkit: ... -->` comment right before it:
@@ -188,24 +189,46 @@ def test_unchecked_pages_are_the_ones_that_need_a_file():
 # ---------------------------------------------------------------- cli.md
 
 
-def _parse_subcommand():
-    parser = build_parser()
+def _subcommand(parser, name):
     for action in parser._actions:
-        if getattr(action, "choices", None) and "parse" in action.choices:
-            return action.choices["parse"]
-    raise AssertionError("no 'parse' subcommand")
+        if getattr(action, "choices", None) and name in action.choices:
+            return action.choices[name]
+    raise AssertionError(f"no {name!r} subcommand")
+
+
+def _commands():
+    """(command words, its argparse parser) for `parse` and each `db` action."""
+    parser = build_parser()
+    found = [("parse", _subcommand(parser, "parse"))]
+    db = _subcommand(parser, "db")
+    for action in ("build", "info", "list", "show"):
+        found.append((f"db {action}", _subcommand(db, action)))
+    return found
 
 
 def _option_strings():
-    return sorted({s for action in _parse_subcommand()._actions for s in action.option_strings})
+    return sorted({(command, s) for command, sub in _commands() for action in sub._actions
+                   for s in action.option_strings if s not in ("-h", "--help")})
 
 
-@pytest.mark.parametrize("option", _option_strings())
-def test_cli_doc_mentions_every_option(option):
-    text = CLI_DOC.read_text(encoding="utf-8")
-    assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text), f"docs/cli.md does not mention {option}"
+def _cli_section(text: str, command: str) -> str:
+    """The part of cli.md about one command: from its heading to the next heading of its level."""
+    match = re.search(rf"^(#+) `stapkit {re.escape(command)}\b[^`]*`.*$", text, re.M)
+    assert match, f"docs/cli.md has no section `stapkit {command}`"
+    level = len(match.group(1))
+    rest = text[match.end():]
+    end = re.search(rf"^#{{1,{level}}} ", rest, re.M)
+    return rest[: end.start()] if end else rest
 
 
-@pytest.mark.parametrize("name", ["NO_COLOR", "SYSTEMTAP_TAPSET", "STAPKIT_NO_GRAMMAR_CACHE", "STAPKIT_DEBUG"])
+@pytest.mark.parametrize("command, option", _option_strings())
+def test_cli_doc_mentions_every_option(command, option):
+    text = _cli_section(CLI_DOC.read_text(encoding="utf-8"), command)
+    assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text), \
+        f"docs/cli.md does not mention {option} in its section on stapkit {command}"
+
+
+@pytest.mark.parametrize("name", ["NO_COLOR", "SYSTEMTAP_TAPSET", "STAPKIT_NO_GRAMMAR_CACHE", "STAPKIT_DEBUG",
+                                  "STAPKIT_TAPSET_DB"])
 def test_cli_doc_mentions_the_environment(name):
     assert name in CLI_DOC.read_text(encoding="utf-8")

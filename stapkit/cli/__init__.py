@@ -29,6 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_parse_arguments(parse)
     add_target_arguments(parse)
     add_config_arguments(parse)
+    from .db_command import add_arguments as add_db_arguments
+
+    db = commands.add_parser(
+        "db", help="the tapset database: build it, or ask it what SystemTap's library offers",
+        description="The tapset database: the probe aliases, functions, globals and macros of the "
+                    "SystemTap library, and its built-in probe families. 'list' is an offline stap -l, "
+                    "'show' an offline stap -L.")
+    add_db_arguments(db)
     return parser
 
 
@@ -47,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "parse":
             from .parse_command import run
+
+            return run(args)
+        if args.command == "db":
+            from .db_command import run
 
             return run(args)
     except KeyboardInterrupt:

@@ -9,6 +9,11 @@ from ..syntax.target import ARCHES, RUNTIMES, Target
 
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_group(parser)
+    add_reading_group(parser)
+
+
+def add_target_group(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("target (what %( %) conditionals compare against)")
     group.add_argument("--systemtap-version", metavar="VERSION",
                        help="SystemTap release to check for (systemtap_v; default: 4.8, the bundled tapset DB)")
@@ -24,6 +29,8 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
                        help="a kernel configuration value (repeatable); unlisted options are "
                             "those of a Debian amd64 kernel")
 
+
+def add_reading_group(parser: argparse.ArgumentParser) -> None:
     reading = parser.add_argument_group("reading scripts")
     reading.add_argument("-g", "--guru", action="store_true",
                          help="guru mode for every script (embedded C, @const, ...), as stap -g")

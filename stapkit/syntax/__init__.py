@@ -6,7 +6,18 @@
     result.diagnostics   # every syntax problem, as Diagnostic records
 """
 
-from .parser import ParseOptions, ParseResult, parse_file, parse_text
-from .target import Target
-
 __all__ = ["ParseOptions", "ParseResult", "Target", "parse_file", "parse_text"]
+
+
+def __getattr__(name: str):
+    # Loaded on first use: importing a small module of this package (the
+    # target, the tokens) must not pull in the parser and its grammar tables.
+    if name == "Target":
+        from .target import Target
+
+        return Target
+    if name in __all__:
+        from . import parser
+
+        return getattr(parser, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

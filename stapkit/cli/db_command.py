@@ -1,0 +1,259 @@
+"""`stapkit db build|info|list|show`: the tapset database, built and asked offline.
+
+`list PATTERN` is an offline `stap -l` (the alias names and built-in probe
+families that match, for the target), `show NAME` an offline `stap -L` (a
+probe point's variables and types, expansion, definition, deprecation; a
+function's overloads and privilege).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from . import exit_codes
+from .files import error, warn
+
+
+def add_arguments(parser) -> None:
+    from .target_options import add_target_group
+
+    actions = parser.add_subparsers(dest="db_command", metavar="ACTION")
+
+    build = actions.add_parser(
+        "build", help="build the database from the reference manuals and the tapset sources",
+        description="Read the tapset library (parsed with stapkit's parser, every %( %) branch) and "
+                    "the 3stap reference manuals, and write the database. Without --output it goes "
+                    "to the user cache directory, where stapkit then finds it.")
+    build.add_argument("--tapset-dir", metavar="DIR", type=Path, default=None,
+                       help="the tapset library (default: /usr/share/systemtap/tapset)")
+    build.add_argument("--man-dir", metavar="DIR", type=Path, default=None,
+                       help="where the 3stap manual pages are (default: /usr/share/man/man3)")
+    build.add_argument("--no-manuals", action="store_true", help="do not read the manuals")
+    build.add_argument("--with-docs", action="store_true",
+                       help="keep the manuals' descriptions too (for hover); for a user-local database")
+    build.add_argument("-o", "--output", metavar="FILE", type=Path,
+                       help="where to write the database (default: the user cache directory)")
+    build.add_argument("--systemtap-version", metavar="VERSION",
+                       help="the SystemTap release of the library (default: from `stap -V`)")
+    build.add_argument("--report", action="store_true",
+                       help="list the documented probe variables that the sources do not set, and back")
+
+    info = actions.add_parser("info", help="which database is used: version, counts, source")
+    _add_common(info, target=False)
+
+    listing = actions.add_parser(
+        "list", help="probe points matching a pattern (an offline stap -l)",
+        description="List the probe aliases and built-in probe families matching PATTERN, with "
+                    "stap's wildcards: '*' within a component, '**' across components, {a,b} braces.")
+    listing.add_argument("pattern", metavar="PATTERN")
+    listing.add_argument("--functions", action="store_true", help="list functions matching PATTERN instead")
+    _add_common(listing)
+
+    show = actions.add_parser(
+        "show", help="a probe point or function in detail (an offline stap -L)",
+        description="Show a probe alias (its variables and their types, expansion, definition, "
+                    "conditions and deprecation), a built-in probe family or a function (overloads, "
+                    "types, privilege).")
+    show.add_argument("name", metavar="NAME")
+    _add_common(show)
+    parser.set_defaults(db_parser=parser)
+
+
+def _add_common(parser, target: bool = True) -> None:
+    from .target_options import add_target_group
+
+    parser.add_argument("--db", metavar="FILE", type=Path,
+                        help="the database to read (default: $STAPKIT_TAPSET_DB, the user-built one, "
+                             "else the embedded SystemTap 4.8 one)")
+    parser.add_argument("--output-format", choices=("text", "json"), default="text")
+    if target:
+        parser.add_argument("--all-targets", action="store_true",
+                            help="include items of every target (each %( %) branch, every runtime and arch)")
+        add_target_group(parser)
+
+
+def run(args) -> int:
+    if args.db_command is None:
+        args.db_parser.print_help(sys.stderr)
+        return exit_codes.ERROR
+    if args.db_command == "build":
+        return _build(args)
+    from ..tapsets.db import DatabaseError, TapsetDB
+
+    try:
+        db = TapsetDB.load(args.db)
+    except DatabaseError as err:
+        error(str(err))
+        return exit_codes.ERROR
+    try:
+        if args.db_command == "info":
+            return _info(db, args)
+        view = _view(args)
+        if args.db_command == "list":
+            return _list(db, view, args)
+        return _show(db, view, args)
+    except DatabaseError as err:
+        error(str(err))
+        return exit_codes.ERROR
+    except ValueError as err:
+        error(str(err))
+        return exit_codes.ERROR
+
+
+def _view(args):
+    """The TargetView of the options, or None with --all-targets."""
+    if args.all_targets:
+        return None
+    from ..syntax.target import Target
+    from ..tapsets.for_target import TargetView
+    from .target_options import target_from_arguments
+
+    return TargetView(target_from_arguments(args, Target()))
+
+
+# ---------------------------------------------------------------- build
+
+
+def _build(args) -> int:
+    from ..tapsets.builder import DEFAULT_MAN_DIR, DEFAULT_TAPSET_DIR, build
+    from ..tapsets.db import user_db_path
+
+    tapset_dir = args.tapset_dir or DEFAULT_TAPSET_DIR
+    man_dir = None if args.no_manuals else (args.man_dir or DEFAULT_MAN_DIR)
+    output = args.output or user_db_path()
+    try:
+        result = build(tapset_dir, man_dir, with_docs=args.with_docs, systemtap_version=args.systemtap_version)
+    except FileNotFoundError as err:
+        error(str(err))
+        return exit_codes.ERROR
+    for message in result.warnings:
+        warn(message)
+    try:
+        _write_atomically(output, result.text)
+    except OSError as err:
+        error(f"cannot write '{output}': {err.strerror or err}")
+        return exit_codes.ERROR
+    counts = result.header["counts"]
+    print(f"wrote {output}: SystemTap {result.header['systemtap_version']}, "
+          f"{counts['aliases']} probe aliases, {counts['functions']} functions, {counts['globals']} globals, "
+          f"{counts['macros']} macros, {counts['manual_pages']} manual pages"
+          f"{' (with descriptions)' if args.with_docs else ''}", file=sys.stderr)
+    if args.report:
+        for line in result.report:
+            print(line)
+    return exit_codes.SUCCESS
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside it, then rename: never a half-written database."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+# ---------------------------------------------------------------- info
+
+
+def _info(db, args) -> int:
+    from ..tapsets import manual_2009
+    from ..tapsets.probe_families import families
+
+    built = db.header.get("built_from", {})
+    data = {
+        "path": str(db.path),
+        "systemtap_version": db.systemtap_version,
+        "with_docs": bool(db.header.get("with_docs")),
+        "built_from": built,
+        "counts": dict(db.header.get("counts", {}), builtin_probe_families=len(families()),
+                       names_of_2009_manual=len(manual_2009.PROBES_2009) + len(manual_2009.FUNCTIONS_2009)),
+    }
+    if args.output_format == "json":
+        json.dump(data, sys.stdout, indent=2, sort_keys=True)
+        print()
+        return exit_codes.SUCCESS
+    counts = data["counts"]
+    print(f"database:   {db.path}")
+    print(f"SystemTap:  {db.systemtap_version}")
+    print(f"built from: {built.get('tapset_dir')} ({built.get('tapset_files')} files), "
+          f"{built.get('man_dir')} ({built.get('manual_pages')} manual pages)")
+    print(f"items:      {counts.get('aliases')} probe aliases, {counts.get('functions')} functions, "
+          f"{counts.get('globals')} globals, {counts.get('macros')} library macros")
+    print(f"known too:  {counts['builtin_probe_families']} built-in probe families, "
+          f"{counts['names_of_2009_manual']} names of the 2009 tapset reference")
+    print(f"docs:       {'manual descriptions included' if data['with_docs'] else 'facts only (no descriptions)'}")
+    return exit_codes.SUCCESS
+
+
+# ---------------------------------------------------------------- list
+
+
+def _list(db, view, args) -> int:
+    from ..tapsets.probe_patterns import PatternError, match_names
+
+    kind = "function" if args.functions else "alias"
+    names = [n for n in db.names(kind) if _exists(db, kind, n, view)]
+    try:
+        found = match_names(args.pattern, names)
+        if not args.functions:
+            found = sorted(set(found) | set(_matching_families(args.pattern)))
+    except PatternError as err:
+        error(f"bad pattern '{args.pattern}': {err}")
+        return exit_codes.ERROR
+    if args.output_format == "json":
+        json.dump(found, sys.stdout, indent=2)
+        print()
+    else:
+        for name in found:
+            print(name)
+    if not found:
+        print(f"stapkit: no {'function' if args.functions else 'probe point'} matches '{args.pattern}'",
+              file=sys.stderr)
+        return exit_codes.FINDINGS
+    return exit_codes.SUCCESS
+
+
+def _matching_families(pattern: str) -> list[str]:
+    """Built-in families whose pattern (with its argument kinds) matches: `timer.ms(number)`."""
+    from ..tapsets.probe_families import families
+    from ..tapsets.probe_patterns import match_names
+
+    patterns = sorted({f.pattern for f in families()})
+    return match_names(pattern, patterns)
+
+
+def _exists(db, kind: str, name: str, view) -> bool:
+    items = db.aliases(name) if kind == "alias" else db.functions(name)
+    if kind == "function":
+        items = [f for f in items if not f.private]
+    if view is None:
+        return bool(items)
+    return any(view.reads(i.where.file) and view.holds(i.conditions) for i in items)
+
+
+# ---------------------------------------------------------------- show
+
+
+def _show(db, view, args) -> int:
+    from ..tapsets.show import describe
+
+    found = describe(db, args.name, view)
+    if args.output_format == "json":
+        json.dump(found.data, sys.stdout, indent=2)
+        print()
+    else:
+        sys.stdout.write(found.text)
+    return exit_codes.SUCCESS if found.known else exit_codes.FINDINGS
