@@ -184,3 +184,25 @@ def test_build_errors(tmp_path, capsys):
                           str(tmp_path / "x.jsonl")], capsys)
     assert status == 2 and "no such tapset directory" in err
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_with_docs_goes_to_the_user_cache_and_is_then_the_default(library, manuals, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("STAPKIT_TAPSET_DB", raising=False)
+    status, _, err = run(["db", "build", "--tapset-dir", str(library), "--man-dir", str(manuals),
+                          "--systemtap-version", "9.9", "--with-docs"], capsys)
+    assert status == 0 and "(with descriptions)" in err
+    written = tmp_path / "cache" / "stapkit" / "tapset_db" / "tapsets.jsonl"
+    assert written.is_file()
+    status, out, _ = run(["db", "info"], capsys)
+    assert str(written) in out and "SystemTap:  9.9" in out and "manual descriptions included" in out
+    status, out, _ = run(["db", "show", "mynet.send"], capsys)
+    assert "a test probe" in out  # the manual's summary, kept only in a user-local database
+    status, out, _ = run(["db", "show", "mynet.send", "--output-format", "json"], capsys)
+    assert json.loads(out)["manual"]["summary"] == "a test probe"
+
+
+def test_without_docs_no_prose_is_kept(library, manuals, tmp_path, capsys):
+    _, _, _, output = build(library, manuals, tmp_path, capsys)
+    text = output.read_text()
+    assert "a test probe" not in text and "the device" not in text and "how many" not in text
