@@ -15,6 +15,7 @@ tens of seconds, and the build run --slow-runs times, default 2), round robin.
 
 Usage:
   python3 benchmarks/tapset_db.py [--runs N] [--slow-runs N] [--json] [--skip build,functions,...]
+  python3 benchmarks/tapset_db.py --report RESULTS.json
 """
 
 from __future__ import annotations
@@ -51,7 +52,14 @@ def main(argv=None) -> int:
     ap.add_argument("--skip", default="", help="comma-separated: build,load,aliases,functions,show")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--kernel-tree", type=Path, default=None)
+    ap.add_argument("--report", type=Path, metavar="JSONFILE",
+                    help="measure nothing: print the tables of results saved with --json")
     args = ap.parse_args(argv)
+    if args.report:
+        import json
+
+        print_report(json.loads(args.report.read_text()))
+        return 0
     skip = set(filter(None, args.skip.split(",")))
 
     def measure(scratch: Path, src: Path) -> dict:
@@ -144,7 +152,10 @@ def print_report(r: dict) -> None:
         print(_bench.table(["query", "stapkit s median (min)", "lines", "stap s median (min)", "lines",
                             "ratio"], rows))
     print()
-    print(f"machine: {r['machine']}")
+    m = r["machine"]
+    print(f"machine: {m.get('date')}, {m.get('cpus')} cores ({m.get('cpu_model')}), Python {m.get('python')}, "
+          f"load average at start {m.get('load_average')}; stapkit at commit "
+          f"{m.get('stapkit_checkout', {}).get('commit')}")
     warning = _bench.busy_warning(r.get("contention"))
     if warning:
         print(warning)

@@ -53,13 +53,8 @@ def visible_variables(lookup: AliasLookup, name: str, holds=None) -> dict[str, t
     return out
 
 
-def deprecated_since(conditions: Conjunction) -> str | None:
-    """The SystemTap version after which an item is gone, from a `systemtap_v <= "X"` condition.
-
-    Items kept only for old scripts sit under `%( systemtap_v <= "2.1" %?`
-    (or `%( systemtap_v >= "2.2" %? %: ... %)`): available with
-    `--compatible=2.1`, deprecated since the version after.
-    """
+def _systemtap_v_bounds(conditions: Conjunction):
+    """(operator, version) of each `systemtap_v OP "X"` condition, negations turned around."""
     for text in conditions:
         match = _SYSTEMTAP_V.match(text.strip())
         if not match:
@@ -67,22 +62,25 @@ def deprecated_since(conditions: Conjunction) -> str | None:
         negated, op, version = match.groups()
         if negated:
             op = {"<=": ">", "<": ">=", ">=": "<", ">": "<="}.get(op, op)
-        if op == "<=":
+        yield op, version
+
+
+def deprecated_since(conditions: Conjunction) -> str | None:
+    """The last SystemTap version that has an item, from a `systemtap_v <= "X"` condition.
+
+    Items kept only for old scripts sit under `%( systemtap_v <= "2.1" %?`
+    (or in the `%:` branch of `%( systemtap_v >= "2.2" %?`): available with
+    `--compatible=2.1`, deprecated in the releases after it.
+    """
+    for op, version in _systemtap_v_bounds(conditions):
+        if op in ("<=", "<"):
             return version
-        if op == "<":
-            return version  # gone at `version` itself
     return None
 
 
 def introduced_in(conditions: Conjunction) -> str | None:
     """The SystemTap version an item needs, from a `systemtap_v >= "X"` condition."""
-    for text in conditions:
-        match = _SYSTEMTAP_V.match(text.strip())
-        if not match:
-            continue
-        negated, op, version = match.groups()
-        if negated:
-            op = {"<=": ">", "<": ">=", ">=": "<", ">": "<="}.get(op, op)
+    for op, version in _systemtap_v_bounds(conditions):
         if op in (">=", ">"):
             return version
     return None
