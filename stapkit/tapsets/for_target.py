@@ -26,6 +26,21 @@ class TargetView:
         directory = file.rsplit("/", 1)[0] if "/" in file else ""
         return directory in self.directories
 
+    def exists(self, item) -> bool:
+        """Is the item (alias, function, global) there for the target: its file read, its conditions true?"""
+        return self.reads(item.where.file) and self.holds(item.conditions)
+
+    def public(self, function) -> bool:
+        """Can a script call the library function? (`@__private30` ones are public before 3.0.)"""
+        if not function.private:
+            return True
+        since = getattr(function, "private_since", None)
+        if since is None:
+            return False
+        from ..syntax.target import parse_version
+
+        return parse_version(self.target.systemtap_v) < parse_version(since)
+
     def holds(self, conditions: Conjunction) -> bool:
         return all(self.condition(text) for text in conditions)
 

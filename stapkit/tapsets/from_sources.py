@@ -225,7 +225,8 @@ class _Assembler:
             tuple(Parameter(n, t, fixed) for n, t, fixed in zip(sig.params, sig.param_types, sig.fixed_params)),
             sig.return_type, sig.fixed_return,
             Where(items.path, items.line_of(decl.name_span.start)), items.conditions_at(decl.span.start),
-            decl.private, embedded, tags, priority)
+            decl.private, embedded, tags, priority,
+            "3.0" if decl.private and items.text.startswith("@__private30", decl.span.start) else None)
 
     def global_(self, items: FileItems, var: ast.GlobalVar, private: bool) -> Global:
         key = f"{items.path}::{var.name}" if private else var.name

@@ -100,6 +100,9 @@ class Function:
     # Pragmas of its embedded C: unprivileged, myproc-unprivileged, guru, pure, stable, bpf, ...
     tags: tuple[str, ...] = ()
     priority: int | None = None  # `: N` after the parameters
+    # Private only from this SystemTap version on (`@__private30 function`: private for 3.0+,
+    # public with --compatible=2.9 and older); None when `private` does not depend on it.
+    private_since: str | None = None
 
     @property
     def privilege(self) -> str:

@@ -136,7 +136,8 @@ def _function(name: str, f: dict) -> Function:
     return Function(
         name, tuple(Parameter(p["name"], p["type"], p.get("declared", False)) for p in f.get("params", ())),
         f["return_type"], f["return_declared"], _where(f["where"]), tuple(f.get("conditions", ())),
-        f.get("private", False), f.get("embedded", False), tuple(f.get("tags", ())), f.get("priority"))
+        f.get("private", False), f.get("embedded", False), tuple(f.get("tags", ())), f.get("priority"),
+        f.get("private_since"))
 
 
 def _global(name: str, f: dict) -> Global:
