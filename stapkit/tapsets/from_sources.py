@@ -67,6 +67,7 @@ class _Assembler:
         self.alias_decls: list[tuple[FileItems, ast.AliasDecl, list[ast.AliasDecl]]] = []
         self.private_globals: dict[str, dict[str, str]] = {}  # file -> name -> key
         self.globals: list[tuple[FileItems, ast.GlobalVar, bool]] = []
+        self.probe_bodies: list[tuple[FileItems, ast.Block]] = []  # the library's own probes
 
     def run(self, problems) -> LibraryItems:
         self.collect()
@@ -104,6 +105,8 @@ class _Assembler:
                     self.function_decls.append((items, first, sig))
                 elif isinstance(first, ast.AliasDecl):
                     self.alias_decls.append((items, first, variants))
+                elif isinstance(first, ast.ProbeDecl):  # they type the globals they set (argv.stp: argc)
+                    self.probe_bodies.append((items, first.body))
                 elif isinstance(first, ast.GlobalDecl):
                     for var in first.variables:
                         key = f"{items.path}::{var.name}" if first.private else var.name
@@ -114,6 +117,8 @@ class _Assembler:
                             value = LONG
                         elif isinstance(var.init, ast.StringLit):
                             value = STRING
+                        elif isinstance(var.init, ast.ScriptArgument):
+                            value = STRING if var.init.text.startswith("@") and var.init.text != "@#" else LONG
                         library.globals.setdefault(key, GlobalType(value, array=var.size is not None))
                         self.globals.append((items, var, first.private))
 
@@ -138,6 +143,8 @@ class _Assembler:
                         sig.param_types[i] = typer.scope.get(name, UNKNOWN)
                 if not sig.fixed_return and sig.return_type == UNKNOWN:
                     sig.return_type = typer.return_type
+            for items, body in self.probe_bodies:
+                BodyTyper(library, file_globals=self.private_globals.get(items.path)).run(body)
             visible = self.visible_variables(alias_vars)
             for items, first, variants in self.alias_decls:
                 found: dict[str, tuple[str, set[int]]] = {}
