@@ -21,6 +21,8 @@ from ..tapsets.model import LONG, STATS, STRING, UNKNOWN
 _ARITHMETIC_ASSIGN = frozenset({"+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "^=", "|="})
 _COMPARISONS = frozenset({"<", ">", "<=", ">=", "==", "!="})
 MAX_BODY_PASSES = 6
+# The context variables that are strings: `$$vars` and friends (`$var$` is handled as pretty-printing).
+PRETTY_CONTEXT = frozenset({"$$vars", "$$parms", "$$locals", "$$return", "$$name"})
 
 
 class Signature:
@@ -70,7 +72,7 @@ class BodyTyper:
 
     def __init__(self, library: Library, *, params: dict[str, str] | None = None,
                  seed: dict[str, str] | None = None, return_type: str = UNKNOWN,
-                 file_globals: dict[str, str] | None = None):
+                 file_globals: dict[str, str] | None = None, procfs: bool = False):
         self.library = library
         self.params = set(params or ())
         self.scope: dict[str, str] = dict(seed or {})
@@ -78,6 +80,7 @@ class BodyTyper:
         self.return_type = return_type
         # The file's private globals: name -> their key in library.globals.
         self.file_globals = dict(file_globals or {})
+        self.procfs = procfs  # a procfs probe's body: $value is its buffer, a string
         self.assigned: dict[str, set[int]] = {}  # local name -> offsets of its assignments
         self.changed = False
 
@@ -268,12 +271,14 @@ class BodyTyper:
             self.expr(node.left, STRING)
             return LONG
         if kind is ast.TargetVariable:
-            return STRING if node.name.startswith("$$") else LONG
+            if node.name == "$value" and self.procfs:
+                return STRING
+            return STRING if node.name in PRETTY_CONTEXT else LONG
         if kind is ast.Access:
             for step in node.steps:
                 if isinstance(step, ast.Subscript):
                     self.expr(step.index, LONG)
-            if isinstance(node.base, ast.TargetVariable) and node.base.name.startswith("$$"):
+            if isinstance(node.base, ast.TargetVariable) and node.base.name in PRETTY_CONTEXT:
                 return STRING
             return STRING if node.pretty else LONG
         if kind in (ast.Cast, ast.AtVar):

@@ -151,8 +151,11 @@ class _Assembler:
                 seed = {}
                 for point in first.points:
                     seed.update(visible.get(_alias_key(point), {}))
+                procfs = any(p.components and isinstance(p.components[0], ast.Component)
+                             and p.components[0].name == "procfs" for p in first.points)
                 for decl in variants:
-                    typer = BodyTyper(library, seed=seed, file_globals=self.private_globals.get(items.path))
+                    typer = BodyTyper(library, seed=seed, file_globals=self.private_globals.get(items.path),
+                                      procfs=procfs)
                     typer.run(decl.body)
                     if decl.epilogue is not None:
                         typer.run(decl.epilogue)
