@@ -7,10 +7,10 @@
 * the first ```systemtap block under `## Example` of a page produces the
   page's code, and the first one under `## Fix` does not (pages marked
   `<!-- stapkit: no-example-check -->` are exempt);
-* docs/cli.md mentions every option of `stapkit parse` and of each `stapkit db` action,
+* docs/cli.md mentions every option of `stapkit parse`, `stapkit lint` and of each `stapkit db` action,
   in that command's section.
 
-A block is parsed as `stapkit parse` would parse it, with the options of a
+A block is checked as `stapkit lint` would check it, with the options of a
 `<!-- stapkit: ... -->` comment right before it:
 
     <!-- stapkit: args=--guru -->          command-line options (the rest of the comment)
@@ -32,8 +32,10 @@ import pytest
 
 from stapkit.cli import build_parser
 from stapkit.cli.target_options import parse_options_from_arguments
-from stapkit.syntax import parse_file, parse_text
-from stapkit.syntax.codes import CODES
+from stapkit.semantic.codes import SEMANTIC_CODES
+from stapkit.syntax.codes import CODES as SYNTAX_CODES
+
+CODES = {**SYNTAX_CODES, **SEMANTIC_CODES}
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "docs" / "rules"
@@ -104,13 +106,17 @@ def _first_systemtap_block(lines: list[str]) -> Block:
 
 
 def _diagnostics(block: Block, tmp_path: Path):
-    namespace = build_parser().parse_args(["parse", *block.args])
-    options = attrs.evolve(parse_options_from_arguments(namespace), library_macros={})
+    """What `stapkit lint` reports on the block (the syntax codes, then the semantic ones)."""
+    from stapkit.semantic.checker import CheckOptions, check_file, check_text
+
+    namespace = build_parser().parse_args(["lint", *block.args])
+    options = CheckOptions(parse=attrs.evolve(parse_options_from_arguments(namespace), library_macros={}),
+                           explain_unverifiable=namespace.explain_unverifiable)
     if block.file is not None:
         path = tmp_path / block.file
         path.write_text(block.text, encoding="utf-8")
-        return parse_file(str(path), options).diagnostics
-    return parse_text(block.text, "example.stp", options).diagnostics
+        return check_file(str(path), options).diagnostics
+    return check_text(block.text, "example.stp", options).diagnostics
 
 
 def _show(diagnostics) -> list[str]:
@@ -199,7 +205,7 @@ def _subcommand(parser, name):
 def _commands():
     """(command words, its argparse parser) for `parse` and each `db` action."""
     parser = build_parser()
-    found = [("parse", _subcommand(parser, "parse"))]
+    found = [("parse", _subcommand(parser, "parse")), ("lint", _subcommand(parser, "lint"))]
     db = _subcommand(parser, "db")
     for action in ("build", "info", "list", "show"):
         found.append((f"db {action}", _subcommand(db, action)))

@@ -29,6 +29,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_parse_arguments(parse)
     add_target_arguments(parse)
     add_config_arguments(parse)
+    from .lint_command import add_arguments as add_lint_arguments
+
+    lint = commands.add_parser(
+        "lint", help="check scripts as stap -p2 does (symbols, types, probe points), offline",
+        description="Check SystemTap scripts: syntax (as 'parse'), then what stap's pass 2 checks - "
+                    "symbols, types, probe points against the tapset database, context variables, "
+                    "versions, privilege - reporting every problem with its code and location. "
+                    "Exit status: 0 no error, 1 errors, 2 usage or I/O error.")
+    add_lint_arguments(lint)
+    add_target_arguments(lint)
+    add_config_arguments(lint)
     from .db_command import add_arguments as add_db_arguments
 
     db = commands.add_parser(
@@ -55,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "parse":
             from .parse_command import run
+
+            return run(args)
+        if args.command == "lint":
+            from .lint_command import run
 
             return run(args)
         if args.command == "db":

@@ -1,0 +1,114 @@
+"""The codes of the diagnostics the semantic checker reports (stap's pass 2, offline).
+
+STP1xx symbols, types and statements; STP2xx probe points; STP3xx context
+variables; STP4xx versions; STP6xx privilege.  Each code has a page in
+docs/rules/<CODE>.md.  Numbers by module: STP101-119 and STP130-139 symbols
+and types (type_check.py); STP120-129 statements (statements.py);
+STP2xx and STP302-309 probe points and their context (probe_points.py);
+STP301 and STP310-319 locals and alias variables (type_check.py); STP401 probes
+and STP402 functions; STP603-609 privilege.
+"""
+
+from __future__ import annotations
+
+from ..diagnostics import Severity
+from ..syntax.codes import CodeInfo
+
+# -- symbols and types (type_check.py)
+UNRESOLVED_FUNCTION = "STP101"
+FUNCTION_ARITY = "STP102"
+UNDECLARED_ARRAY = "STP103"
+INCONSISTENT_ARITY = "STP104"
+TYPE_MISMATCH = "STP105"
+UNRESOLVED_TYPE = "STP106"
+INVALID_TYPE = "STP107"
+LOCAL_ARRAY_OR_STATS = "STP108"
+WRAPPED_SCALAR = "STP109"
+PRINT_ARGUMENTS = "STP110"
+LIBRARY_PROTOTYPE = "STP113"
+AGGREGATE_IN_EMBEDDED_C = "STP111"
+NO_PROBES = "STP130"
+
+# -- statements (statements.py)
+LOOP_CONTROL_OUTSIDE_LOOP = "STP120"
+MISPLACED_WILDCARD_INDEX = "STP121"
+MODIFIED_DURING_FOREACH = "STP122"
+NOT_AN_LVALUE = "STP123"
+INVALID_PROBE_CONDITION = "STP124"
+INVALID_REGEX = "STP125"
+
+# -- probe points (probe_points.py)
+UNKNOWN_PROBE_POINT = "STP201"
+PROBE_ARGUMENT_KIND = "STP202"
+INCOMPLETE_PROBE_POINT = "STP203"
+ALIAS_RECURSION = "STP204"
+PROBE_ARGUMENT_VALUE = "STP205"
+UNVERIFIABLE_PROBE_POINT = "STP210"
+
+# -- context variables
+NEVER_ASSIGNED_LOCAL = "STP301"  # type_check.py
+RETURN_VALUE_OUTSIDE_RETURN_PROBE = "STP302"  # probe_points.py
+TARGET_WRITE_NEEDS_GURU = "STP303"
+PRETTY_PRINT_WRITE = "STP304"
+PROCFS_VALUE_MISUSE = "STP305"
+NO_TARGET_VARIABLES_HERE = "STP306"
+
+# -- versions
+DEPRECATED_PROBE = "STP401"  # probe_points.py
+DEPRECATED_FUNCTION = "STP402"  # type_check.py
+
+# -- privilege
+GURU_FUNCTION = "STP603"  # type_check.py
+GURU_PROBE_POINT = "STP604"  # probe_points.py
+UNPRIVILEGED_FUNCTION = "STP605"  # type_check.py
+
+
+def _e(code, name, summary, severity=Severity.ERROR) -> CodeInfo:
+    return CodeInfo(code, name, severity, summary)
+
+
+SEMANTIC_CODES: dict[str, CodeInfo] = {
+    info.code: info
+    for info in (
+        _e(UNRESOLVED_FUNCTION, "unresolved-function", "a call to a function neither the script nor the tapset library defines"),
+        _e(FUNCTION_ARITY, "function-arity", "a call with a number of arguments no overload of the function takes"),
+        _e(UNDECLARED_ARRAY, "undeclared-array", "an indexed variable with no global declaration"),
+        _e(INCONSISTENT_ARITY, "inconsistent-arity", "an array used with different numbers of indexes, or as a scalar"),
+        _e(TYPE_MISMATCH, "type-mismatch", "a value of one type where the context needs another"),
+        _e(UNRESOLVED_TYPE, "unresolved-type", "a variable or expression whose type nothing determines"),
+        _e(INVALID_TYPE, "invalid-type", "a statistics value used as a number or string, or a value used as statistics"),
+        _e(LOCAL_ARRAY_OR_STATS, "local-array-or-statistics", "a local variable used as an array or as statistics"),
+        _e(WRAPPED_SCALAR, "wrapped-scalar", "'%' (wrap) on a global that is not an array"),
+        _e(PRINT_ARGUMENTS, "print-arguments", "a printf-family call whose arguments do not match its format"),
+        _e(AGGREGATE_IN_EMBEDDED_C, "aggregate-in-embedded-c", "a statistics global read or written by embedded C"),
+        _e(LIBRARY_PROTOTYPE, "library-prototype-mismatch",
+           "a script function named like a library function (a callback such as tcpmib_filter_key) "
+           "whose parameters differ from the library's", Severity.WARNING),
+        _e(NO_PROBES, "no-probes", "a script with no probe to run"),
+        _e(LOOP_CONTROL_OUTSIDE_LOOP, "loop-control-outside-loop", "'break' or 'continue' outside a loop"),
+        _e(MISPLACED_WILDCARD_INDEX, "misplaced-wildcard-index", "a '*' index outside delete, 'in' and foreach"),
+        _e(MODIFIED_DURING_FOREACH, "modified-during-foreach", "an array changed inside a foreach over it"),
+        _e(NOT_AN_LVALUE, "not-an-lvalue", "an assignment, ++/-- or delete of something that cannot be written"),
+        _e(INVALID_PROBE_CONDITION, "invalid-probe-condition", "a probe 'if' condition that uses more than globals, or has side effects"),
+        _e(INVALID_REGEX, "invalid-regex", "a regular expression stap cannot compile"),
+        _e(UNKNOWN_PROBE_POINT, "unknown-probe-point", "a probe point that is no built-in family and no alias"),
+        _e(PROBE_ARGUMENT_KIND, "probe-argument-kind", "a probe point argument of the wrong kind, or one missing or extra"),
+        _e(INCOMPLETE_PROBE_POINT, "incomplete-probe-point", "a probe point that stops short of a probe, or has a suffix nothing takes"),
+        _e(ALIAS_RECURSION, "alias-recursion", "a probe alias that expands to itself"),
+        _e(PROBE_ARGUMENT_VALUE, "probe-argument-value", "a probe point argument out of range (timer interval, procfs path, ...)"),
+        _e(UNVERIFIABLE_PROBE_POINT, "unverifiable-probe-point",
+           "a probe point whose target (kernel function, module, binary) only the target system can confirm",
+           Severity.INFO),
+        _e(NEVER_ASSIGNED_LOCAL, "never-assigned-local", "a local variable read but never set", Severity.WARNING),
+        _e(RETURN_VALUE_OUTSIDE_RETURN_PROBE, "return-value-outside-return-probe", "$return or @entry in a probe that is not a .return probe"),
+        _e(TARGET_WRITE_NEEDS_GURU, "target-write-needs-guru", "a write to a target variable without guru mode"),
+        _e(PRETTY_PRINT_WRITE, "pretty-print-write", "a write to a pretty-printed target variable ($var$, $$vars)"),
+        _e(PROCFS_VALUE_MISUSE, "procfs-value-misuse", "$value of a procfs probe used in a way its probe does not allow"),
+        _e(NO_TARGET_VARIABLES_HERE, "no-target-variables-here", "a $variable in a probe that has none (begin, timer, ...)"),
+        _e(DEPRECATED_PROBE, "deprecated-probe", "a probe point the target SystemTap version no longer has", Severity.WARNING),
+        _e(DEPRECATED_FUNCTION, "deprecated-function", "a function the target SystemTap version no longer has", Severity.WARNING),
+        _e(GURU_FUNCTION, "guru-function", "a call to a tapset function that needs guru mode (-g)"),
+        _e(GURU_PROBE_POINT, "guru-probe-point", "a probe point that needs guru mode (-g)"),
+        _e(UNPRIVILEGED_FUNCTION, "privileged-function", "a call to a function the script's --privilege level may not use"),
+    )
+}

@@ -1,0 +1,96 @@
+"""One file being checked: what every semantic check reads, and where it reports.
+
+The checker (checker.py) parses the file, makes a `CheckUnit`, and runs the
+checks in order: probe points first (they say which alias variables and
+target variables each probe has), then symbols and types, then statements.
+A check reads the unit and calls `unit.report(...)`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import attrs
+
+from ..diagnostics import Diagnostic, Related, Severity, Span
+from ..syntax import ast
+from .codes import SEMANTIC_CODES
+
+if TYPE_CHECKING:
+    from ..syntax.parser import ParseResult
+    from ..tapsets.db import TapsetDB
+    from ..tapsets.for_target import TargetView
+
+
+@attrs.define
+class ProbeInfo:
+    """What probe-point resolution found for one probe declaration (`probe P1, P2 { ... }`)."""
+
+    # The variables the alias bodies set, that the handler sees: name -> type
+    # ("long", "string", "unknown"), for the points that resolved.
+    alias_variables: dict[str, str] = attrs.field(factory=dict)
+    # True when every point resolves to a .return probe (so $return and @entry work).
+    all_return: bool = False
+    # True when some point resolves to a family with target variables ($var):
+    # kernel/module/process .function/.statement, kprobe, tracepoints, marks, netfilter, procfs ($value), ...
+    has_target_variables: bool = True
+    # The built-in families the points reach, by pattern (`procfs(string).read`).
+    families: set[str] = attrs.field(factory=set)
+    resolved: bool = True  # False when a point could not be resolved (errors were reported)
+
+
+@attrs.define
+class CheckUnit:
+    path: str
+    result: "ParseResult"
+    db: "TapsetDB"
+    view: "TargetView"
+    guru: bool
+    privilege: str  # "stapusr", "stapsys" or "stapdev"
+    explain_unverifiable: bool = False
+    tapset: bool = False  # a file of the tapset library (no probes needed; guru mode)
+    diagnostics: list[Diagnostic] = attrs.field(factory=list)
+    # Filled by probe_points.check: id(ast.ProbeDecl) -> ProbeInfo.
+    probes: dict[int, ProbeInfo] = attrs.field(factory=dict)
+
+    @property
+    def script(self) -> ast.Script:
+        return self.result.script
+
+    @property
+    def text(self) -> str:
+        return self.result.text
+
+    def report(self, code: str, message: str, span: Span, *, severity: Severity | None = None,
+               hints: tuple[str, ...] = (), related: tuple[Related, ...] = ()) -> None:
+        info = SEMANTIC_CODES[code]
+        self.diagnostics.append(Diagnostic(code, message, span, severity or info.severity, None,
+                                           tuple(hints), tuple(related)))
+
+    # -- what the script declares ------------------------------------------
+
+    def script_globals(self) -> dict[str, ast.GlobalVar]:
+        found: dict[str, ast.GlobalVar] = {}
+        for item in self.script.items:
+            if isinstance(item, ast.GlobalDecl):
+                for var in item.variables:
+                    found.setdefault(var.name, var)
+        return found
+
+    def script_functions(self) -> dict[str, list[ast.FunctionDecl]]:
+        found: dict[str, list[ast.FunctionDecl]] = {}
+        for item in self.script.items:
+            if isinstance(item, ast.FunctionDecl):
+                found.setdefault(item.name, []).append(item)
+        return found
+
+    def library_global(self, name: str):
+        """The public tapset global of that name that exists for the target, if any."""
+        for g in self.db.globals(name):
+            if not g.private and self.view.reads(g.where.file) and self.view.holds(g.conditions):
+                return g
+        return None
+
+    def is_global(self, name: str) -> bool:
+        """A name the script declares global, or a public global of the tapset library."""
+        return name in self.script_globals() or self.library_global(name) is not None
