@@ -595,6 +595,9 @@ class _Walker:
             self.expr(expr, expected)
 
     def locals_report(self) -> None:
+        info = self.unit.probes.get(id(self.owner)) if isinstance(self.owner, ast.ProbeDecl) else None
+        if info is not None and not info.resolved:
+            return  # its points did not resolve: which variables it has is not known
         for name, var in self.scope.items():
             if name == "$elided" or var.kind != "local" or var.first_use is None or name not in self.seen:
                 continue

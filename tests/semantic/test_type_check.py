@@ -200,3 +200,15 @@ def test_a_callback_with_the_wrong_prototype_is_not_called():
     assert "tcpmib_filter_key:long (sk:long, op:long)" in d.message
     text = SNMP_SCRIPT.replace("(sk:long, op:long)", "(sk:string, op:long)")
     assert "STP113" in {d.code for d in check(text)}
+
+
+def test_no_cascade_from_a_probe_point_that_did_not_resolve():
+    found = {d.code for d in check('probe socket.sendd { println(size) }')}
+    assert "STP201" in found and not found & {"STP106", "STP301"}
+
+
+def test_alias_variables_are_set_locals_with_their_types():
+    assert codes('probe socket.send { printf("%s %d\\n", name, size) }') == []
+    found = [d for d in check('probe socket.send { printf("%d\\n", sizee) }') if d.code == "STP301"]
+    assert found and "did you mean 'size'" in found[0].message
+    assert "STP105" in codes('probe socket.send { println(name + 1) }')

@@ -1,0 +1,91 @@
+"""`stapkit lint`: exit codes, output formats, options."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+from stapkit.cli import main
+
+GOOD = 'global n\nprobe timer.ms(100) { n++ }\nprobe end { printf("%d\\n", n) }\n'
+TYPE_ERROR = 'probe begin {\n  x = 1\n  println(x . "s")\n}\n'
+SYNTAX_ERROR = 'probe begin {\n  x = (1 +\n}\n'
+WARNING_ONLY = 'probe begin { println(y) }\n'
+
+
+def run(args, capsys, stdin: str | None = None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+    status = main(["lint", *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_a_clean_script_exits_zero(tmp_path, capsys):
+    (tmp_path / "good.stp").write_text(GOOD)
+    status, out, err = run([str(tmp_path / "good.stp")], capsys)
+    assert status == 0 and "1 file checked: no problems" in out and err == ""
+
+
+def test_semantic_errors_exit_one_with_code_and_place(tmp_path, capsys):
+    (tmp_path / "bad.stp").write_text(TYPE_ERROR)
+    status, out, _ = run([str(tmp_path / "bad.stp"), "--color", "never"], capsys)
+    assert status == 1
+    assert f"{tmp_path / 'bad.stp'}:3:11: error: type mismatch" in out and "[STP105]" in out
+    assert "first inferred here" in out
+
+
+def test_syntax_errors_stop_before_the_semantic_checks(tmp_path, capsys):
+    (tmp_path / "bad.stp").write_text(SYNTAX_ERROR)
+    status, out, _ = run([str(tmp_path / "bad.stp"), "--output-format", "json"], capsys)
+    assert status == 1
+    assert [d["code"] for d in json.loads(out)] == ["STP010"]
+
+
+def test_an_unset_untyped_local_is_a_type_error_and_a_warning(tmp_path, capsys):
+    (tmp_path / "w.stp").write_text(WARNING_ONLY)
+    status, out, _ = run([str(tmp_path / "w.stp"), "--output-format", "json"], capsys)
+    data = json.loads(out)
+    assert status == 1  # y has no type: an error, as in stap
+    assert {d["code"] for d in data} == {"STP106", "STP301"}
+    assert {d["severity"] for d in data if d["code"] == "STP301"} == {"warning"}
+
+
+def test_json_follows_the_contract(tmp_path, capsys):
+    (tmp_path / "bad.stp").write_text(TYPE_ERROR)
+    status, out, _ = run([str(tmp_path / "bad.stp"), "--output-format", "json"], capsys)
+    (item,) = json.loads(out)
+    assert set(item) >= {"file", "line", "column", "end_line", "end_column", "code", "severity", "message", "fix"}
+    assert (item["line"], item["column"], item["code"]) == (3, 11, "STP105")
+
+
+def test_many_files_in_parallel_and_stdin(tmp_path, capsys, monkeypatch):
+    for i in range(6):
+        (tmp_path / f"s{i}.stp").write_text(GOOD if i % 2 else TYPE_ERROR)
+    status, out, _ = run([str(tmp_path), "--jobs", "2", "--output-format", "json"], capsys)
+    assert status == 1 and len({d["file"] for d in json.loads(out)}) == 3
+    status, out, _ = run(["-", "--stdin-filename", "x.stp"], capsys, stdin=TYPE_ERROR, monkeypatch=monkeypatch)
+    assert status == 1 and "x.stp:3:11" in out
+
+
+def test_guru_and_privilege_options(tmp_path, capsys):
+    (tmp_path / "g.stp").write_text("probe begin { set_kernel_long(0, 1) exit() }\n")
+    status, out, _ = run([str(tmp_path / "g.stp")], capsys)
+    assert status == 1 and "STP603" in out
+    status, out, _ = run([str(tmp_path / "g.stp"), "-g"], capsys)
+    assert status == 0
+
+
+def test_explain_unverifiable(tmp_path, capsys):
+    (tmp_path / "k.stp").write_text('probe kernel.function("vfs_read") { exit() }\n')
+    status, out, _ = run([str(tmp_path / "k.stp")], capsys)
+    assert status == 0 and "STP210" not in out
+    status, out, _ = run([str(tmp_path / "k.stp"), "--explain-unverifiable"], capsys)
+    assert status == 0 and "STP210" in out and "info" in out
+
+
+def test_a_bad_database_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "good.stp").write_text(GOOD)
+    status, _, err = run([str(tmp_path / "good.stp"), "--db", str(tmp_path / "none.jsonl")], capsys)
+    assert status == 2 and "none.jsonl: no such tapset database" in err
