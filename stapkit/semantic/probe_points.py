@@ -1546,12 +1546,4 @@ def _tests_defined(expr) -> bool:
     return any(isinstance(node, ast.Defined) for node in ast.walk(expr))
 
 
-def _node_children(node):
-    for name in node._compared_fields():
-        value = getattr(node, name)
-        if isinstance(value, ast.Node):
-            yield value
-        elif isinstance(value, tuple):
-            for item in value:
-                if isinstance(item, ast.Node):
-                    yield item
+_node_children = ast.children

@@ -60,23 +60,7 @@ _OPAQUE_DELETES = frozenset({
     ast.ScriptArgument, ast.MacroCall, ast.UnknownOperator,
 })
 _LEAVES = frozenset({ast.NumberLit, ast.StringLit, ast.Variable, ast.TargetVariable, ast.EmbeddedExpr})
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _children(node):
-    """The child nodes of any node, without the recursion of ast.walk."""
-    names = _CHILD_FIELDS.get(type(node))
-    if names is None:
-        names = tuple(f.name for f in attrs.fields(type(node)) if f.name not in ("span", "name_span", "semicolon"))
-        _CHILD_FIELDS[type(node)] = names
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, ast.Node):
-            yield value
-        elif type(value) is tuple:
-            for v in value:
-                if isinstance(v, ast.Node):
-                    yield v
+_children = ast.children
 
 
 def _iterated_array(array) -> str | None:

@@ -420,17 +420,7 @@ def reads(body, elided: set[str]) -> set[str]:
     return found
 
 
-def _children(node):
-    import attrs
-
-    for field in attrs.fields(type(node)):
-        value = getattr(node, field.name)
-        if isinstance(value, ast.Node):
-            yield value
-        elif isinstance(value, tuple):
-            for v in value:
-                if isinstance(v, ast.Node):
-                    yield v
+_children = ast.children
 
 
 def _similar(name: str, candidates) -> list[str]:

@@ -712,20 +712,32 @@ class Script(Node):
     span: Span = _span()
 
 
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def children(node):
+    """The direct child nodes of a node, in source order."""
+    names = _CHILD_FIELDS.get(type(node))
+    if names is None:
+        names = tuple(f.name for f in attrs.fields(type(node)) if f.name not in ("span", "name_span", "semicolon"))
+        _CHILD_FIELDS[type(node)] = names
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, Node):
+            yield value
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, Node):
+                    yield item
+
+
 def walk(node):
     """Every node of a tree, parents before children, in source order."""
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
-        children = []
-        for field in attrs.fields(type(current)):
-            value = getattr(current, field.name)
-            if isinstance(value, Node):
-                children.append(value)
-            elif isinstance(value, tuple):
-                children.extend(v for v in value if isinstance(v, Node))
-        stack.extend(reversed(children))
+        stack.extend(reversed(list(children(current))))
 
 
 def to_data(node, line_index=None):
