@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-
 from ..diagnostics import Related, Severity, Span
 from ..syntax import ast
 from . import codes
