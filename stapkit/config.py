@@ -48,12 +48,15 @@ class Config:
     check_all_branches: bool | None = None
     max_file_size: int | None = None
     target: dict[str, Any] = attrs.field(factory=dict)  # Target field name -> value
+    format_indent: str | None = None  # [format] indent: "tab" or a number of spaces, as text of one level
+    format_line_length: int | None = None
 
     def apply_target(self, target: Target) -> Target:
         return target.evolve(**self.target) if self.target else target
 
 
-_TOP_KEYS = {"guru", "tapset-dirs", "include", "check-all-branches", "max-file-size", "target"}
+_TOP_KEYS = {"guru", "tapset-dirs", "include", "check-all-branches", "max-file-size", "target", "format"}
+_FORMAT_KEYS = {"indent", "line-length"}
 _TARGET_KEYS = {
     "systemtap-version": "systemtap_v",
     "kernel-version": "kernel_vr",
@@ -136,7 +139,38 @@ def _check(path: Path, table: dict, prefix: str) -> Config:
             values[field] = tuple((base / d) for d in dirs)
     if "target" in table:
         values["target"] = _check_target(table["target"], lambda key, p: fail("target." + key, p))
+    if "format" in table:
+        values.update(_check_format(table["format"], lambda key, p: fail("format." + key, p)))
     return Config(**values)
+
+
+def _check_format(table, fail) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        fail("", "must be a table")
+    for key in table:
+        if key not in _FORMAT_KEYS:
+            fail(key, f"unknown key (known: {', '.join(sorted(_FORMAT_KEYS))})")
+    values: dict[str, Any] = {}
+    if "indent" in table:
+        values["format_indent"] = indent_text(table["indent"], lambda p: fail("indent", p))
+    if "line-length" in table:
+        length = table["line-length"]
+        if not isinstance(length, int) or isinstance(length, bool) or not 20 <= length <= 1000:
+            fail("line-length", "must be a number of characters from 20 to 1000")
+        values["format_line_length"] = length
+    return values
+
+
+def indent_text(value, fail) -> str:
+    """One level of indentation from `"tab"` or a number of spaces (1 to 16)."""
+    if value == "tab":
+        return "\t"
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 16:
+        return " " * value
+    fail('must be "tab" or a number of spaces from 1 to 16')
+    raise AssertionError  # fail raises
 
 
 def _bool(value, fail) -> bool:

@@ -40,6 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_lint_arguments(lint)
     add_target_arguments(lint)
     add_config_arguments(lint)
+    from .format_command import add_arguments as add_format_arguments
+
+    fmt = commands.add_parser(
+        "format", help="lay scripts out in the canonical style (comments, conditionals, embedded C kept)",
+        description="Format SystemTap scripts: canonical indentation and spacing, every comment, "
+                    "conditional branch and embedded-C block kept; the result is checked to be the same "
+                    "program. Exit status: 0 done (or nothing to change), 1 --check/--diff: a file would "
+                    "change, 2 usage, I/O or syntax error.")
+    add_format_arguments(fmt)
     from .db_command import add_arguments as add_db_arguments
 
     db = commands.add_parser(
@@ -70,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
             return run(args)
         if args.command == "lint":
             from .lint_command import run
+
+            return run(args)
+        if args.command == "format":
+            from .format_command import run
 
             return run(args)
         if args.command == "db":

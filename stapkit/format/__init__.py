@@ -1,0 +1,1 @@
+"""The formatter: one canonical layout for SystemTap scripts, safe by construction."""
