@@ -44,6 +44,12 @@ def test_check_changes_nothing_and_exits_one(tmp_path, capsys):
 
 
 def test_diff_is_accepted_by_git_apply(tmp_path, capsys):
+    import shutil
+
+    import pytest
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
     (tmp_path / "a.stp").write_text(UGLY)
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     cwd = os.getcwd()
