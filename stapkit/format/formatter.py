@@ -92,4 +92,4 @@ def _gluing_unchanged(a, b) -> bool:
 
 def _comment(text: str) -> str:
     """A comment's words: blanks at the ends of its lines are not part of it (they are trimmed)."""
-    return "\n".join(line.rstrip() for line in text.split("\n"))
+    return "\n".join(line.rstrip() for line in text.split("\n")).rstrip()

@@ -319,7 +319,7 @@ class _Layout:
 _OPERAND_START = frozenset({"IDENT", "NUMBER", "STRING", "LPAR", "TARGET", "ARG_NUM", "ARG_STR", "AT_OTHER",
                             "BANG", "TILDE", "MINUS", "PLUS"})
 # Where a probe header expects a point or component: a `{` there opens a brace group.
-_POINT_EXPECTED = frozenset({"PROBE", "DOT", "COMMA", "LBRACE", "EQ", "PLUS_EQ"})
+_POINT_EXPECTED = frozenset({"PROBE", "DOT", "COMMA", "LBRACE", "EQ", "PLUS_EQ", "PP_THEN", "PP_ELSE"})
 _CALLABLE = frozenset({"IDENT", "TARGET", "AT_OTHER", "RSQB", "RPAR"})
 
 

@@ -159,9 +159,8 @@ def test_any_text_is_formatted_safely_or_left_alone(text, style):
 # ---------------------------------------------------------------- known issues of the layout
 
 # Found by the tests above; strict, so that a fix shows here (then drop the case, and the
-# generators' workaround).  All but one are caught by the safety check (FormatError: the
-# file is left alone, exit 2); "brace-group-in-untaken-branch" is not: the check parses the
-# branches the target takes only, so `sys**open` comes out as `sys * *open` unnoticed.
+# generators' workaround).  All are caught by the safety check (FormatError: the file is
+# left alone, exit 2).
 KNOWN_ISSUES = {
     # A `fmt: off` region holding an unmatched `}`: the layout does not count the braces
     # inside a region, so the probe after it is not seen as a header and `sys**open` is split.
@@ -174,8 +173,6 @@ KNOWN_ISSUES = {
     # The same after `private global` (or `private g`): that header never ends.
     "probe-after-private-global": "private global g\nprobe {sys**open} { }\n",
     # A brace group of probe points right after a conditional's `%?` or `%:`.
-    "brace-group-after-conditional": "probe myalias = %( kernel_v >= \"2.0\" %? {begin, sys**open} %: begin %) { }\n",
-    "brace-group-in-untaken-branch": "probe myalias = %( arch == \"none\" %? {begin, sys**open} %: begin %) { }\n",
     # LF and CRLF mixed: every LF becomes CRLF, in embedded C and comments too.
     "mixed-line-endings": "probe begin {\r\n  x = 1\n}\n%{\n%}\n",
 }
