@@ -23,7 +23,7 @@ def add_arguments(parser) -> None:
                         help="change nothing; exit 1 if a file would be reformatted")
     parser.add_argument("--diff", action="store_true", help="change nothing; print a unified diff of the changes")
     parser.add_argument("--indent", metavar="N|tab",
-                        help="one level of indentation: a tab or N spaces (default: a tab)")
+                        help="one level of indentation: a tab or N spaces (default: 2 spaces)")
     parser.add_argument("--line-length", type=int, metavar="N", help="wrap lines longer than N (default: 100)")
     parser.add_argument("--stdin-filename", metavar="NAME",
                         help="the name to report for standard input (and to find its settings by)")
