@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from . import exit_codes
-from .files import error, warn
+from .files import error, warn, write_atomically
 
 
 def add_arguments(parser) -> None:
@@ -131,7 +131,7 @@ def _build(args) -> int:
     for message in result.warnings:
         warn(message)
     try:
-        _write_atomically(output, result.text)
+        write_atomically(output, result.text)
     except OSError as err:
         error(f"cannot write '{output}': {err.strerror or err}")
         return exit_codes.ERROR
@@ -145,24 +145,6 @@ def _build(args) -> int:
             print(line)
     return exit_codes.SUCCESS
 
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside it, then rename: never a half-written database."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
 
 
 # ---------------------------------------------------------------- info

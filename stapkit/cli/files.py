@@ -55,3 +55,30 @@ def warn(message: str) -> None:
 
 def error(message: str) -> None:
     print(f"stapkit: error: {message}", file=sys.stderr)
+
+
+def write_atomically(path, text: str, *, keep_mode: bool = False) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half-written file.
+
+    `newline=""`: the text's own line endings are written as they are.  With
+    keep_mode the file keeps its permission bits; the directory is made if missing.
+    """
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    mode = path.stat().st_mode & 0o7777 if keep_mode else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

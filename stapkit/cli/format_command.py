@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from . import exit_codes
-from .files import collect, error, warn
+from .files import collect, error, warn, write_atomically
 
 
 def add_arguments(parser) -> None:
@@ -105,7 +105,7 @@ def run(args) -> int:
             sys.stdout.write(result.text)
         elif result.changed:
             try:
-                _write_atomically(Path(path), result.text)
+                write_atomically(path, result.text, keep_mode=True)
             except OSError as err:
                 error(f"cannot write '{path}': {err.strerror or err}")
                 status = exit_codes.ERROR
@@ -198,22 +198,3 @@ def _diff(before: str, after: str, path: str) -> str:
     for line in lines:
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """A temporary file beside it, then a rename: never a half-written script; the mode is kept."""
-    import tempfile
-
-    mode = path.stat().st_mode & 0o7777
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
