@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import attrs
@@ -32,10 +34,9 @@ import pytest
 
 from stapkit.cli import build_parser
 from stapkit.cli.target_options import parse_options_from_arguments
-from stapkit.semantic.codes import SEMANTIC_CODES
-from stapkit.syntax.codes import CODES as SYNTAX_CODES
+from stapkit.lint.registry import all_rules
 
-CODES = {**SYNTAX_CODES, **SEMANTIC_CODES}
+CODES = all_rules()  # the parser's, the checker's and the lint rules' codes
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "docs" / "rules"
@@ -106,17 +107,20 @@ def _first_systemtap_block(lines: list[str]) -> Block:
 
 
 def _diagnostics(block: Block, tmp_path: Path):
-    """What `stapkit lint` reports on the block (the syntax codes, then the semantic ones)."""
-    from stapkit.semantic.checker import CheckOptions, check_file, check_text
+    """What `stapkit lint` reports on the block (syntax, checker and lint rules)."""
+    from stapkit.lint.runner import LintOptions, lint_file, lint_text
+    from stapkit.lint.selection import Selection
+    from stapkit.semantic.checker import CheckOptions
 
     namespace = build_parser().parse_args(["lint", *block.args])
     options = CheckOptions(parse=attrs.evolve(parse_options_from_arguments(namespace), library_macros={}),
                            explain_unverifiable=namespace.explain_unverifiable)
+    options = LintOptions(options, Selection(select=("ALL",)))  # opt-in rules too
     if block.file is not None:
         path = tmp_path / block.file
         path.write_text(block.text, encoding="utf-8")
-        return check_file(str(path), options).diagnostics
-    return check_text(block.text, "example.stp", options).diagnostics
+        return lint_file(str(path), options).diagnostics
+    return lint_text(block.text, "example.stp", options).diagnostics
 
 
 def _show(diagnostics) -> list[str]:
@@ -134,6 +138,7 @@ def test_rule_page_has_the_required_shape(code):
     assert lines[0] == f"# {code}: {info.name}"
     assert f"Severity: {info.severity.value}" in lines, "missing or wrong 'Severity:' line"
     assert any(re.fullmatch(r"Stage: \S.*", line) for line in lines), "missing 'Stage:' line"
+    assert f"Stage: {info.stage}" in lines or info.stage != "linter", "a lint rule's page says 'Stage: linter'"
     positions = []
     for heading in REQUIRED_HEADINGS:
         assert heading in lines, f"missing '{heading}'"
@@ -142,6 +147,12 @@ def test_rule_page_has_the_required_shape(code):
     if NO_EXAMPLE_CHECK not in text:
         for heading in ("## Example", "## Fix"):
             _first_systemtap_block(_section(text, heading))
+
+
+def test_lint_rule_pages_are_written_from_the_rules():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "rule_pages.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr + "\nrun: python3 tools/rule_pages.py"
 
 
 def test_no_page_for_an_unknown_code():

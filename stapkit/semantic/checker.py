@@ -32,6 +32,8 @@ class CheckResult:
     text: str | None
     diagnostics: tuple[Diagnostic, ...]
     parse: ParseResult
+    # The checked unit, for the lint rules; None when the file did not parse.
+    unit: CheckUnit | None = None
 
 
 _DB_CACHE: dict = {}
@@ -86,7 +88,7 @@ def _check(result: ParseResult, options: CheckOptions) -> CheckResult:
         found = [_as_library_warning(d) for d in found]
     diagnostics += found
     diagnostics.sort(key=lambda d: (d.span.start, d.span.end, d.code))
-    return CheckResult(result.path, result.text, tuple(_unique(diagnostics)), result)
+    return CheckResult(result.path, result.text, tuple(_unique(diagnostics)), result, unit)
 
 
 def _extra_tapset_dirs(result: ParseResult, parse_options: ParseOptions) -> list[Path]:

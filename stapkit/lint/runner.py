@@ -1,0 +1,61 @@
+"""Lint one file: the checker (syntax and stap's pass 2), then the lint rules, then
+suppression comments and the selection of codes.
+
+A file with syntax errors gets no lint rules (the tree is incomplete); a file
+with semantic errors does: the rules read only what parsed.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from ..diagnostics import Diagnostic
+from ..semantic.checker import CheckOptions, CheckResult, check_file, check_text
+from .rule import LintContext
+from .selection import Selection
+
+
+@attrs.frozen
+class LintOptions:
+    check: CheckOptions = CheckOptions()
+    selection: Selection = Selection()
+
+
+@attrs.frozen
+class LintResult:
+    path: str
+    text: str | None
+    diagnostics: tuple[Diagnostic, ...]
+    checked: CheckResult
+
+
+def lint_file(path: str, options: LintOptions = LintOptions(), *, display_path: str | None = None) -> LintResult:
+    return _lint(check_file(path, options.check), options)
+
+
+def lint_text(text: str, path: str = "<string>", options: LintOptions = LintOptions()) -> LintResult:
+    return _lint(check_text(text, path, options.check), options)
+
+
+def run_rules(unit, selection: Selection | None = None) -> list[Diagnostic]:
+    """The diagnostics of the lint rules that `selection` enables (all of them by default)."""
+    from .registry import lint_rules
+
+    ctx = LintContext(unit)
+    for module in lint_rules():
+        if selection is None or selection.may_report(module.RULE.code, unit.path):
+            module.check(ctx)
+    return ctx.diagnostics
+
+
+def _lint(checked: CheckResult, options: LintOptions) -> LintResult:
+    from .suppressions import apply_suppressions
+
+    diagnostics = list(checked.diagnostics)
+    if checked.unit is not None:
+        diagnostics += run_rules(checked.unit, options.selection)
+    if checked.parse.text is not None:
+        diagnostics = apply_suppressions(diagnostics, checked.parse, options.selection)
+    diagnostics = [d for d in diagnostics if options.selection.enabled(d.code, checked.path)]
+    diagnostics.sort(key=lambda d: (d.span.start, d.span.end, d.code))
+    return LintResult(checked.path, checked.text, tuple(diagnostics), checked)
