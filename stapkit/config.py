@@ -11,6 +11,15 @@ a [tool.stapkit] table).  Options given on the command line win over the file.
     include = ["tapsets"]          # extra tapset directories (like stap -I); relative to the file
     check-all-branches = true      # check the %( %) branches the target does not take
     max-file-size = 8388608        # refuse larger files (bytes)
+    line-length = 100              # for the formatter (and [format] line-length wins)
+
+    # the linter: which codes, where (a code, a prefix such as "STP5", or "ALL")
+    select = ["ALL"]               # instead of the default set
+    extend-select = ["STP5"]       # added to it
+    ignore = ["STP504"]
+    per-file-ignores = { "tapsets/*.stp" = ["STP502"] }
+    exclude = ["build/", "*.generated.stp"]   # gitignore-style, from this file's directory
+    fail-on = "warning"            # the lowest severity that makes `lint` exit 1
 
     [tool.stapkit.target]          # what %( %) conditionals compare against
     systemtap-version = "4.8"
@@ -49,13 +58,21 @@ class Config:
     max_file_size: int | None = None
     target: dict[str, Any] = attrs.field(factory=dict)  # Target field name -> value
     format_indent: str | None = None  # [format] indent: "tab" or a number of spaces, as text of one level
-    format_line_length: int | None = None
+    format_line_length: int | None = None  # [format] line-length, else the top-level line-length
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob relative to the file's directory, codes)
+    exclude: tuple[str, ...] = ()  # gitignore-style patterns, relative to the file's directory
+    fail_on: str | None = None  # "error", "warning" or "info"
 
     def apply_target(self, target: Target) -> Target:
         return target.evolve(**self.target) if self.target else target
 
 
-_TOP_KEYS = {"guru", "tapset-dirs", "include", "check-all-branches", "max-file-size", "target", "format"}
+_TOP_KEYS = {"guru", "tapset-dirs", "include", "check-all-branches", "max-file-size", "target", "format",
+             "line-length", "select", "extend-select", "ignore", "per-file-ignores", "exclude", "fail-on"}
+FAIL_ON = ("error", "warning", "info")
 _FORMAT_KEYS = {"indent", "line-length"}
 _TARGET_KEYS = {
     "systemtap-version": "systemtap_v",
@@ -137,6 +154,27 @@ def _check(path: Path, table: dict, prefix: str) -> Config:
             if not isinstance(dirs, list) or not all(isinstance(d, str) for d in dirs):
                 fail(key, "must be a list of directory names")
             values[field] = tuple((base / d) for d in dirs)
+    if "line-length" in table:
+        values["format_line_length"] = _line_length(table["line-length"], lambda p: fail("line-length", p))
+    for key, field in (("select", "select"), ("extend-select", "extend_select"), ("ignore", "ignore")):
+        if key in table:
+            values[field] = _selectors(table[key], lambda p, key=key: fail(key, p))
+    if "per-file-ignores" in table:
+        table_value = table["per-file-ignores"]
+        if not isinstance(table_value, dict):
+            fail("per-file-ignores", 'must be a table of "glob" = ["CODE", ...]')
+        values["per_file_ignores"] = tuple(
+            (glob, _selectors(codes, lambda p, glob=glob: fail(f"per-file-ignores.{glob}", p)))
+            for glob, codes in table_value.items())
+    if "exclude" in table:
+        patterns = table["exclude"]
+        if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
+            fail("exclude", "must be a list of gitignore-style patterns")
+        values["exclude"] = tuple(patterns)
+    if "fail-on" in table:
+        if table["fail-on"] not in FAIL_ON:
+            fail("fail-on", f"must be one of {', '.join(FAIL_ON)}")
+        values["fail_on"] = table["fail-on"]
     if "target" in table:
         values["target"] = _check_target(table["target"], lambda key, p: fail("target." + key, p))
     if "format" in table:
@@ -154,11 +192,26 @@ def _check_format(table, fail) -> dict[str, Any]:
     if "indent" in table:
         values["format_indent"] = indent_text(table["indent"], lambda p: fail("indent", p))
     if "line-length" in table:
-        length = table["line-length"]
-        if not isinstance(length, int) or isinstance(length, bool) or not 20 <= length <= 1000:
-            fail("line-length", "must be a number of characters from 20 to 1000")
-        values["format_line_length"] = length
+        values["format_line_length"] = _line_length(table["line-length"], lambda p: fail("line-length", p))
     return values
+
+
+def _line_length(length, fail) -> int:
+    if not isinstance(length, int) or isinstance(length, bool) or not 20 <= length <= 1000:
+        fail("must be a number of characters from 20 to 1000")
+    return length
+
+
+def _selectors(value, fail) -> tuple[str, ...]:
+    from .lint.selection import SelectorError, check_selector
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        fail('must be a list of rule codes or prefixes, such as ["STP501", "STP4"]')
+    try:
+        return tuple(check_selector(v) for v in value)
+    except SelectorError as err:
+        fail(str(err))
+        raise AssertionError from None  # fail raises
 
 
 def indent_text(value, fail) -> str:

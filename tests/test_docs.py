@@ -246,7 +246,7 @@ def test_cli_doc_mentions_every_option(command, option):
         f"docs/cli.md does not mention {option} in its section on stapkit {command}"
 
 
-@pytest.mark.parametrize("name", ["NO_COLOR", "SYSTEMTAP_TAPSET", "STAPKIT_NO_GRAMMAR_CACHE", "STAPKIT_DEBUG",
+@pytest.mark.parametrize("name", ["NO_COLOR", "SYSTEMTAP_TAPSET", "STAPKIT_NO_GRAMMAR_CACHE", "STAPKIT_DEBUG", "STAPKIT_CACHE_DIR",
                                   "STAPKIT_TAPSET_DB"])
 def test_cli_doc_mentions_the_environment(name):
     assert name in CLI_DOC.read_text(encoding="utf-8")

@@ -32,11 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .lint_command import add_arguments as add_lint_arguments
 
     lint = commands.add_parser(
-        "lint", help="check scripts as stap -p2 does (symbols, types, probe points), offline",
+        "lint", help="check scripts as stap -p2 does, offline, and run the lint rules",
         description="Check SystemTap scripts: syntax (as 'parse'), then what stap's pass 2 checks - "
                     "symbols, types, probe points against the tapset database, context variables, "
-                    "versions, privilege - reporting every problem with its code and location. "
-                    "Exit status: 0 no error, 1 errors, 2 usage or I/O error.")
+                    "versions, privilege - then the lint rules, reporting every problem with its code "
+                    "and location; --fix applies the safe fixes. Exit status: 0 nothing at or above "
+                    "--fail-on, 1 findings, 2 usage, configuration or I/O error.")
     add_lint_arguments(lint)
     add_target_arguments(lint)
     add_config_arguments(lint)

@@ -1,18 +1,66 @@
-"""`stapkit lint`: syntax, then stap's pass-2 checks (symbols, types, probe points), offline.
+"""`stapkit lint`: syntax, stap's pass-2 checks and the lint rules, for CI, editors and people.
 
-The files, options and output are those of `stapkit parse`; each file that
-parses is then checked by the semantic checker (stapkit/semantic/).
+Each file is read once; its findings are looked up in the result cache by its
+content and settings (stapkit/lint/cache.py), and only the files not found
+there are linted, in a pool of processes.  `--fix` applies the safe fixes
+(`--unsafe-fixes` the others too) and writes the file atomically; `--diff`
+shows what they would change.  The findings are then printed in the chosen
+format (stapkit/report/).
+
+Exit status: 0 nothing at or above the failing severity (`--fail-on`,
+default warning); 1 findings (or, with --diff, a file would change);
+2 a usage, configuration or I/O error.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
+
+import attrs
+
+from . import exit_codes
+from .files import error, warn
+
+OUTPUT_FORMATS = ("text", "concise", "json", "sarif", "github")
+SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
 
 
 def add_arguments(parser) -> None:
-    from .parse_command import add_arguments as add_parse_arguments
-
-    add_parse_arguments(parser, ast=False)
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or directories (searched for *.stp and *.stpm); '-' reads standard input")
+    parser.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text",
+                        help="text: with the source line (default); concise: file:line:col: severity: "
+                             "message [CODE]; json; sarif (SARIF 2.1.0, for code scanning); "
+                             "github (workflow annotations)")
+    parser.add_argument("--stdin-filename", metavar="NAME",
+                        help="the name to report for standard input (and to find its settings by)")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the text output (auto: on a terminal, unless NO_COLOR is set)")
+    parser.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                        help="lint N files at once (default: one per core)")
+    rules = parser.add_argument_group("rules")
+    rules.add_argument("--select", metavar="CODES",
+                       help="report only these codes or prefixes (comma-separated: STP5,STP401; ALL)")
+    rules.add_argument("--extend-select", metavar="CODES", help="report these too (comma-separated)")
+    rules.add_argument("--ignore", metavar="CODES", help="do not report these (comma-separated)")
+    rules.add_argument("--fail-on", choices=tuple(SEVERITY_ORDER), default=None,
+                       help="the lowest severity that makes the exit status 1 (default: warning)")
+    rules.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 even when there are findings (2 still means an error)")
+    rules.add_argument("--statistics", action="store_true",
+                       help="print how often each code was reported, instead of the findings")
+    fixes = parser.add_argument_group("fixes")
+    fixes.add_argument("--fix", action="store_true",
+                       help="apply the safe fixes (they cannot change what the script does) and rewrite the files")
+    fixes.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix or --diff, apply the unsafe fixes too (such as a 'did you mean')")
+    fixes.add_argument("--diff", action="store_true",
+                       help="change nothing; print the fixes as a unified diff (exit 1 if there are any)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="do not read or write the result cache ($STAPKIT_CACHE_DIR, else the user cache "
+                             "directory)")
     parser.add_argument("--db", metavar="FILE", type=Path,
                         help="the tapset database (default: $STAPKIT_TAPSET_DB, the user-built one, "
                              "else the embedded SystemTap 4.8 one)")
@@ -21,14 +69,51 @@ def add_arguments(parser) -> None:
                              "(a kernel function, a module, a binary): info-level STP210")
 
 
-def run(args) -> int:
-    from ..semantic.checker import CheckOptions
-    from ..tapsets.db import DatabaseError
-    from .files import error
-    from . import exit_codes
-    from .parse_command import run as run_files
+@attrs.frozen
+class _Job:
+    """One file to lint, with everything a worker process needs."""
 
-    args.summary_verb = "checked"
+    path: str  # "-" for standard input
+    shown: str  # the name reported
+    options: object  # lint.runner.LintOptions
+    fix: str | None  # None, "safe" or "unsafe"
+    text: str | None = None  # standard input's text
+
+
+@attrs.frozen
+class _Outcome:
+    shown: str
+    text: str | None  # the text the diagnostics refer to (None: no text, or not needed)
+    diagnostics: tuple
+    original: str | None = None  # with fixes: the text before them
+    applied: int = 0
+    fix_problem: str | None = None
+    from_stdin: bool = False
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    from ..lint.selection import check_selector
+
+    if not value:
+        return ()
+    return tuple(check_selector(v) for v in value.split(",") if v.strip())
+
+
+def run(args) -> int:
+    from ..config import ConfigError
+    from ..lint.selection import SelectorError
+    from ..tapsets.db import DatabaseError
+    from .parse_command import _Settings
+
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        args.fix = True  # --unsafe-fixes alone means: fix, unsafe ones included
+    fix_mode = ("unsafe" if args.unsafe_fixes else "safe") if (args.fix or args.diff) else None
+    try:
+        select, extend, ignore = _split(args.select), _split(args.extend_select), _split(args.ignore)
+        settings = _Settings(args)
+    except (ValueError, ConfigError, SelectorError) as err:
+        error(str(err))
+        return exit_codes.ERROR
     try:
         from ..semantic.checker import load_db
 
@@ -36,4 +121,369 @@ def run(args) -> int:
     except DatabaseError as err:
         error(str(err))
         return exit_codes.ERROR
-    return run_files(args, CheckOptions(db_path=args.db, explain_unverifiable=args.explain_unverifiable))
+
+    status = exit_codes.SUCCESS
+    paths = args.paths or ["-"]
+    found = _collect(paths, settings, args)
+    for path in found.missing:
+        error(f"cannot read '{path}': No such file or directory")
+        status = exit_codes.ERROR
+    for directory in found.empty_dirs:
+        warn(f"no SystemTap scripts (*.stp, *.stpm) in '{directory}'")
+
+    jobs: list[_Job] = []
+    fail_on: dict[str, str] = {}
+    for path in found.files:
+        shown = (args.stdin_filename or "-") if path == "-" else path
+        try:
+            options, config = _options_for(path, settings, args, select, extend, ignore)
+        except (ValueError, ConfigError) as err:
+            error(str(err))
+            status = exit_codes.ERROR
+            continue
+        fail_on[shown] = args.fail_on or (config.fail_on if config is not None and config.fail_on else "warning")
+        text = None
+        if path == "-":
+            from ..syntax.source import decode_source
+
+            source = decode_source(shown, sys.stdin.buffer.read())
+            text = source.text
+            if text is None:
+                jobs.append(_Job(path, shown, options, None))  # reported as unreadable below
+                continue
+        jobs.append(_Job(path, shown, options, fix_mode, text))
+
+    outcomes = _lint_all(jobs, args)
+    status = _write_fixes(outcomes, args, status)
+    if any(d.code == "STP051" for o in outcomes for d in o.diagnostics):
+        status = exit_codes.ERROR  # a file that could not be read
+    if not args.diff:
+        _print(outcomes, args)
+    if status == exit_codes.SUCCESS and not args.exit_zero and not args.diff:
+        for o in outcomes:
+            threshold = SEVERITY_ORDER[fail_on.get(o.shown, "warning")]
+            if any(SEVERITY_ORDER[d.severity.value] >= threshold for d in o.diagnostics):
+                status = exit_codes.FINDINGS
+                break
+    if args.diff and status == exit_codes.SUCCESS and not args.exit_zero \
+            and any(o.original is not None and o.original != o.text for o in outcomes):
+        status = exit_codes.FINDINGS
+    return status
+
+
+def _collect(paths, settings, args):
+    from .files import collect
+
+    return collect(paths)
+
+
+def _options_for(path, settings, args, select, extend, ignore):
+    """The LintOptions of one file, and its configuration (or None)."""
+    from ..lint.runner import LintOptions
+    from ..lint.selection import Selection, _path_matches
+    from ..semantic.checker import CheckOptions
+
+    parse = settings.options_for(path)
+    config = _config_for(path, settings, args)
+    if config is not None:
+        base = config.path.parent
+        where = Path(args.stdin_filename or "-") if path == "-" else Path(path)
+        try:
+            relative = os.path.relpath(where.resolve(), base.resolve()).replace(os.sep, "/")
+        except ValueError:  # on another drive
+            relative = where.as_posix()
+        # per-file-ignores are decided here, for this file: their codes join `ignore`.
+        per_file = tuple(code for glob, codes in config.per_file_ignores
+                         if _path_matches(glob, relative) for code in codes)
+        selection = Selection(select=select or config.select,
+                              extend_select=tuple(config.extend_select) + extend,
+                              ignore=tuple(config.ignore) + per_file + ignore)
+    else:
+        selection = Selection(select=select or None, extend_select=extend, ignore=ignore)
+    if path == "-" and parse.macro_file is None:
+        parse = attrs.evolve(parse, macro_file=(args.stdin_filename or "").endswith(".stpm"))
+    check = CheckOptions(parse=parse, db_path=args.db, explain_unverifiable=args.explain_unverifiable)
+    return LintOptions(check, selection), config
+
+
+def _config_for(path, settings, args):
+    if settings.explicit is not None:
+        return settings.explicit
+    if args.isolated:
+        return None
+    from ..config import find_config, load_config
+
+    where = (Path(args.stdin_filename) if args.stdin_filename else Path.cwd()) if path == "-" else Path(path)
+    found = find_config(where)
+    if found is None:
+        return None
+    if found not in settings.configs:
+        settings.configs[found] = load_config(found)
+    return settings.configs[found]
+
+
+# ---------------------------------------------------------------- linting
+
+
+def _lint_all(jobs: list[_Job], args) -> list[_Outcome]:
+    """Every job's outcome, in the order of the jobs: from the cache, or linted (in parallel)."""
+    cache = None if args.no_cache else _open_cache()
+    fingerprint_of = _Fingerprints(args)
+    outcomes: dict[int, _Outcome] = {}
+    keys: dict[int, str] = {}
+    pending: list[tuple[int, _Job]] = []
+    for number, job in enumerate(jobs):
+        if cache is not None and job.path != "-" and job.fix is None:
+            data = _read_bytes(job.path)
+            if data is not None:
+                keys[number] = cache.key(data, fingerprint_of(job.options))
+                hit = cache.get(keys[number])
+                text = _decode(data) if hit else None
+                if hit is not None and (not hit or text is not None):
+                    outcomes[number] = _Outcome(job.shown, text, tuple(hit))
+                    continue
+        pending.append((number, job))
+    n_jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    on_disk = [(n, j) for n, j in pending if j.path != "-"]
+    if n_jobs > 1 and len(on_disk) > 4:
+        for number, outcome in _in_parallel(on_disk, n_jobs, args.db):
+            outcomes[number] = outcome
+    for number, job in pending:
+        if number not in outcomes:
+            outcomes[number] = _lint_one(job)
+    if cache is not None:
+        linted = {n for n, _ in pending}
+        for number, key in keys.items():
+            outcome = outcomes[number]
+            # Not cached: results that need a text the file does not decode to.
+            if number in linted and (outcome.text is not None or not outcome.diagnostics):
+                cache.put(key, outcome.diagnostics)
+    return [outcomes[n] for n in range(len(jobs))]
+
+
+def _open_cache():
+    try:
+        from ..lint.cache import ResultCache
+    except ImportError:
+        return None
+    try:
+        return ResultCache()
+    except OSError as err:
+        warn(f"the result cache cannot be used: {err}")
+        return None
+
+
+class _Fingerprints:
+    """The settings part of a cache key: the options of a file, and what else decides its result
+    (the tapset DB and library macros in use)."""
+
+    def __init__(self, args):
+        self.memo: dict[int, str] = {}
+        self.environment = repr((_file_identity(args.db) if args.db else _default_db_identity(),
+                                 _tapset_root_identity()))
+
+    def __call__(self, options) -> str:
+        key = id(options)
+        if key not in self.memo:
+            self.memo[key] = repr(options) + self.environment
+        return self.memo[key]
+
+
+def _file_identity(path) -> tuple:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (str(path),)
+    return (str(path), st.st_size, st.st_mtime_ns)
+
+
+def _default_db_identity() -> tuple:
+    from ..tapsets.db import default_path
+
+    return _file_identity(default_path())
+
+
+def _tapset_root_identity() -> tuple:
+    from ..syntax.tapset_path import default_tapset_root
+
+    root = default_tapset_root()
+    return _file_identity(root) if root else ()
+
+
+def _read_bytes(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _decode(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _lint_one(job: _Job) -> _Outcome:
+    from ..lint.runner import lint_file, lint_text
+
+    options = job.options
+    if job.path == "-":
+        if job.text is None:
+            from ..syntax.source import decode_source
+
+            # Standard input was not text: say so as a file that cannot be read would be.
+            source = decode_source(job.shown, b"\xff")
+            return _Outcome(job.shown, None, tuple(source.diagnostics))
+        result = lint_text(job.text, job.shown, options)
+        if job.fix is None:
+            return _Outcome(job.shown, result.text, result.diagnostics, from_stdin=True)
+    else:
+        result = lint_file(job.path, options)
+    if job.fix is None or result.text is None:
+        return _Outcome(job.shown, result.text, result.diagnostics)
+    from ..lint.fixes import apply_until_stable
+
+    def relint(text: str):
+        return lint_text(text, job.shown, options).diagnostics
+
+    fixed = apply_until_stable(result.text, result.diagnostics, relint, unsafe=job.fix == "unsafe")
+    return _Outcome(job.shown, fixed.text, fixed.diagnostics, original=result.text, applied=fixed.applied,
+                    fix_problem=fixed.stopped, from_stdin=job.path == "-")
+
+
+def _in_parallel(pending, n_jobs: int, db_path):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from ..semantic.checker import load_db
+    from ..syntax.grammar import tables
+    from ..lint.registry import lint_rules
+
+    tables()  # loaded once here: forked workers inherit them
+    load_db(db_path)
+    lint_rules()
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        context = None
+    # Largest files first: the workers then finish together.
+    ordered = sorted(pending, key=lambda item: -_size(item[1].path))
+    with ProcessPoolExecutor(max_workers=min(n_jobs, len(ordered)), mp_context=context) as pool:
+        yield from zip((n for n, _ in ordered), pool.map(_lint_in_worker, (j for _, j in ordered)))
+
+
+def _lint_in_worker(job: _Job) -> _Outcome:
+    outcome = _lint_one(job)
+    if not outcome.diagnostics and outcome.original is None:
+        outcome = attrs.evolve(outcome, text=None)  # nothing to show: do not send the text back
+    return outcome
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+# ---------------------------------------------------------------- fixes and output
+
+
+def _write_fixes(outcomes: list[_Outcome], args, status: int) -> int:
+    from .files import write_atomically
+
+    fixed_files = applied = 0
+    for o in outcomes:
+        if o.fix_problem:
+            warn(f"{o.shown}: {o.fix_problem}")
+        if o.from_stdin and args.fix and not args.diff:
+            # Standard input: the text, fixed or not, goes to standard output (findings to stderr).
+            sys.stdout.write(o.text if o.text is not None else (o.original or ""))
+        if o.original is None or o.text == o.original:
+            continue
+        fixed_files += 1
+        applied += o.applied
+        if args.diff:
+            sys.stdout.write(_diff(o.original, o.text, o.shown))
+        elif not o.from_stdin:
+            try:
+                write_atomically(o.shown, o.text, keep_mode=True)
+            except OSError as err:
+                error(f"cannot write '{o.shown}': {err.strerror or err}")
+                status = exit_codes.ERROR
+    if applied:
+        verb = "would fix" if args.diff else "fixed"
+        print(f"stapkit: {verb} {applied} problem{'s' if applied != 1 else ''} in {fixed_files} "
+              f"file{'s' if fixed_files != 1 else ''}", file=sys.stderr)
+    return status
+
+
+def _diff(before: str, after: str, name: str) -> str:
+    import difflib
+
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                 f"a/{name}", f"b/{name}")
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _print(outcomes: list[_Outcome], args) -> None:
+    from ..diagnostics import LineIndex, Severity
+    from ..report.location import locate
+
+    # With fixes to standard input, standard output holds the fixed text: findings go to stderr.
+    out = sys.stderr if (args.fix and not args.diff and any(o.from_stdin for o in outcomes)) else sys.stdout
+    indexes = {o.shown: LineIndex(o.text) for o in outcomes if o.text is not None and o.diagnostics}
+    items = [locate(o.shown, indexes.get(o.shown), d) for o in outcomes for d in o.diagnostics]
+    if args.statistics:
+        from ..report.statistics import render_statistics
+
+        out.write(render_statistics(items))
+        return
+    fmt = args.output_format
+    if fmt == "json":
+        from ..report.json_format import render_json
+
+        out.write(render_json(items, indexes.get))
+        return
+    if fmt == "concise":
+        from ..report.concise import render_concise
+
+        out.write(render_concise(items))
+        return
+    if fmt == "sarif":
+        from ..report.sarif import render_sarif
+
+        out.write(render_sarif(items, indexes.get))
+        return
+    if fmt == "github":
+        from ..report.github import render_github
+
+        out.write(render_github(items))
+        return
+    from ..report.text import render_diagnostic, use_color
+
+    color = use_color(args.color, out)
+    counts = {Severity.ERROR: 0, Severity.WARNING: 0, Severity.INFO: 0}
+    for item in items:
+        counts[item.diagnostic.severity] += 1
+        out.write(render_diagnostic(item, indexes.get(item.path), color) + "\n\n")
+    if outcomes:
+        parts = [f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n]
+        summary = ", ".join(parts) if parts else "no problems"
+        files = f"{len(outcomes)} file{'s' if len(outcomes) != 1 else ''}"
+        fixable = sum(1 for i in items if i.diagnostic.fix is not None)
+        hint = f" ({fixable} fixable with --fix{' --unsafe-fixes' if _any_unsafe(items) else ''})" \
+            if fixable and not args.fix else ""
+        out.write(f"{files} checked: {summary}{hint}\n")
+
+
+def _any_unsafe(items) -> bool:
+    from ..diagnostics import Applicability
+
+    return any(i.diagnostic.fix is not None and i.diagnostic.fix.applicability is Applicability.UNSAFE
+               for i in items)

@@ -89,3 +89,84 @@ def test_a_bad_database_is_a_usage_error(tmp_path, capsys):
     (tmp_path / "good.stp").write_text(GOOD)
     status, _, err = run([str(tmp_path / "good.stp"), "--db", str(tmp_path / "none.jsonl")], capsys)
     assert status == 2 and "none.jsonl: no such tapset database" in err
+
+
+# ---------------------------------------------------------------- exit codes, selection, configuration
+
+WARNS = 'probe begin {\n  printf("%d\\n", y)\n  exit()\n}\n'  # STP301, a warning
+
+
+def test_exit_codes_for_findings_and_exit_zero(tmp_path, capsys):
+    (tmp_path / "w.stp").write_text(WARNS)
+    status, out, _ = run([str(tmp_path / "w.stp")], capsys)
+    assert status == 1 and "[STP301]" in out and "1 warning" in out
+    status, out, _ = run([str(tmp_path / "w.stp"), "--exit-zero"], capsys)
+    assert status == 0 and "[STP301]" in out
+    status, out, _ = run([str(tmp_path / "w.stp"), "--fail-on", "error"], capsys)
+    assert status == 0 and "[STP301]" in out
+    (tmp_path / "bad.stp").write_text(SYNTAX_ERROR)
+    status, _, _ = run([str(tmp_path / "bad.stp"), "--exit-zero"], capsys)
+    assert status == 0  # findings, even syntax errors, do not fail with --exit-zero
+
+
+def test_missing_unreadable_and_empty_inputs(tmp_path, capsys):
+    status, _, err = run([str(tmp_path / "none.stp")], capsys)
+    assert status == 2 and f"cannot read '{tmp_path / 'none.stp'}'" in err
+    (tmp_path / "empty").mkdir()
+    status, out, err = run([str(tmp_path / "empty")], capsys)
+    assert status == 0 and "no SystemTap scripts" in err
+    (tmp_path / "bin.stp").write_bytes(b"\xff\xfe\x00probe")
+    status, out, _ = run([str(tmp_path / "bin.stp")], capsys)
+    assert status == 1 and "bin.stp:1:1: error" in out  # not a text file: a finding
+    (tmp_path / "gone.stp").symlink_to(tmp_path / "nowhere.stp")
+    status, out, _ = run([str(tmp_path / "gone.stp"), str(tmp_path / "bin.stp"), "--exit-zero"], capsys)
+    assert status == 2 and "gone.stp" in out and "bin.stp" in out  # the other file is still checked
+
+
+def test_bad_options_are_usage_errors(tmp_path, capsys):
+    (tmp_path / "w.stp").write_text(WARNS)
+    status, _, err = run([str(tmp_path / "w.stp"), "--select", "E501"], capsys)
+    assert status == 2 and "'E501' is not a rule code or prefix" in err
+    status, _, err = run([str(tmp_path / "w.stp"), "--output-format", "xml"], capsys)
+    assert status == 2 and "invalid choice" in err
+
+
+def test_select_and_ignore(tmp_path, capsys):
+    (tmp_path / "w.stp").write_text(WARNS)
+    status, out, _ = run([str(tmp_path / "w.stp"), "--ignore", "STP3"], capsys)
+    assert status == 0 and "no problems" in out
+    status, out, _ = run([str(tmp_path / "w.stp"), "--select", "STP5", "--extend-select", "STP301"], capsys)
+    assert status == 1 and "[STP301]" in out
+    status, out, _ = run([str(tmp_path / "w.stp"), "--select", "STP5"], capsys)
+    assert status == 0
+
+
+def test_configuration_selects_ignores_per_file_and_fails_on(tmp_path, capsys):
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "w.stp").write_text(WARNS)
+    (tmp_path / "other.stp").write_text(WARNS)
+    (tmp_path / "stapkit.toml").write_text('per-file-ignores = { "scripts/*.stp" = ["STP301"] }\n')
+    status, out, _ = run([str(tmp_path)], capsys)
+    assert status == 1 and "other.stp" in out and "scripts" not in out
+    (tmp_path / "stapkit.toml").write_text('ignore = ["STP301"]\n')
+    status, out, _ = run([str(tmp_path)], capsys)
+    assert status == 0
+    (tmp_path / "stapkit.toml").write_text('fail-on = "error"\n')
+    status, out, _ = run([str(tmp_path)], capsys)
+    assert status == 0 and "2 warnings" in out
+
+
+def test_a_bad_configuration_names_the_file_and_key(tmp_path, capsys):
+    (tmp_path / "w.stp").write_text(WARNS)
+    (tmp_path / "stapkit.toml").write_text('ignore = ["unused"]\n')
+    status, _, err = run([str(tmp_path / "w.stp")], capsys)
+    assert status == 2 and "stapkit.toml: ignore: 'unused' is not a rule code or prefix" in err
+    (tmp_path / "stapkit.toml").write_text('selct = ["STP5"]\n')
+    status, _, err = run([str(tmp_path / "w.stp")], capsys)
+    assert status == 2 and "stapkit.toml: selct: unknown key" in err
+
+
+def test_suppression_comments_through_the_command(tmp_path, capsys):
+    (tmp_path / "w.stp").write_text(WARNS.replace('y)\n', 'y)  // stapkit: disable=STP301\n'))
+    status, out, _ = run([str(tmp_path / "w.stp")], capsys)
+    assert status == 0 and "no problems" in out
