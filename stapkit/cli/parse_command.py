@@ -32,8 +32,8 @@ def add_arguments(parser, ast: bool = True) -> None:
                         help="read N files at once (default: one per core)")
 
 
-def run(args, check=None) -> int:
-    """`stapkit parse`; with `check` (a semantic.checker.CheckOptions), `stapkit lint`."""
+def run(args) -> int:
+    """`stapkit parse`."""
     from ..syntax.parser import parse_text
     from ..syntax.source import decode_source
 
@@ -64,7 +64,7 @@ def run(args, check=None) -> int:
             error(str(err))
             status = exit_codes.ERROR
     disk = [(p, o) for p, o in work if p != "-"]
-    parsed = dict(_parse_in_parallel(disk, jobs, args.ast, check)) if jobs > 1 and len(disk) > 4 else {}
+    parsed = dict(_parse_in_parallel(disk, jobs, args.ast)) if jobs > 1 and len(disk) > 4 else {}
 
     for path, options in work:
         if path == "-":
@@ -75,19 +75,13 @@ def run(args, check=None) -> int:
             else:
                 if options.macro_file is None:
                     options = attrs.evolve(options, macro_file=shown.endswith(".stpm"))
-                if check is not None:
-                    from ..semantic.checker import check_text
-
-                    r = check_text(source.text, shown, attrs.evolve(check, parse=options))
-                    result = _Summary(shown, r.text, list(source.diagnostics) + list(r.diagnostics), None)
-                else:
-                    r = parse_text(source.text, shown, options)
-                    result = _Summary(shown, r.text, list(source.diagnostics) + list(r.diagnostics),
-                                      r.script if args.ast else None)
+                r = parse_text(source.text, shown, options)
+                result = _Summary(shown, r.text, list(source.diagnostics) + list(r.diagnostics),
+                                  r.script if args.ast else None)
         elif path in parsed:
             result = parsed[path]
         else:
-            result = _parse_one((path, options, args.ast, check))[1]
+            result = _parse_one((path, options, args.ast))[1]
         results.append(result)
 
     if any(d.code == "STP051" for r in results for d in r.diagnostics):
@@ -155,19 +149,14 @@ class _Summary:
 
 
 def _parse_one(job):
-    path, options, want_ast, check = job
-    if check is not None:
-        from ..semantic.checker import check_file
-
-        r = check_file(path, attrs.evolve(check, parse=options))
-        return path, _Summary(path, r.text, list(r.diagnostics), None)
+    path, options, want_ast = job
     from ..syntax.parser import parse_file
 
     r = parse_file(path, options)
     return path, _Summary(path, r.text, list(r.diagnostics), r.script if want_ast else None)
 
 
-def _parse_in_parallel(work, jobs, want_ast, check):
+def _parse_in_parallel(work, jobs, want_ast):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -181,11 +170,7 @@ def _parse_in_parallel(work, jobs, want_ast, check):
     # Largest files first, one at a time: the workers then finish together
     # (longest-processing-time-first scheduling) instead of one of them being
     # left with a big file at the end.
-    if check is not None:
-        from ..semantic.checker import load_db
-
-        load_db(check.db_path)  # load once here: forked workers inherit it
-    work = sorted(((p, o, want_ast, check) for p, o in work), key=lambda job: -_size(job[0]))
+    work = sorted(((p, o, want_ast) for p, o in work), key=lambda job: -_size(job[0]))
     with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
         yield from pool.map(_parse_in_worker, work)
 
@@ -243,4 +228,4 @@ def _print(results, args) -> None:
         parts = [f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n]
         summary = ", ".join(parts) if parts else "no problems"
         files = f"{len(results)} file{'s' if len(results) != 1 else ''}"
-        out.write(f"{files} {getattr(args, 'summary_verb', 'parsed')}: {summary}\n")
+        out.write(f"{files} parsed: {summary}\n")
