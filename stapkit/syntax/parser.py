@@ -28,7 +28,7 @@ from ..gcpause import collector_paused
 from . import ast, codes
 from .feeder import split_declarations
 from .grammar import tables
-from .lexer import Comment, lex
+from .lexer import Comment, LexResult, keywords_for, lex
 from .macro_library import EMPTY_LIBRARY, load_macro_library
 from .preprocessor import Conditional, MacroDef, expanded_from, preprocess
 from .script_options import ScriptOptions, first_line_options
@@ -96,12 +96,20 @@ def parse_file(path: str, options: ParseOptions = ParseOptions(), *, display_pat
     return result
 
 
-def parse_text(text: str, path: str = "<string>", options: ParseOptions = ParseOptions()) -> ParseResult:
+def parse_text(text: str, path: str = "<string>", options: ParseOptions = ParseOptions(), *,
+               lexed: tuple[tuple[int, ...], LexResult] | None = None) -> ParseResult:
+    """Parse a script's text.
+
+    `lexed`, when the caller has lexed the text already (the formatter does),
+    is (the language version it was lexed for, the LexResult); it is used if
+    that version lexes as the file's does and no script arguments are pasted in.
+    """
     with collector_paused():
-        return _parse_text(text, path, options)
+        return _parse_text(text, path, options, lexed)
 
 
-def _parse_text(text: str, path: str, options: ParseOptions) -> ParseResult:
+def _parse_text(text: str, path: str, options: ParseOptions,
+                pre_lexed: tuple[tuple[int, ...], LexResult] | None = None) -> ParseResult:
     # How this file is read: the options, then what its first line says.
     first_line = first_line_options(text) if options.honour_first_line else None
     target = options.target
@@ -127,7 +135,10 @@ def _parse_text(text: str, path: str, options: ParseOptions) -> ParseResult:
         library = loaded.macros
         library_problems = loaded.problems
 
-    lexed = lex(text, version=version, args=list(options.args) if options.args is not None else None)
+    if pre_lexed is not None and options.args is None and keywords_for(pre_lexed[0]) is keywords_for(version):
+        lexed = pre_lexed[1]
+    else:
+        lexed = lex(text, version=version, args=list(options.args) if options.args is not None else None)
     argc = len(options.args) if options.args is not None else 0
     session = _FileParse(text, guru, version, version_origin)
     pre = preprocess(lexed.tokens, target=target, library_macros=library, argc=argc, path=path)

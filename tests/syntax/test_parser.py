@@ -491,3 +491,21 @@ def test_expected_lists_are_exact():
     assert d.message.startswith("expected ')'")
     (d,) = errors(parse("probe begin"))
     assert "'{'" in d.message and "'}'" not in d.message
+
+
+def test_a_text_lexed_by_the_caller_is_not_lexed_again(monkeypatch):
+    from stapkit.syntax import parser as parser_module
+    from stapkit.syntax.lexer import lex
+    from stapkit.syntax.parser import ParseOptions, parse_text
+
+    text = 'probe begin { x = 1 try { y = x } catch { } exit() }\n'
+    lexed = ((99,), lex(text, version=(99,)))
+    expected = parse_text(text, "x.stp")
+    monkeypatch.setattr(parser_module, "lex", lambda *a, **k: pytest.fail("lexed again"))
+    result = parse_text(text, "x.stp", lexed=lexed)
+    assert ast.trees_equal(result.script, expected.script) and result.diagnostics == expected.diagnostics
+    # A version whose keywords differ (no `private` before 3.0), or pasted arguments: lexed again.
+    monkeypatch.setattr(parser_module, "lex", lex)
+    old = parse_text("private global x\n", "x.stp", ParseOptions(target=ParseOptions().target.evolve(
+        systemtap_v="2.9")), lexed=((99,), lex("private global x\n", version=(99,))))
+    assert any(d.code == "STP010" for d in old.diagnostics)
