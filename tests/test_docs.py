@@ -217,7 +217,7 @@ def _commands():
     """(command words, its argparse parser) for `parse` and each `db` action."""
     parser = build_parser()
     found = [("parse", _subcommand(parser, "parse")), ("lint", _subcommand(parser, "lint")),
-             ("format", _subcommand(parser, "format"))]
+             ("format", _subcommand(parser, "format")), ("config", _subcommand(parser, "config"))]
     db = _subcommand(parser, "db")
     for action in ("build", "info", "list", "show"):
         found.append((f"db {action}", _subcommand(db, action)))

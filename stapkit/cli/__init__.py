@@ -50,6 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "program. Exit status: 0 done (or nothing to change), 1 --check/--diff: a file would "
                     "change, 2 usage, I/O or syntax error.")
     add_format_arguments(fmt)
+    from .config_command import add_arguments as add_config_command_arguments
+
+    config = commands.add_parser(
+        "config", help="show the settings that apply to a file or directory, and their file",
+        description="Show the effective settings for PATH: those of the closest stapkit.toml, "
+                    ".stapkit.toml or pyproject.toml [tool.stapkit], and the defaults for the rest. "
+                    "Exit status: 0 shown, 2 a missing path or a bad configuration file.")
+    add_config_command_arguments(config)
     from .db_command import add_arguments as add_db_arguments
 
     db = commands.add_parser(
@@ -84,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
             return run(args)
         if args.command == "format":
             from .format_command import run
+
+            return run(args)
+        if args.command == "config":
+            from .config_command import run
 
             return run(args)
         if args.command == "db":

@@ -285,7 +285,9 @@ class _Fingerprints:
     def __call__(self, options) -> str:
         key = id(options)
         if key not in self.memo:
-            self.memo[key] = repr(options) + self.environment
+            # The kernel configuration is left out of Target's repr (it is long): add it.
+            kernel_config = sorted(options.check.parse.target.kernel_config.items())
+            self.memo[key] = repr(options) + repr(kernel_config) + self.environment
         return self.memo[key]
 
 
