@@ -74,7 +74,12 @@ class Func:
 
 
 def check(unit: CheckUnit) -> None:
-    _Program(unit).run()
+    global _EFFECTS_MEMO
+    _EFFECTS_MEMO = {}
+    try:
+        _Program(unit).run()
+    finally:
+        _EFFECTS_MEMO = None  # keyed by id(): never valid beyond this tree
 
 
 def _effects_after_folding(node, no_targets: bool) -> bool:
@@ -240,6 +245,7 @@ class _Program:
         if not self.optimize:
             return
         script_globals = {n for n, v in self.globals.items() if v.kind == "global"}
+        written_in = {id(body): _written_scalars(body) for _, _, body, _ in self.bodies}
         for _ in range(5):
             all_reads: set[str] = set()
             changed = False
@@ -248,7 +254,7 @@ class _Program:
                 body_reads = reads(body, elided)
                 all_reads |= body_reads
                 params = {p.name for p in owner.params} if isinstance(owner, Func) else set()
-                written = _written_scalars(body)
+                written = written_in[id(body)]
                 local_elided = {n for n in written - body_reads - params - script_globals
                                 if self.unit.library_global(n) is None}
                 if local_elided != scope["$elided"]:
@@ -359,15 +365,28 @@ def droppable(stmt) -> bool:
     return type(stmt) in (ast.IfStmt, ast.ForeachStmt, ast.Block, ast.EmptyStmt) and not side_effects(stmt)
 
 
+# While check() runs: side_effects() of each node of its tree, by id(node).  The
+# optimizer's questions ask it of every statement and of everything inside it,
+# which without a memo is quadratic in the nesting.  None outside check(): ids
+# are only valid while their tree lives.
+_EFFECTS_MEMO: dict[int, bool] | None = None
+
+
 def side_effects(node) -> bool:
     """Could evaluating it change anything? (stap's optimizer drops what cannot.)"""
-    for n in ast.walk(node):
-        kind = type(n)
-        if kind in _EFFECTS:
-            return True
-        if kind is ast.PrintCall and not n.name.startswith("s"):
-            return True
-    return False
+    memo = _EFFECTS_MEMO
+    if memo is None:
+        return any(_own_effect(n) for n in ast.walk(node))
+    key = id(node)
+    known = memo.get(key)
+    if known is None:
+        known = memo[key] = _own_effect(node) or any(side_effects(child) for child in ast.child_list(node))
+    return known
+
+
+def _own_effect(node) -> bool:
+    kind = type(node)
+    return kind in _EFFECTS or (kind is ast.PrintCall and not node.name.startswith("s"))
 
 
 def reads(body, elided: set[str]) -> set[str]:

@@ -712,32 +712,47 @@ class Script(Node):
     span: Span = _span()
 
 
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_CHILD_GETTERS: dict[type, object] = {}  # node class -> a getter of the fields that may hold nodes
+
+
+def _child_getter(cls):
+    getter = _CHILD_GETTERS.get(cls)
+    if getter is None:
+        names = tuple(f.name for f in attrs.fields(cls) if f.name not in _NOT_COMPARED)
+        getter = _CHILD_GETTERS[cls] = _tuple_getter(names)
+    return getter
+
+
+def child_list(node) -> list:
+    """The direct child nodes of a node, in source order, as a list."""
+    found = []
+    for value in _child_getter(type(node))(node):
+        if isinstance(value, Node):
+            found.append(value)
+        elif type(value) is tuple:
+            for item in value:
+                if isinstance(item, Node):
+                    found.append(item)
+    return found
 
 
 def children(node):
     """The direct child nodes of a node, in source order."""
-    names = _CHILD_FIELDS.get(type(node))
-    if names is None:
-        names = tuple(f.name for f in attrs.fields(type(node)) if f.name not in ("span", "name_span", "semicolon"))
-        _CHILD_FIELDS[type(node)] = names
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, Node):
-            yield value
-        elif isinstance(value, tuple):
-            for item in value:
-                if isinstance(item, Node):
-                    yield item
+    return iter(child_list(node))
 
 
 def walk(node):
     """Every node of a tree, parents before children, in source order."""
     stack = [node]
+    pop = stack.pop
+    extend = stack.extend
     while stack:
-        current = stack.pop()
+        current = pop()
         yield current
-        stack.extend(reversed(list(children(current))))
+        kids = child_list(current)
+        if kids:
+            kids.reverse()
+            extend(kids)
 
 
 def to_data(node, line_index=None):
