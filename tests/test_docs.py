@@ -217,7 +217,8 @@ def _commands():
     """(command words, its argparse parser) for `parse` and each `db` action."""
     parser = build_parser()
     found = [("parse", _subcommand(parser, "parse")), ("lint", _subcommand(parser, "lint")),
-             ("format", _subcommand(parser, "format")), ("config", _subcommand(parser, "config"))]
+             ("format", _subcommand(parser, "format")), ("config", _subcommand(parser, "config")),
+             ("rules", _subcommand(parser, "rules")), ("rule", _subcommand(parser, "rule"))]
     db = _subcommand(parser, "db")
     for action in ("build", "info", "list", "show"):
         found.append((f"db {action}", _subcommand(db, action)))

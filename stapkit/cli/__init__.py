@@ -66,6 +66,19 @@ def build_parser() -> argparse.ArgumentParser:
                     "SystemTap library, and its built-in probe families. 'list' is an offline stap -l, "
                     "'show' an offline stap -L.")
     add_db_arguments(db)
+    from .rules_command import add_rule_arguments, add_rules_arguments
+
+    rules = commands.add_parser(
+        "rules", help="list every code: its name, severity, stage, fix and what it finds",
+        description="List every code stapkit reports - the parser's, the checker's and the lint rules' - "
+                    "with its name, default severity, the stage that reports it, the kind of fix it offers "
+                    "and what it finds.")
+    add_rules_arguments(rules)
+    rule = commands.add_parser(
+        "rule", help="show one code's page: what it finds, why it matters, an example, the fix",
+        description="Show the documentation page of one code (docs/rules/CODE.md). A rule's name works "
+                    "too. Exit status: 0 shown, 2 unknown code.")
+    add_rule_arguments(rule)
     return parser
 
 
@@ -102,6 +115,14 @@ def main(argv: list[str] | None = None) -> int:
             from .db_command import run
 
             return run(args)
+        if args.command == "rules":
+            from .rules_command import run_rules
+
+            return run_rules(args)
+        if args.command == "rule":
+            from .rules_command import run_rule
+
+            return run_rule(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -17,8 +17,6 @@ from .files import error, warn, write_atomically
 
 
 def add_arguments(parser) -> None:
-    from .target_options import add_target_group
-
     actions = parser.add_subparsers(dest="db_command", metavar="ACTION")
 
     build = actions.add_parser(

@@ -114,13 +114,14 @@ def run(args) -> int:
     except (ValueError, ConfigError, SelectorError) as err:
         error(str(err))
         return exit_codes.ERROR
-    try:
-        from ..semantic.checker import load_db
+    if args.db is not None:  # a database named on the command line must load, cached results or not
+        try:
+            from ..semantic.checker import load_db
 
-        load_db(args.db)
-    except DatabaseError as err:
-        error(str(err))
-        return exit_codes.ERROR
+            load_db(args.db)
+        except DatabaseError as err:
+            error(str(err))
+            return exit_codes.ERROR
 
     status = exit_codes.SUCCESS
     paths = args.paths or ["-"]
@@ -153,7 +154,11 @@ def run(args) -> int:
                 continue
         jobs.append(_Job(path, shown, options, fix_mode, text))
 
-    outcomes = _lint_all(jobs, args)
+    try:
+        outcomes = _lint_all(jobs, args)
+    except DatabaseError as err:  # the default database, needed for a file not in the cache
+        error(str(err))
+        return exit_codes.ERROR
     status = _write_fixes(outcomes, args, status)
     if any(d.code == "STP051" for o in outcomes for d in o.diagnostics):
         status = exit_codes.ERROR  # a file that could not be read
@@ -172,16 +177,26 @@ def run(args) -> int:
 
 
 def _collect(paths, settings, args):
-    from .files import collect
+    """The files to lint; directories are searched, skipping what ignore files and the
+    `exclude` of the configuration found for each path leave out."""
+    from .files import Exclude, collect
 
-    return collect(paths)
+    configs = []
+    if settings.explicit is not None:
+        configs = [settings.explicit]
+    elif not args.isolated:
+        for path in paths:
+            config = _config_for(path, settings, args) if path != "-" else None
+            if config is not None and config not in configs:
+                configs.append(config)
+    return collect(paths, [Exclude(c.path.parent, c.exclude) for c in configs if c.exclude])
 
 
 def _options_for(path, settings, args, select, extend, ignore):
     """The LintOptions of one file, and its configuration (or None)."""
-    from ..lint.runner import LintOptions
+    from ..lint.options import LintOptions
     from ..lint.selection import Selection, _path_matches
-    from ..semantic.checker import CheckOptions
+    from ..semantic.options import CheckOptions
 
     parse = settings.options_for(path)
     config = _config_for(path, settings, args)
@@ -207,19 +222,7 @@ def _options_for(path, settings, args, select, extend, ignore):
 
 
 def _config_for(path, settings, args):
-    if settings.explicit is not None:
-        return settings.explicit
-    if args.isolated:
-        return None
-    from ..config import find_config, load_config
-
-    where = (Path(args.stdin_filename) if args.stdin_filename else Path.cwd()) if path == "-" else Path(path)
-    found = find_config(where)
-    if found is None:
-        return None
-    if found not in settings.configs:
-        settings.configs[found] = load_config(found)
-    return settings.configs[found]
+    return settings.config_for(path)
 
 
 # ---------------------------------------------------------------- linting
@@ -243,6 +246,10 @@ def _lint_all(jobs: list[_Job], args) -> list[_Outcome]:
                     outcomes[number] = _Outcome(job.shown, text, tuple(hit))
                     continue
         pending.append((number, job))
+    if pending:
+        from ..semantic.checker import load_db
+
+        load_db(args.db)  # here, so that a bad database is one error, not one per file
     n_jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     on_disk = [(n, j) for n, j in pending if j.path != "-"]
     if n_jobs > 1 and len(on_disk) > 4:

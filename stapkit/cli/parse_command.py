@@ -102,26 +102,35 @@ class _Settings:
             raise ValueError("--config and --isolated cannot be used together")
         self.explicit = load_config(Path(args.config)) if args.config else None
         self.configs: dict[Path, object] = {}  # configuration file -> Config
+        self.found: dict[Path, Path | None] = {}  # directory -> its configuration file
         self.options: dict[Path | None, object] = {}  # configuration file (or None) -> ParseOptions
         self.options[None if self.explicit is None else self.explicit.path] = \
             parse_options_from_arguments(args, self.explicit)  # checks the options now
 
-    def options_for(self, path: str):
+    def config_for(self, path: str):
+        """The configuration that applies to `path` ("-": standard input), or None."""
         args = self.args
-        config = self.explicit
-        if config is None and not args.isolated:
-            if path == "-":
-                where = Path(args.stdin_filename) if args.stdin_filename else Path.cwd()
-            else:
-                where = Path(path)
-            found = find_config(where)
-            if found is not None:
-                if found not in self.configs:
-                    self.configs[found] = load_config(found)
-                config = self.configs[found]
+        if self.explicit is not None or args.isolated:
+            return self.explicit
+        if path == "-":
+            where = Path(args.stdin_filename) if args.stdin_filename else Path.cwd()
+        else:
+            where = Path(path)
+        directory = where if where.is_dir() else where.parent
+        if directory not in self.found:  # one search per directory, not per file
+            self.found[directory] = find_config(directory)
+        found = self.found[directory]
+        if found is None:
+            return None
+        if found not in self.configs:
+            self.configs[found] = load_config(found)
+        return self.configs[found]
+
+    def options_for(self, path: str):
+        config = self.config_for(path)
         key = config.path if config is not None else None
         if key not in self.options:
-            self.options[key] = parse_options_from_arguments(args, config)
+            self.options[key] = parse_options_from_arguments(self.args, config)
         options = self.options[key]
         if path != "-" and not options.tapset and _under(path, options):
             options = attrs.evolve(options, tapset=True)
@@ -130,14 +139,25 @@ class _Settings:
 
 def _under(path: str, options) -> bool:
     """Is the file in a tapset library directory (read then as stap reads tapsets)?"""
-    from ..syntax.tapset_path import default_tapset_root
+    real = os.path.realpath(path)
+    return any(real.startswith(prefix) for prefix in _library_prefixes(options.tapset_roots))
 
-    roots = options.tapset_roots
-    if roots is None:
-        default = default_tapset_root()
-        roots = (default,) if default else ()
-    real = str(Path(path).resolve())
-    return any(real.startswith(str(Path(r).resolve()) + os.sep) for r in roots)
+
+_PREFIXES: dict = {}
+
+
+def _library_prefixes(roots) -> tuple[str, ...]:
+    """The tapset roots as resolved directory prefixes (once per set of roots)."""
+    if roots not in _PREFIXES:
+        if roots is None:
+            from ..syntax.tapset_path import default_tapset_root
+
+            default = default_tapset_root()
+            resolved = (default,) if default else ()
+        else:
+            resolved = roots
+        _PREFIXES[roots] = tuple(os.path.realpath(r) + os.sep for r in resolved)
+    return _PREFIXES[roots]
 
 
 @attrs.frozen

@@ -93,7 +93,7 @@ def target_from_arguments(args, base: Target | None = None) -> Target:
 
 def parse_options_from_arguments(args, config=None):
     """ParseOptions from the command line over a configuration file (stapkit.config.Config)."""
-    from ..syntax.parser import ParseOptions
+    from ..syntax.options import ParseOptions
     from ..syntax.source import DEFAULT_MAX_FILE_SIZE
     from ..syntax.target import Target
 

@@ -10,15 +10,10 @@ from __future__ import annotations
 import attrs
 
 from ..diagnostics import Diagnostic
-from ..semantic.checker import CheckOptions, CheckResult, check_file, check_text
+from ..semantic.checker import CheckResult, check_file, check_text
 from .rule import LintContext
+from .options import LintOptions
 from .selection import Selection
-
-
-@attrs.frozen
-class LintOptions:
-    check: CheckOptions = CheckOptions()
-    selection: Selection = Selection()
 
 
 @attrs.frozen

@@ -14,16 +14,10 @@ import attrs
 
 from ..diagnostics import Diagnostic, Severity
 from ..syntax.parser import ParseOptions, ParseResult, parse_file, parse_text
+from .options import CheckOptions
 from .unit import CheckUnit
 
 CHECK_MODULES = ("probe_points", "type_check", "statements")
-
-
-@attrs.frozen
-class CheckOptions:
-    parse: ParseOptions = ParseOptions()
-    db_path: Path | None = None  # None: the default database (see tapsets.db)
-    explain_unverifiable: bool = False  # report probe points only the target system can confirm
 
 
 @attrs.frozen

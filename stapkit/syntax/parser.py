@@ -30,9 +30,10 @@ from .feeder import split_declarations
 from .grammar import tables
 from .lexer import Comment, LexResult, keywords_for, lex
 from .macro_library import EMPTY_LIBRARY, load_macro_library
+from .options import ParseOptions
 from .preprocessor import Conditional, MacroDef, expanded_from, preprocess
 from .script_options import ScriptOptions, first_line_options
-from .source import DEFAULT_MAX_FILE_SIZE, read_source
+from .source import read_source
 from .tapset_path import default_tapset_root
 from .target import Target, parse_version
 from .tokens import KEYWORD_KINDS, Token, describe_kind, describe_token, make_token
@@ -46,23 +47,6 @@ MAX_PARSE_STACK = 250
 MAX_ERRORS_PER_FILE = 200
 
 ALL_FEATURES = (99,)  # the language version of the built-in tapset library (stap: pf_no_compatible)
-
-
-@attrs.frozen
-class ParseOptions:
-    target: Target = Target()
-    guru: bool = False  # -g for every file
-    args: tuple[str, ...] | None = None  # the script's arguments; None: $1/@1 stay placeholders
-    tapset: bool = False  # read as a file of the tapset library (guru mode, all language features)
-    # Tapset roots to read library macros (.stpm) from; None: the local SystemTap's, if any.
-    tapset_roots: tuple[Path, ...] | None = None
-    # Library macros to use instead of reading them (the tapset DB provides these).
-    library_macros: Mapping[str, MacroDef] | None = None
-    check_all_branches: bool = True  # also parse the branches of %( %) the target does not take
-    honour_first_line: bool = True  # apply `#! stap -g ...` options
-    # A library macro file: only @define's (and conditionals) allowed.  None: a .stpm path.
-    macro_file: bool | None = None
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
 
 @attrs.frozen
