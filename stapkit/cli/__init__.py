@@ -86,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     # Syntax trees are at most a few hundred levels deep (the parser refuses
     # deeper ones); give the code that walks them room.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
+    # A file name that is not UTF-8 comes back from the file system with surrogate
+    # escapes: print it escaped rather than fail on it.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

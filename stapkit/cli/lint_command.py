@@ -462,17 +462,18 @@ def _print(outcomes: list[_Outcome], args) -> None:
     if fmt == "concise":
         from ..report.concise import render_concise
 
-        out.write(render_concise(items))
+        out.write(render_concise(items, indexes.get))
         return
     if fmt == "sarif":
         from ..report.sarif import render_sarif
+        from .rules_command import rule_page
 
-        out.write(render_sarif(items, indexes.get))
+        out.write(render_sarif(items, indexes.get, rule_help=rule_page))
         return
     if fmt == "github":
         from ..report.github import render_github
 
-        out.write(render_github(items))
+        out.write(render_github(items, indexes.get))
         return
     from ..report.text import render_diagnostic, use_color
 

@@ -9,9 +9,9 @@ import sys
 from stapkit.cli import main
 
 GOOD = 'global n\nprobe timer.ms(100) { n++ }\nprobe end { printf("%d\\n", n) }\n'
-TYPE_ERROR = 'probe begin {\n  x = 1\n  println(x . "s")\n}\n'
+TYPE_ERROR = 'probe begin {\n  x = 1\n  println(x . "s")\n  exit()\n}\n'
 SYNTAX_ERROR = 'probe begin {\n  x = (1 +\n}\n'
-WARNING_ONLY = 'probe begin { println(y) }\n'
+WARNING_ONLY = 'probe begin { println(y) exit() }\n'
 
 
 def run(args, capsys, stdin: str | None = None, monkeypatch=None):

@@ -1,4 +1,4 @@
-"""## What it finds
+r"""## What it finds
 
 A `stapkit: disable=CODE` (or `disable-file=CODE`) comment that silences
 nothing: no diagnostic of that code is reported on the line it covers (or in
