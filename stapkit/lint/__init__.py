@@ -4,6 +4,7 @@
     rules/           one module per rule, named stpNNN_<name>.py; its docstring is its page
     registry.py      finds the rule modules; every code stapkit has, for `stapkit rules`
     symbols.py       where each variable and function is declared, read, written and called
+    flow.py          what the control-flow and run-time rules share (bodies, parents, event probes)
     selection.py     --select / --ignore / --extend-select / per-file-ignores
     suppressions.py  `# stapkit: disable=...` comments
     fixes.py         applying the fixes of diagnostics to a text
