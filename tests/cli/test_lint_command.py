@@ -6,6 +6,8 @@ import io
 import json
 import sys
 
+import pytest
+
 from stapkit.cli import main
 
 GOOD = 'global n\nprobe timer.ms(100) { n++ }\nprobe end { printf("%d\\n", n) }\n'
@@ -170,3 +172,85 @@ def test_suppression_comments_through_the_command(tmp_path, capsys):
     (tmp_path / "w.stp").write_text(WARNS.replace('y)\n', 'y)  // stapkit: disable=STP301\n'))
     status, out, _ = run([str(tmp_path / "w.stp")], capsys)
     assert status == 0 and "no problems" in out
+
+
+# ---------------------------------------------------------------- fixes
+
+FIXABLE = ('global unused\nglobal n\n\nprobe begin {\n  n = 1\n  printf("%d", n)\n  exit()\n}\n'
+           'probe end { printf("bye") }\n')  # STP501 has a safe fix, STP515 an unsafe one
+
+
+def test_fix_applies_the_safe_fixes_and_reports_the_rest(tmp_path, capsys):
+    path = tmp_path / "f.stp"
+    path.write_text(FIXABLE)
+    path.chmod(0o640)
+    status, out, err = run([str(path), "--fix", "--output-format", "concise"], capsys)
+    assert path.read_text() == FIXABLE.replace("global unused\n", "")
+    assert path.stat().st_mode & 0o777 == 0o640  # the file keeps its mode
+    assert status == 1 and "[STP515]" in out and "[STP501]" not in out
+    assert "fixed 1 problem in 1 file" in err
+
+
+def test_unsafe_fixes_only_when_asked(tmp_path, capsys):
+    path = tmp_path / "f.stp"
+    path.write_text(FIXABLE)
+    status, out, _ = run([str(path), "--unsafe-fixes"], capsys)
+    assert status == 0 and "no problems" in out
+    assert path.read_text().endswith('probe end { printf("bye\\n") }\n')
+
+
+def test_diff_changes_nothing_and_git_apply_takes_it(tmp_path, capsys):
+    import shutil
+    import subprocess
+
+    path = tmp_path / "f.stp"
+    path.write_text(FIXABLE)
+    status, out, err = run([str(path), "--diff"], capsys)
+    assert status == 1 and path.read_text() == FIXABLE
+    assert out.startswith(f"--- a/{path}\n+++ b/{path}\n") and "-global unused\n" in out
+    assert "would fix 1 problem" in err
+    if shutil.which("git"):
+        (tmp_path / "f.diff").write_text(out.replace(f"a/{path}", "a/f.stp").replace(f"b/{path}", "b/f.stp"))
+        subprocess.run(["git", "apply", "f.diff"], cwd=tmp_path, check=True)
+        assert path.read_text() == FIXABLE.replace("global unused\n", "")
+    status, out, _ = run([str(path), "--diff"], capsys)
+    assert status == 0 and out == ""  # nothing left to fix
+
+
+def test_fix_of_standard_input_writes_the_text_to_standard_output(capsys, monkeypatch):
+    status, out, err = run(["-", "--fix", "--stdin-filename", "f.stp"], capsys, stdin=FIXABLE,
+                           monkeypatch=monkeypatch)
+    assert out == FIXABLE.replace("global unused\n", "")
+    assert status == 1 and "f.stp:8:13" in err and "[STP515]" in err
+
+
+def test_a_file_with_syntax_errors_is_not_fixed(tmp_path, capsys):
+    path = tmp_path / "f.stp"
+    path.write_text(FIXABLE + "probe begin {\n")
+    status, out, _ = run([str(path), "--fix"], capsys)
+    assert status == 1 and path.read_text() == FIXABLE + "probe begin {\n" and "[STP011]" in out
+
+
+def test_statistics_and_other_formats(tmp_path, capsys):
+    path = tmp_path / "f.stp"
+    path.write_text(FIXABLE)
+    status, out, _ = run([str(path), "--statistics"], capsys)
+    assert status == 1 and "STP501" in out and "unused-global" in out and "fixable" in out
+    status, out, _ = run([str(path), "--output-format", "github"], capsys)
+    assert f"::warning file={path},line=1,col=8" in out
+    status, out, _ = run([str(path), "--output-format", "sarif"], capsys)
+    assert json.loads(out)["version"] == "2.1.0"
+
+
+def test_a_second_run_reads_the_cache(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "f.stp"
+    path.write_text(FIXABLE)
+    monkeypatch.setenv("STAPKIT_CACHE_DIR", str(tmp_path / "cache"))
+    first = run([str(path), "--output-format", "json"], capsys)
+    from stapkit.lint import runner
+
+    monkeypatch.setattr(runner, "lint_file", lambda *a, **k: pytest.fail("linted again"))
+    assert run([str(path), "--output-format", "json"], capsys) == first
+    path.write_text(FIXABLE.replace("global unused\n", ""))
+    with pytest.raises(pytest.fail.Exception):
+        run([str(path), "--output-format", "json"], capsys)  # changed: not in the cache
