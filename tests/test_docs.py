@@ -218,7 +218,8 @@ def _commands():
     parser = build_parser()
     found = [("parse", _subcommand(parser, "parse")), ("lint", _subcommand(parser, "lint")),
              ("format", _subcommand(parser, "format")), ("config", _subcommand(parser, "config")),
-             ("rules", _subcommand(parser, "rules")), ("rule", _subcommand(parser, "rule"))]
+             ("rules", _subcommand(parser, "rules")), ("rule", _subcommand(parser, "rule")),
+             ("lsp", _subcommand(parser, "lsp"))]
     db = _subcommand(parser, "db")
     for action in ("build", "info", "list", "show"):
         found.append((f"db {action}", _subcommand(db, action)))

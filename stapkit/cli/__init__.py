@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Show the documentation page of one code (docs/rules/CODE.md). A rule's name works "
                     "too. Exit status: 0 shown, 2 unknown code.")
     add_rule_arguments(rule)
+    from ..lsp.cli import DESCRIPTION as LSP_DESCRIPTION, HELP as LSP_HELP, add_arguments as add_lsp_arguments
+
+    lsp = commands.add_parser("lsp", help=LSP_HELP, description=LSP_DESCRIPTION)
+    add_lsp_arguments(lsp)
     return parser
 
 
@@ -128,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
             from .rules_command import run_rule
 
             return run_rule(args)
+        if args.command == "lsp":
+            from ..lsp.cli import run
+
+            return run(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

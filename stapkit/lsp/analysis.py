@@ -1,0 +1,245 @@
+"""One version of a document, checked: the lint result and what the features read of it.
+
+`analyze` runs `stapkit lint`'s pipeline on the text (parse, stap's pass 2,
+the lint rules, suppressions); the diagnostics are published from it, and the
+other features read its tree, its checked unit and, computed on first use,
+the symbols (lint/symbols.py), the inferred types and the tokens.
+
+The library is not thread-safe (the parser shares its LALR state, the type
+checker a memo), so everything here that calls it runs on the server's one
+library thread; see server.py.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import TYPE_CHECKING, NamedTuple
+
+import attrs
+
+from ..diagnostics import Span
+from ..syntax import ast
+from .documents import PositionMap
+
+if TYPE_CHECKING:
+    from ..lint.runner import LintResult
+    from ..lint.symbols import Symbols
+    from ..semantic.unit import CheckUnit
+    from ..syntax.parser import ParseResult
+    from ..syntax.tokens import Token
+    from .settings import DocumentOptions
+
+
+class VarType(NamedTuple):
+    type: str  # "long", "string", "stats" or "unknown"
+    arity: int | None  # 0 a scalar, N an array of N indexes, None not known
+    indexes: tuple[str, ...]  # the index types of an array
+
+
+class FunctionType(NamedTuple):
+    params: tuple[str, ...]  # the parameters' types, in order
+    returns: str
+
+
+@attrs.frozen
+class TypeTable:
+    """The types the checker's inference reached, by declaration."""
+
+    globals: dict[str, VarType]  # the script's globals and the library globals it uses
+    functions: dict[int, FunctionType]  # id(ast.FunctionDecl) -> its types
+    locals: dict[int, dict[str, VarType]]  # id(function, probe or alias declaration) -> its locals and parameters
+
+
+@attrs.define(eq=False)
+class Analysis:
+    uri: str
+    path: str  # the file's path (or the URI of an unsaved document), as messages show it
+    version: int
+    text: str
+    options: "DocumentOptions"
+    lint: "LintResult"
+    positions: PositionMap
+    lsp_diagnostics: list = attrs.field(factory=list)  # the diagnostics as published (made on the library thread)
+    _unit: "CheckUnit | None" = None
+    _unit_done: bool = False
+    _symbols: "Symbols | None" = None
+    _symbols_done: bool = False
+    _types: TypeTable | None = None
+    _types_done: bool = False
+    _tokens: "list[Token] | None" = None
+    _token_starts: list[int] | None = None
+    _starts: list[int] | None = None
+
+    @property
+    def parse(self) -> "ParseResult":
+        return self.lint.checked.parse
+
+    @property
+    def script(self) -> ast.Script | None:
+        return self.parse.script
+
+    @property
+    def diagnostics(self):
+        return self.lint.diagnostics
+
+    @property
+    def db(self):
+        from ..semantic.checker import load_db
+
+        return load_db(self.options.lint.check.db_path)
+
+    def view(self):
+        unit = self.unit()
+        if unit is not None:
+            return unit.view
+        from ..tapsets.for_target import TargetView
+
+        return TargetView(self.parse.target)
+
+    def unit(self) -> "CheckUnit | None":
+        """The checked unit; for a file with syntax errors, one made of what did parse.
+
+        The checker stops at syntax errors (the tree is incomplete), but hover,
+        navigation and completion still want the parts that parsed: those get
+        the probe-point check (which says what each probe's aliases provide)
+        and nothing else.
+        """
+        if not self._unit_done:
+            self._unit_done = True
+            self._unit = self.lint.checked.unit
+            if self._unit is None and self.script is not None and self.parse.text is not None:
+                self._unit = _partial_unit(self)
+        return self._unit
+
+    def symbols(self) -> "Symbols | None":
+        if not self._symbols_done:
+            self._symbols_done = True
+            unit = self.unit()
+            if unit is not None:
+                from ..lint.symbols import Symbols
+
+                self._symbols = Symbols.of(unit)
+        return self._symbols
+
+    def types(self) -> TypeTable | None:
+        if not self._types_done:
+            self._types_done = True
+            unit = self.unit()
+            if unit is not None:
+                self._types = infer_types(unit)
+        return self._types
+
+    def tokens(self) -> "list[Token]":
+        """The file's tokens as written (macros not expanded, every branch of every conditional)."""
+        if self._tokens is None:
+            from ..syntax.lexer import lex
+
+            self._tokens = lex(self.text, version=self.parse.target.language_version).tokens
+            self._token_starts = [t.start for t in self._tokens]
+        return self._tokens
+
+    def item_at(self, offset: int):
+        """The top-level declaration whose span holds the offset (its end included), or None."""
+        script = self.script
+        if script is None or not script.items:
+            return None
+        if self._starts is None:
+            self._starts = [item.span.start for item in script.items]
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i >= 0:
+            item = script.items[i]
+            if item.span.start <= offset <= item.span.end:
+                return item
+        return None
+
+    def tokens_at(self, offset: int) -> list:
+        """The token that holds the offset, then the one that ends at it (a cursor right after a word)."""
+        tokens = self.tokens()
+        i = bisect.bisect_right(self._token_starts, offset) - 1
+        found = []
+        if i >= 0 and tokens[i].start <= offset < tokens[i].end:
+            found.append(tokens[i])
+            i -= 1
+        if i >= 0 and tokens[i].end == offset:
+            found.append(tokens[i])
+        return found
+
+    def token_index(self, tok) -> int:
+        self.tokens()
+        i = bisect.bisect_left(self._token_starts, tok.start)
+        return i if i < len(self._tokens) and self._tokens[i].start == tok.start else -1
+
+
+def analyze(uri: str, path: str, version: int, text: str, options: "DocumentOptions",
+            encoding: str) -> Analysis:
+    """Lint one version of a document."""
+    from ..lint.runner import lint_text
+
+    result = lint_text(text, path, options.lint)
+    return Analysis(uri, path, version, text, options, result, PositionMap(text, encoding))
+
+
+def _partial_unit(analysis: Analysis) -> "CheckUnit | None":
+    from ..semantic import probe_points
+    from ..semantic.unit import CheckUnit
+    from ..tapsets.for_target import TargetView
+
+    parse = analysis.parse
+    options = analysis.options.lint.check
+    unit = CheckUnit(analysis.path, parse, analysis.db, TargetView(parse.target), guru=parse.guru,
+                     privilege=parse.target.privilege,
+                     tapset=options.parse.tapset or bool(options.parse.macro_file))
+    try:
+        probe_points.check(unit)
+    except Exception:  # an incomplete tree: the checks are written for complete ones
+        import logging
+
+        logging.getLogger(__name__).exception("probe points of a partial tree")
+        unit.probes.clear()
+    unit.diagnostics.clear()
+    return unit
+
+
+def infer_types(unit: "CheckUnit") -> TypeTable | None:
+    """The types stap's inference gives the script's variables and functions.
+
+    The checker keeps them to itself (semantic/type_check.py reports clashes,
+    not types), so its inference runs again here on a scratch copy of the
+    unit, whose diagnostics are thrown away.
+    """
+    from ..semantic import type_check
+
+    scratch = attrs.evolve(unit, diagnostics=[])
+    program = type_check._Program(scratch)
+    try:
+        program.run()
+    except Exception:  # a partial tree (syntax errors) may hold what the checks never see
+        import logging
+
+        logging.getLogger(__name__).exception("type inference for hover")
+        return None
+    globals_ = {name: _var_type(var) for name, var in program.globals.items()}
+    functions: dict[int, FunctionType] = {}
+    for funcs in program.functions.values():
+        for func in funcs:
+            if func.decl is not None:
+                functions[id(func.decl)] = FunctionType(tuple(p.type for p in func.params), func.ret)
+    locals_: dict[int, dict[str, VarType]] = {}
+    for _, owner, _, scope in program.bodies:
+        node = owner.decl if isinstance(owner, type_check.Func) else owner
+        table = locals_.setdefault(id(node), {})
+        for name, var in scope.items():
+            if name != "$elided" and not isinstance(var, set):
+                known = table.get(name)
+                if known is None or known.type == "unknown":
+                    table[name] = _var_type(var)
+    return TypeTable(globals_, functions, locals_)
+
+
+def _var_type(var) -> VarType:
+    return VarType(var.type, var.arity, tuple(var.indexes))
+
+
+def exact(text: str, span: Span, name: str) -> bool:
+    """Is the span exactly the name as written?  (Spans of macro expansions are the invocation's.)"""
+    return text[span.start:span.end] == name

@@ -1,0 +1,164 @@
+"""Open documents, and the mapping between character offsets and LSP positions.
+
+stapkit works in character offsets (Python string indexes); the protocol
+speaks in (line, character) pairs where `character` counts code units of the
+encoding agreed at initialization: UTF-16 unless the client offers UTF-8 or
+UTF-32.  A character outside the Basic Multilingual Plane is one offset but
+two UTF-16 units (and four UTF-8 units).
+
+Lines end at "\\n", "\\r\\n" or a lone "\\r", as the protocol says.  (The
+parser counts only "\\n"; the difference matters only for a lone "\\r",
+which no SystemTap script has on purpose.)  The text is kept here, not in
+pygls's workspace: pygls splits lines with `str.splitlines`, which also
+breaks at form feeds and Unicode line separators, and would apply edits of
+a document holding one of those to the wrong place.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import NamedTuple
+
+from lsprotocol import types
+
+from ..diagnostics import Span
+
+UTF8 = "utf-8"
+UTF16 = "utf-16"
+UTF32 = "utf-32"
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class PositionMap:
+    """Offsets of one text to LSP positions and back, in one encoding."""
+
+    __slots__ = ("text", "encoding", "line_starts")
+
+    def __init__(self, text: str, encoding: str = UTF16):
+        self.text = text
+        self.encoding = encoding
+        if "\r" in text:
+            self.line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+        else:
+            starts = [0]
+            find = text.find
+            pos = find("\n")
+            while pos >= 0:
+                starts.append(pos + 1)
+                pos = find("\n", pos + 1)
+            self.line_starts = starts
+
+    @property
+    def line_count(self) -> int:
+        return len(self.line_starts)
+
+    def line_span(self, line: int) -> Span:
+        """The 0-based line's characters, without its line break."""
+        line = max(0, min(line, len(self.line_starts) - 1))
+        start = self.line_starts[line]
+        if line + 1 < len(self.line_starts):
+            end = self.line_starts[line + 1]
+            # Step back over the line break ("\r\n" is two characters).
+            end -= 2 if self.text.startswith("\r\n", end - 2) else 1
+        else:
+            end = len(self.text)
+        return Span(start, end)
+
+    def line_of(self, offset: int) -> int:
+        offset = max(0, min(offset, len(self.text)))
+        return bisect.bisect_right(self.line_starts, offset) - 1
+
+    def _units(self, piece: str) -> int:
+        if piece.isascii() or self.encoding == UTF32:
+            return len(piece)
+        if self.encoding == UTF8:
+            return len(piece.encode("utf-8", "surrogatepass"))
+        return len(piece) + sum(1 for ch in piece if ord(ch) > 0xFFFF)
+
+    def position(self, offset: int) -> types.Position:
+        offset = max(0, min(offset, len(self.text)))
+        line = self.line_of(offset)
+        start = self.line_starts[line]
+        end = self.line_span(line).end
+        return types.Position(line=line, character=self._units(self.text[start:min(offset, end)]))
+
+    def offset(self, position: types.Position) -> int:
+        """The offset of a position; past the end of a line is its end, past the last line the text's end."""
+        if position.line < 0:
+            return 0
+        if position.line >= len(self.line_starts):
+            return len(self.text)
+        span = self.line_span(position.line)
+        wanted = max(0, position.character)
+        line_text = self.text[span.start:span.end]
+        if line_text.isascii() or self.encoding == UTF32:
+            return span.start + min(wanted, len(line_text))
+        units = 0
+        for i, ch in enumerate(line_text):
+            if units >= wanted:
+                return span.start + i
+            code = ord(ch)
+            if self.encoding == UTF8:
+                units += 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+            else:
+                units += 2 if code > 0xFFFF else 1
+        return span.end
+
+    def range(self, span: Span) -> types.Range:
+        return types.Range(start=self.position(span.start), end=self.position(max(span.start, span.end)))
+
+    def span(self, range_: types.Range) -> Span:
+        start = self.offset(range_.start)
+        end = self.offset(range_.end)
+        return Span(min(start, end), max(start, end))
+
+    def whole(self) -> types.Range:
+        return self.range(Span(0, len(self.text)))
+
+
+class Snapshot(NamedTuple):
+    """One version of a document's text (read and replaced as a whole, so threads see a consistent pair)."""
+
+    version: int
+    text: str
+
+
+class Document:
+    """An open document: its URI, language and latest text."""
+
+    def __init__(self, uri: str, text: str, version: int, language_id: str = "systemtap",
+                 encoding: str = UTF16):
+        self.uri = uri
+        self.language_id = language_id
+        self.encoding = encoding
+        self.snapshot = Snapshot(version, text)
+        self._positions: PositionMap | None = None
+
+    @property
+    def text(self) -> str:
+        return self.snapshot.text
+
+    @property
+    def version(self) -> int:
+        return self.snapshot.version
+
+    @property
+    def positions(self) -> PositionMap:
+        positions = self._positions
+        if positions is None or positions.text is not self.snapshot.text:
+            positions = self._positions = PositionMap(self.snapshot.text, self.encoding)
+        return positions
+
+    def apply(self, changes, version: int) -> None:
+        """Apply a didChange's content changes in order (each range refers to the text before it)."""
+        text = self.snapshot.text
+        for change in changes:
+            if isinstance(change, types.TextDocumentContentChangePartial):
+                positions = self.positions if text is self.snapshot.text else PositionMap(text, self.encoding)
+                span = positions.span(change.range)
+                text = text[:span.start] + change.text + text[span.end:]
+            else:
+                text = change.text
+        self.snapshot = Snapshot(version, text)

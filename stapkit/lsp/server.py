@@ -1,0 +1,447 @@
+"""The language server: documents, checking in the background, and one short handler per request.
+
+Threads.  pygls reads and answers messages on an asyncio loop.  stapkit's
+library is not thread-safe (the parser shares its LALR state, the type
+checker a memo), so everything that parses or checks runs on one "library"
+thread, in order.  Completion and signature help answer on the loop itself
+from the tokens around the cursor, the last finished analysis and the
+prebuilt tapset index, so they do not wait behind a check in progress.
+
+Checking.  Each change schedules the document's check; at most one runs per
+document, always on the newest text.  A result that arrives after a newer
+change (or a settings change) is dropped, never published: the check runs
+again on the newest text.  Requests that need the tree of the current text
+(hover, definition, ...) wait for that check.  Diagnostics are pulled
+(textDocument/diagnostic) by clients that can, and published to the others.
+
+Failures.  An exception in a feature is logged (stderr or --log-file) and
+answered with an empty result; the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
+from .. import __version__
+from .convert import FIX_ALL_KIND
+from .documents import UTF16, Document
+from .features import REQUEST_FAILED
+
+logger = logging.getLogger("stapkit.lsp")
+
+SWITCH_INTERVAL = 0.0005  # seconds (see serve)
+WAIT_FOR_CHECK = 20.0  # seconds a request waits for the current text's check before answering empty
+CONFIG_FILE_NAMES = ("stapkit.toml", ".stapkit.toml", "pyproject.toml")
+
+
+class StapkitProtocol(LanguageServerProtocol):
+    """pygls's protocol, but the documents' text is kept by the server (see documents.py)."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params):
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params):
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params):
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+class StapkitServer(LanguageServer):
+    def __init__(self):
+        super().__init__("stapkit", __version__, protocol_cls=StapkitProtocol,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        from .settings import Settings
+
+        self.documents: dict[str, Document] = {}
+        self.analyses: dict = {}  # uri -> the Analysis of its current text (or of an older one, until checked)
+        self.failures: dict[str, tuple[int, str]] = {}  # uri -> (version, text) whose check raised
+        self.tasks: dict[str, asyncio.Task] = {}
+        self.settings = Settings(warn=self.warn)
+        self.library = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stapkit-library")
+        self.encoding = UTF16
+        self.pull_diagnostics = False
+        self.refresh_support = False
+        self.markdown = True
+        self.snippets = False
+        self.edit_range_default = False
+        self.hierarchical_symbols = True
+        self.configuration_support = False
+        self.watch_files = False
+        self._index: asyncio.Future | None = None
+        self._index_key = None
+
+    # -- plumbing ---------------------------------------------------------
+
+    def warn(self, message: str) -> None:
+        logger.warning(message)
+        try:
+            self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, message))
+        except Exception:  # no client yet (tests of the settings alone)
+            pass
+
+    async def on_library(self, function, *args):
+        """Run library code on the library thread."""
+        return await asyncio.get_running_loop().run_in_executor(self.library, function, *args)
+
+    def path_of(self, uri: str) -> str | None:
+        if not uri.startswith("file:"):
+            return None
+        from pygls.uris import to_fs_path
+
+        return to_fs_path(uri)
+
+    def options_for(self, document: Document):
+        return self.settings.options_for(self.path_of(document.uri))
+
+    # -- checking -------------------------------------------------------------
+
+    def is_current(self, analysis, document: Document) -> bool:
+        return (analysis is not None and analysis.version == document.version
+                and analysis.text is document.text and analysis.options == self.options_for(document))
+
+    def schedule(self, uri: str) -> asyncio.Task | None:
+        task = self.tasks.get(uri)
+        if task is None or task.done():
+            if uri not in self.documents:
+                return None
+            task = self.tasks[uri] = asyncio.ensure_future(self._keep_current(uri))
+        return task
+
+    async def _keep_current(self, uri: str) -> None:
+        """Check the document until a check of its newest text (and settings) is done; publish that one."""
+        while True:
+            document = self.documents.get(uri)
+            if document is None:
+                return
+            snapshot = document.snapshot
+            if self.is_current(self.analyses.get(uri), document) or self.failures.get(uri) == snapshot:
+                return
+            delay = self.settings.client.diagnostics_delay
+            if delay:
+                await asyncio.sleep(delay)
+                if document.snapshot is not snapshot:
+                    continue
+            options = self.options_for(document)
+            path = self.path_of(uri)
+            try:
+                analysis = await self.on_library(_check, uri, path or uri, snapshot, options, document.encoding)
+            except Exception as err:
+                logger.exception("checking %s failed", uri)
+                analysis = None
+                failure = err
+            if self.documents.get(uri) is not document or document.snapshot is not snapshot \
+                    or options != self.options_for(document):
+                continue  # stale: a newer text or settings came meanwhile; never published
+            if analysis is None:
+                self.failures[uri] = snapshot
+                self.analyses.pop(uri, None)
+                self._publish(uri, snapshot.version, [_internal_error(failure)])
+                return
+            self.failures.pop(uri, None)
+            self.analyses[uri] = analysis
+            self._publish(uri, snapshot.version, analysis.lsp_diagnostics)
+            return
+
+    def _publish(self, uri: str, version: int, diagnostics: list) -> None:
+        if not self.pull_diagnostics:
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+
+    async def current(self, uri: str):
+        """The analysis of the document's current text, once it is checked (None if it cannot be)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT_FOR_CHECK
+        while True:
+            document = self.documents.get(uri)
+            if document is None:
+                return None
+            analysis = self.analyses.get(uri)
+            if self.is_current(analysis, document):
+                return analysis
+            if self.failures.get(uri) == document.snapshot:
+                return None
+            task = self.schedule(uri)
+            remaining = deadline - loop.time()
+            if task is None or remaining <= 0:
+                return None
+            try:
+                await asyncio.wait_for(asyncio.shield(task), remaining)
+            except asyncio.TimeoutError:
+                return None
+
+    def recheck_all(self) -> None:
+        for uri in list(self.documents):
+            self.schedule(uri)
+        if self.pull_diagnostics and self.refresh_support:
+            self.workspace_diagnostic_refresh(None)
+
+    async def library_index(self):
+        """(the tapset index for completion, its database, its TargetView), built on the library thread.
+
+        Built once, and again when the settings change the database or the target.
+        """
+        check = self.settings.options_for(None).lint.check
+        key = (check.db_path, check.parse.target)
+        if self._index is None or key != self._index_key:
+            self._index_key = key
+            self._index = asyncio.ensure_future(self.on_library(_build_index, check.db_path, check.parse.target))
+        return await asyncio.shield(self._index)
+
+
+def _check(uri, path, snapshot, options, encoding):
+    from .analysis import analyze
+    from .convert import to_lsp_diagnostic
+
+    start = time.perf_counter()
+    analysis = analyze(uri, path, snapshot.version, snapshot.text, options, encoding)
+    analysis.lsp_diagnostics = [to_lsp_diagnostic(d, uri, analysis.positions) for d in analysis.diagnostics]
+    logger.info("checked %s version %d in %.0f ms: %d diagnostics", uri, snapshot.version,
+                (time.perf_counter() - start) * 1000, len(analysis.lsp_diagnostics))
+    return analysis
+
+
+def _build_index(db_path, target):
+    from ..semantic.checker import load_db
+    from ..tapsets.for_target import TargetView
+    from ..tapsets.probe_families import families
+    from .library import library_index
+
+    families()  # the table completion reads first
+    db = load_db(db_path)
+    view = TargetView(target)
+    return library_index(db, view), db, view
+
+
+def _internal_error(err: Exception) -> types.Diagnostic:
+    from ..tapsets.db import DatabaseError
+
+    if isinstance(err, DatabaseError):  # a setting's fault (`db`), not a bug: say what to fix
+        message = f"stapkit could not check this file: {err}"
+    else:
+        message = (f"stapkit could not check this file (internal error: {type(err).__name__}: {err}); "
+                   "this is a bug in stapkit, please report it with the file")
+    return types.Diagnostic(range=types.Range(types.Position(0, 0), types.Position(0, 0)), message=message,
+                            severity=types.DiagnosticSeverity.Error, source="stapkit")
+
+
+def _refusals_are_not_errors(record: logging.LogRecord) -> bool:
+    """pygls logs every error answer with its traceback; a refused rename is an answer, not a failure."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not (isinstance(error, JsonRpcException) and error.code == REQUEST_FAILED)
+
+
+def guarded(empty=None):
+    """Log a feature's exception and answer `empty` instead: one bad request never stops the server.
+
+    Errors meant for the client (a refused rename) pass through.
+    """
+    def decorate(function):
+        if asyncio.iscoroutinefunction(function):
+            @functools.wraps(function)
+            async def run_async(ls, params):
+                try:
+                    return await function(ls, params)
+                except JsonRpcException:
+                    raise
+                except Exception:
+                    logger.exception("%s failed", function.__name__)
+                    return empty() if callable(empty) else empty
+            return run_async
+
+        @functools.wraps(function)
+        def run(ls, params):
+            try:
+                return function(ls, params)
+            except JsonRpcException:
+                raise
+            except Exception:
+                logger.exception("%s failed", function.__name__)
+                return empty() if callable(empty) else empty
+        return run
+    return decorate
+
+
+def create_server() -> StapkitServer:  # noqa: C901 - one short handler per LSP method
+    server = StapkitServer()
+    from . import features
+
+    # -- life cycle and settings ----------------------------------------------
+
+    @server.feature(types.INITIALIZE)
+    @guarded()
+    def initialize(ls: StapkitServer, params: types.InitializeParams):
+        features.initialize(ls, params)
+
+    @server.feature(types.INITIALIZED)
+    @guarded()
+    async def initialized(ls: StapkitServer, params: types.InitializedParams):
+        await features.initialized(ls)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    @guarded()
+    async def did_change_configuration(ls: StapkitServer, params: types.DidChangeConfigurationParams):
+        await features.change_configuration(ls, params.settings)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @guarded()
+    def did_change_watched_files(ls: StapkitServer, params: types.DidChangeWatchedFilesParams):
+        if any(change.uri.rsplit("/", 1)[-1] in CONFIG_FILE_NAMES for change in params.changes):
+            ls.settings.changed()
+            ls.recheck_all()
+
+    # -- documents --------------------------------------------------------------
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    @guarded()
+    def did_open(ls: StapkitServer, params: types.DidOpenTextDocumentParams):
+        item = params.text_document
+        ls.documents[item.uri] = Document(item.uri, item.text, item.version, item.language_id, ls.encoding)
+        ls.schedule(item.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    @guarded()
+    def did_change(ls: StapkitServer, params: types.DidChangeTextDocumentParams):
+        document = ls.documents.get(params.text_document.uri)
+        if document is not None:
+            document.apply(params.content_changes, params.text_document.version)
+            ls.schedule(document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    @guarded()
+    def did_save(ls: StapkitServer, params: types.DidSaveTextDocumentParams):
+        ls.settings.changed()  # a configuration file may have changed too: read them again
+        ls.recheck_all()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    @guarded()
+    def did_close(ls: StapkitServer, params: types.DidCloseTextDocumentParams):
+        uri = params.text_document.uri
+        ls.documents.pop(uri, None)
+        ls.analyses.pop(uri, None)
+        ls.failures.pop(uri, None)
+        ls._publish(uri, 0, [])
+
+    @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
+                    types.DiagnosticOptions(identifier="stapkit", inter_file_dependencies=False,
+                                            workspace_diagnostics=False))
+    @guarded()
+    async def diagnostic(ls: StapkitServer, params: types.DocumentDiagnosticParams):
+        return await features.pull_diagnostics(ls, params)
+
+    # -- features -----------------------------------------------------------------
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    @guarded()
+    async def hover(ls: StapkitServer, params: types.HoverParams):
+        return await features.with_analysis(ls, params, features.hover)
+
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(
+        trigger_characters=[".", "@", "$", "%", '"', "*"], resolve_provider=True))
+    @guarded()
+    async def completion(ls: StapkitServer, params: types.CompletionParams):
+        return await features.completion(ls, params)
+
+    @server.feature(types.COMPLETION_ITEM_RESOLVE)
+    @guarded(lambda: None)
+    async def completion_resolve(ls: StapkitServer, item: types.CompletionItem):
+        return await features.resolve_completion(ls, item)
+
+    @server.feature(types.TEXT_DOCUMENT_SIGNATURE_HELP, types.SignatureHelpOptions(
+        trigger_characters=["(", ","], retrigger_characters=[","]))
+    @guarded()
+    async def signature_help(ls: StapkitServer, params: types.SignatureHelpParams):
+        return await features.signature_help(ls, params)
+
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    @guarded()
+    async def definition(ls: StapkitServer, params: types.DefinitionParams):
+        return await features.with_analysis(ls, params, features.definition)
+
+    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
+    @guarded()
+    async def references(ls: StapkitServer, params: types.ReferenceParams):
+        return await features.with_analysis(ls, params, features.references)
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
+    @guarded()
+    async def highlight(ls: StapkitServer, params: types.DocumentHighlightParams):
+        return await features.with_analysis(ls, params, features.highlights)
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    @guarded()
+    async def document_symbol(ls: StapkitServer, params: types.DocumentSymbolParams):
+        return await features.with_analysis(ls, params, features.document_symbols)
+
+    @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
+    @guarded()
+    async def folding_range(ls: StapkitServer, params: types.FoldingRangeParams):
+        return await features.with_analysis(ls, params, features.folding_ranges)
+
+    @server.feature(types.TEXT_DOCUMENT_FORMATTING)
+    @guarded()
+    async def formatting(ls: StapkitServer, params: types.DocumentFormattingParams):
+        return await features.with_analysis(ls, params, features.formatting)
+
+    @server.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
+    @guarded()
+    async def range_formatting(ls: StapkitServer, params: types.DocumentRangeFormattingParams):
+        return await features.with_analysis(ls, params, features.formatting)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=[
+        types.CodeActionKind.QuickFix, FIX_ALL_KIND]))
+    @guarded()
+    async def code_action(ls: StapkitServer, params: types.CodeActionParams):
+        return await features.with_analysis(ls, params, features.code_actions)
+
+    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+    @guarded()
+    async def prepare_rename(ls: StapkitServer, params: types.PrepareRenameParams):
+        return await features.with_analysis(ls, params, features.prepare_rename)
+
+    @server.feature(types.TEXT_DOCUMENT_RENAME)
+    @guarded()
+    async def rename(ls: StapkitServer, params: types.RenameParams):
+        return await features.with_analysis(ls, params, features.rename)
+
+    return server
+
+
+def serve(log_file: Path | None = None, log_level: str = "warning") -> int:
+    """Run the server on stdin/stdout until the client says exit; 0 if it asked for shutdown first."""
+    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(getattr(logging, log_level.upper(), logging.WARNING))
+    # pygls logs every message it sends at INFO: only when asked for everything.
+    logging.getLogger("pygls").setLevel(logging.DEBUG if log_level == "debug" else logging.WARNING)
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_refusals_are_not_errors)
+    # Checks run on the library thread; answering (completion while typing) on the event loop.
+    # Python hands the interpreter from one thread to another every "switch interval" (5 ms by
+    # default); each message read, written or awaited makes the event loop wait for it once
+    # more, so with a check running a completion took several intervals.  A shorter one
+    # costs the check a little.
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    server = create_server()
+    server.start_io()
+    return 0 if server.protocol._shutdown else 1
+
