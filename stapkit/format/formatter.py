@@ -3,19 +3,26 @@
 `format_text` lays the text out (layout.py) and then checks, as black does,
 that the result is the same program: the same tokens in the same order (so
 every branch of every conditional, every macro and every `$1` is the same),
-the same comments, and the same syntax tree for the target. If any check
-fails the text is not changed and a `FormatError` says why; a file with
-syntax errors is not formatted at all.
+the same comments, and the same input to the parser in every branch of every
+conditional, for the target and for the other targets (see
+`check_same_program`).  If any check fails the text is not changed and a
+`FormatError` says why; a file with syntax errors is not formatted at all.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import attrs
 
 from ..diagnostics import Diagnostic
+from ..syntax.tokens import AT_WORDS
 from .layout import ALL_FEATURES, Style, layout
+
+# How many times the file may be preprocessed for other targets, to read every branch
+# of its conditionals (the parser's own check of untaken branches stops at 24).
+MAX_ALTERNATIVE_RUNS = 200
 
 
 class FormatError(Exception):
@@ -34,8 +41,9 @@ def format_text(text: str, path: str = "<string>", style: Style = Style(), optio
 
     # Guru-only syntax (embedded C, @const, ...) is still syntax: format it, do not judge it.
     # The branches the target does not take are not parsed here: the layout keeps every
-    # token, so they are the same program before and after (check_same_program).
-    options = attrs.evolve(options or ParseOptions(guru=True), check_all_branches=False)
+    # token, and check_same_program reads every branch.  `$1` stays a placeholder: the
+    # text is formatted, not one run of it.
+    options = attrs.evolve(options or ParseOptions(guru=True), check_all_branches=False, args=None)
     before = parse_text(text, path, options)
     if before.has_errors:
         errors = tuple(d for d in before.diagnostics if d.severity.value == "error")
@@ -51,10 +59,18 @@ def format_text(text: str, path: str = "<string>", style: Style = Style(), optio
 
 
 def check_same_program(text: str, out: str, before, path: str, options, lexed=None) -> None:
-    """Raise FormatError unless `out` is `text` with other whitespace."""
-    from ..syntax import ast
+    """Raise FormatError unless `out` is `text` with other whitespace, read the same by the parser.
+
+    `before` is the ParseResult of `text` for `options`.  The parser reads
+    whitespace in one place only: between the pieces of a probe point's name
+    (`sys**open` is one, `sys* *open` two), after the preprocessor has expanded
+    macros and chosen the branches of conditionals.  When the whitespace is
+    the same before every token that may be such a piece, the parser gets the
+    same input for every target; else the file is preprocessed for the target
+    and for other targets until every branch of every conditional was taken,
+    and the declarations the parser would read must be the same each time.
+    """
     from ..syntax.lexer import lex
-    from ..syntax.parser import parse_text
 
     a = lexed if lexed is not None else lex(text, version=ALL_FEATURES)
     b = lex(out, version=ALL_FEATURES)
@@ -68,26 +84,133 @@ def check_same_program(text: str, out: str, before, path: str, options, lexed=No
     if Counter(_comment(c.text) for c in a.comments) != Counter(_comment(c.text) for c in b.comments):
         raise FormatError(f"{path}: formatting would change a comment; the file is left as it was")
     if _gluing_unchanged(a.tokens, b.tokens):
-        # The parser reads whitespace in one place only: between the pieces of a
-        # probe point's name (`syscall.*` glued, `syscall. *` not).  Same tokens and
-        # the same whitespace there: the same tree for every target, without parsing again.
         return
-    after = parse_text(out, path, options)
-    if after.has_errors or not ast.trees_equal(before.script, after.script):
-        raise FormatError(f"{path}: the formatted text would not parse to the same syntax tree; "
+    problem = _parser_input_difference(text, out, before, path, options)
+    if problem:
+        raise FormatError(f"{path}: formatting would change how a probe point is read ({problem}); "
                           "the file is left as it was")
 
 
 def _gluing_unchanged(a, b) -> bool:
-    """Is there whitespace between the same consecutive name pieces in both token lists?"""
+    """Is the whitespace the same before every token the parser may glue to the one before it?
+
+    The parser glues a name piece (a word, a keyword or `*`) to the piece
+    before it when no whitespace comes between.  In the file as written, the
+    piece before it is the token before it, except after a conditional's
+    `%?`, `%:` or `%)`, a macro's name or parameter, the `%(` of a macro body
+    and the `(`, `,` and `)` of a macro's arguments: what the preprocessor
+    puts before it there can be any token.  A condition (between `%(` and
+    `%?`) never reaches the parser.
+    """
     from ..syntax.feeder import _NAME_PIECES
     from ..syntax.tokens import WS_BEFORE
 
-    for i in range(1, len(a)):
-        if a[i].kind in _NAME_PIECES and (a[i - 1].kind in _NAME_PIECES or a[i - 1].kind == "ARG_NUM"):
-            if (a[i].flags & WS_BEFORE) != (b[i].flags & WS_BEFORE):
+    # Most files change no whitespace there: see that first, token by token.
+    if not any((x.flags ^ y.flags) & WS_BEFORE and x.kind in _NAME_PIECES and (
+            before.kind in _NAME_PIECES or before.kind in _AT_KINDS or before.kind in _MAYBE_GLUED_AFTER)
+            for x, y, before in zip(a[1:], b[1:], a)):
+        return True
+    in_condition = False
+    after_define = False  # between @define and its body's %(
+    macro_brackets: list[bool] = []  # for each open ( and [: is it a macro's argument list?
+    glued_after = False  # may the parser read the whitespace before the next token?
+    previous_kind = ""
+    for i, tok in enumerate(a):
+        kind = tok.kind
+        if kind in _NAME_PIECES:
+            if glued_after and not in_condition and (tok.flags ^ b[i].flags) & WS_BEFORE:
                 return False
+            glued_after = True
+        elif kind in _MACRO_SYNTAX:
+            # Brackets, commas and directives: follow macro calls, bodies and conditions.
+            if kind in ("LPAR", "LSQB"):
+                call = kind == "LPAR" and previous_kind in _AT_KINDS
+                macro_brackets.append(call)
+                glued_after = call
+            elif kind in ("RPAR", "RSQB"):
+                glued_after = bool(macro_brackets) and macro_brackets.pop()
+            elif kind == "COMMA":
+                glued_after = bool(macro_brackets) and macro_brackets[-1]
+            else:
+                glued_after = True
+                if kind == "DEFINE":
+                    after_define = True
+                elif kind == "PP_OPEN":
+                    in_condition = not after_define
+                    after_define = False
+                elif kind == "PP_THEN":
+                    in_condition = False
+        else:
+            glued_after = kind in _AT_KINDS or kind in ("ARG_NUM", "ARG_STR")
+        previous_kind = kind
     return True
+
+
+# The tokens `_gluing_unchanged` follows: after a macro's name or parameter (an @-word), a
+# directive or a `$1`, the preprocessor may put any token before the next one.
+_AT_KINDS = frozenset(kind for word, kind in AT_WORDS.items() if word != "@define") | {"AT_OTHER"}
+_MACRO_SYNTAX = frozenset({"LPAR", "LSQB", "RPAR", "RSQB", "COMMA", "DEFINE", "PP_OPEN", "PP_THEN", "PP_ELSE",
+                           "PP_CLOSE"})
+_MAYBE_GLUED_AFTER = _MACRO_SYNTAX | {"ARG_NUM", "ARG_STR"}
+
+
+def _parser_input_difference(text: str, out: str, before, path: str, options) -> str:
+    """Where the declarations the parser reads differ between `text` and `out` ("" if nowhere).
+
+    Both are read for the target, then for as many other targets (and, where
+    no target takes a branch, with the branch forced) as it takes to go
+    through every branch of every conditional once (alternatives.py).
+    """
+    from ..syntax.alternatives import AlternativeRuns
+    from ..syntax.feeder import split_declarations
+    from ..syntax.lexer import lex
+    from ..syntax.preprocessor import preprocess
+    from ..syntax.target import parse_version
+
+    target = before.target
+    # Lexed as the parser lexes them (`private` is a name before 3.0).
+    version = ALL_FEATURES if options.tapset else parse_version(target.systemtap_v)
+    tokens_a = lex(text, version=version).tokens
+    tokens_b = lex(out, version=version).tokens
+    if len(tokens_a) != len(tokens_b):
+        return "the tokens differ"
+    # The text after formatting, at the offsets of the text before: the same conditionals
+    # and macros, only the whitespace flags differ.
+    tokens_b = [old._replace(flags=new.flags) for old, new in zip(tokens_a, tokens_b)]
+    library = _library_macros(before, options)
+
+    def read(tokens, run_target, argc, forced):
+        result = preprocess(tokens, target=run_target, library_macros=library, argc=argc, forced=forced, path=path)
+        return result, [[(t.kind, t.text) for t in chunk] for chunk in split_declarations(result.tokens)]
+
+    main, declarations_a = read(tokens_a, target, 0, None)
+    if read(tokens_b, target, 0, None)[1] != declarations_a:
+        return "for the target"
+    runs = AlternativeRuns(tokens_a, main, target=target, library=library, argc=0, path=path,
+                           max_runs=MAX_ALTERNATIVE_RUNS)
+    for run in runs:
+        # The same choices after formatting: every conditional of the file as this run took it.
+        forced = {c.open.start: c.taken for c in run.result.conditionals if c.taken is not None}
+        declarations = [[(t.kind, t.text) for t in chunk] for chunk in split_declarations(run.result.tokens)]
+        if read(tokens_b, run.target, run.argc, forced)[1] != declarations:
+            return "in a branch of a %( %) conditional the target does not take"
+    if not runs.exhausted:
+        return f"the file has too many conditionals to read every branch in {MAX_ALTERNATIVE_RUNS} runs"
+    return ""
+
+
+def _library_macros(before, options) -> dict:
+    """The library macros the parser used for `before` (as parse_text finds them)."""
+    from ..syntax.macro_library import load_macro_library
+    from ..syntax.tapset_path import default_tapset_root
+
+    if options.library_macros is not None:
+        return dict(options.library_macros)
+    roots = list(options.tapset_roots) if options.tapset_roots is not None else (
+        [r] if (r := default_tapset_root()) else [])
+    if before.first_line is not None:
+        roots += [Path(d) for d in before.first_line.include_dirs]
+    return load_macro_library(tuple(roots), before.target).macros if roots else {}
 
 
 def _comment(text: str) -> str:

@@ -8,23 +8,28 @@ whitespace between them changes.  That is what makes it safe by
 construction (formatter.py checks it again on every run).
 
 What it decides:
-* indentation: one level (a tab, or N spaces) per open `{`, one more for a
-  line that continues inside `(`/`[` or after an operator;
+* indentation: one level (a tab, or N spaces) per open `{`, one per
+  unbraced body of `if`/`else`/`while`/`for`/`foreach` written on a line of
+  its own, and for a line that continues a statement: one level more than
+  the line holding the innermost bracket still open (so each bracket level
+  that wraps adds one), or one level after an operator or a comma;
 * spacing inside a line: one space around binary operators, after commas
-  and keywords, none inside brackets, after unary operators and before
-  `(` of a call;
+  and keywords, none inside brackets, after unary operators, before `(` of
+  a call and between a `foreach` sort mark and its array (`a-`);
 * blank lines: runs of them become one; none at the start of a block or of
   the file, none before a closing `}`;
-* line breaks are the author's (as gofmt keeps them), except that lines too
-  long are wrapped after the commas of their outermost bracket.
+* line breaks are the author's (as gofmt keeps them), except that each
+  top-level declaration starts a line and lines too long are wrapped after
+  the commas of their outermost bracket.
 
-What it keeps as written: embedded C `%{ %}` and `/* */` comments byte for
-byte (their first line moves with the indentation), the spacing of probe
-point and declaration headers (`probe`, `global`, `function`, `@define` up to
-the body; only runs of blanks become one space, because whitespace there can
+What it keeps as written: embedded C `%{ %}` and strings byte for byte,
+`/* */` comments but for the blanks that end their lines (the first line of
+each moves with the indentation), the spacing of probe point and
+declaration headers (`probe`, `global`, `function`, `@define` up to the
+body; only runs of blanks become one space, because whitespace there can
 decide how stap glues a probe point), the regions between
-`# stapkit: fmt: off` and `# stapkit: fmt: on`, the line endings, and
-whether the file ends with a newline.
+`# stapkit: fmt: off` and `# stapkit: fmt: on`, and whether the file ends
+with a newline.  Line endings are those of the first line.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import re
 
 import attrs
 
+from ..syntax.feeder import _NAME_PIECES  # the pieces of a probe point's name (glued when written together)
 from ..syntax.lexer import lex
 from ..syntax.tokens import KEYWORD_KINDS, OPERATORS
 
@@ -51,7 +57,24 @@ _CLOSE = frozenset({"RPAR", "RSQB"})
 # Keywords followed by a space before their `(`.
 _SPACED_KEYWORDS = frozenset({"IF", "WHILE", "FOR", "FOREACH", "CATCH", "RETURN", "DELETE", "IN", "LIMIT",
                               "ELSE", "TRY", "NEXT", "BREAK", "CONTINUE"})
+# Keywords used as operators: always one space on each side (`[a, b] in x`, `a- limit 5`).
+_KEYWORD_OPERATORS = frozenset({"IN", "LIMIT"})
 _HEADER_STARTS = frozenset({"PROBE", "GLOBAL", "FUNCTION", "PRIVATE", "DEFINE"})
+_DIRECTIVES = frozenset({"PP_OPEN", "PP_THEN", "PP_ELSE", "PP_CLOSE"})
+# The last tokens of a declaration: a declaration after one of them starts a line.
+_DECLARATION_ENDS = frozenset({"RBRACE", "SEMI", "EMBEDDED", "PP_CLOSE"})
+# One space after `%(`, `%?`, `%:` and before `%?`, `%:`, `%)` (most of the tapset library's 1432 `%(`
+# have it); not after `%?` / `%:` in a probe header, where it can decide how a probe point is glued.
+_SPACE_BEFORE_DIRECTIVE = frozenset({"PP_THEN", "PP_ELSE", "PP_CLOSE"})
+# After these a `+` or `-` cannot be arithmetic: it is a foreach sort mark
+# (`foreach ([k, v-] in a+ limit 5)`, `foreach (v- = k in a)`, `a[*] @sum-)`).
+_AFTER_SORT_MARK = frozenset({"RPAR", "COMMA", "RSQB", "EQ", "IN", "LIMIT"})
+# Statements whose body may be a single statement without braces; `catch` has no
+# such body, but its optional `(msg)` is read the same way.
+_HEADS = frozenset({"IF", "WHILE", "FOR", "FOREACH"})
+# Tokens that cannot continue the statement before them: they start the next one.
+_STATEMENT_STARTS = frozenset({"IF", "WHILE", "FOR", "FOREACH", "TRY", "RETURN", "DELETE", "NEXT", "BREAK",
+                               "CONTINUE", "ELSE", "LBRACE", "RBRACE"})
 _FMT_OFF = re.compile(r"^(#|//)\s*stapkit:\s*fmt:\s*off\b")
 _FMT_ON = re.compile(r"^(#|//)\s*stapkit:\s*fmt:\s*on\b")
 
@@ -98,18 +121,41 @@ def _items(text: str, result=None) -> list[_Item]:
 def layout(text: str, style: Style = Style(), lexed=None) -> str:
     """The text laid out in the canonical style (the caller checks it is still the same program).
 
-    `lexed`: the text's LexResult, when the caller has it already (LF files only).
+    `lexed`: the text's LexResult, when the caller has it already.
     """
-    crlf = "\r\n" in text
-    body = text.replace("\r\n", "\n") if crlf else text
-    final_newline = body.endswith("\n")
-    lines = _Layout(body, style, None if crlf else lexed).run()
-    out = "\n".join(lines)
-    if final_newline or not body:
+    if "\r" not in text:
+        return _layout_lf(text, style, lexed)
+    # The layout works on LF; the line ending of the first line is then used
+    # everywhere but inside strings and embedded C, which are kept byte for byte.
+    first_break = text.find("\n")
+    eol = "\r\n" if first_break > 0 and text[first_break - 1] == "\r" else "\n"
+    out = _layout_lf(text.replace("\r\n", "\n"), style, None)
+    return _with_line_ending(out, text, eol, lexed)
+
+
+def _layout_lf(text: str, style: Style, lexed) -> str:
+    out = "\n".join(_Layout(text, style, lexed).layout_lines())
+    if text.endswith("\n") or not text:
         out += "\n" if out else ""
-    if crlf:
-        out = out.replace("\n", "\r\n")
     return out
+
+
+def _with_line_ending(out: str, original: str, eol: str, lexed=None) -> str:
+    """`out` (laid out with LF) with `eol` between tokens and in comments, and the tokens of `original`."""
+    before = (lexed if lexed is not None else lex(original, version=ALL_FEATURES)).tokens
+    after = lex(out, version=ALL_FEATURES).tokens
+    if len(before) != len(after):  # not expected: the layout only changes blanks (the check will tell)
+        return out.replace("\n", eol)
+    pieces = []
+    position = 0
+    for new, old in zip(after, before):
+        # Only a string or embedded C can hold a line break, and only embedded C a CR.
+        if new.text != old.text or "\n" in new.text:
+            pieces.append(out[position:new.start].replace("\n", eol))
+            pieces.append(old.text)
+            position = new.end
+    pieces.append(out[position:].replace("\n", eol))
+    return "".join(pieces)
 
 
 class _Layout:
@@ -117,90 +163,324 @@ class _Layout:
         self.text = text
         self.style = style
         self.items = _items(text, lexed)
+        self.break_before: set[int] = set()  # items that wrapping puts at the start of a line
         self.lines: list[str] = []
         self.current: list[str] = []  # pieces of the line being built
-        self.line_depth = 0
+
+    def layout_lines(self) -> list[str]:
+        """Lay the text out, then wrap the lines too long until none of them can be broken more.
+
+        `_Scan` finds where to break and the indentation `run` gives each new
+        line, so the breaks are usually put in as they are.  But a break
+        before a bracket that stays open on the lines below moves the line
+        those lines are indented from: then the text is laid out again with
+        the breaks, as if the author had written them (so every indentation
+        comes from `run`), and scanned again.  Breaks are only added, so
+        this ends; and as the result has no line that can be broken,
+        laying it out again changes nothing.
+        """
+        lines = self.run()
+        limit = self.style.line_length
+        while any(_too_wide(line, limit) for line in lines):
+            scan = _Scan("\n".join(lines), self.style, self)
+            breaks = scan.breaks()
+            if not breaks:
+                break
+            if not scan.relayout:
+                return scan.render(breaks)
+            self.break_before.update(k + 1 for k in breaks)
+            lines = self.run()
+        return lines
 
     def run(self) -> list[str]:
-        text = self.text
+        """Lay the items out once (with the breaks of `break_before`): the lines.
+
+        It also records, for each item, the state `_Scan` reads to wrap lines.
+        """
         items = self.items
-        depth = 0  # open braces
-        brackets: list[str] = []  # open ( and [
+        n = len(items)
+        breaks = self.break_before
+        self.lines = []
+        self.current = []
+        self.block = block = [0] * n  # the indentation level of a statement there
+        self.parent = parents = [-1] * n  # the innermost open ( or [ (its index), -1 if none
+        self.nesting = nestings = [0] * n  # how many ( and [ are open
+        self.header = headers = [None] * n  # the declaration header the item is in
+        self.in_group = in_group = [False] * n  # inside a brace group of probe points {a,b}
+        self.verbatim = verbatim = [False] * n  # in a fmt: off region
+        self.line_level = line_levels = [0] * n  # the indentation level of the line the item is on
+
+        depth = 0  # open braces (not the brace groups of probe points)
+        # The statements the item is in: ("brace", owner keyword) for each open `{`,
+        # ("body", owner keyword, indented) for each unbraced body being read.
+        frames: list[tuple] = []
+        bodies = 0  # the unbraced bodies that start on a line of their own: one level each
+        brackets: list[tuple[int, int]] = []  # open ( and [: (index, the indentation level of its line)
         header = None  # the kind that opened a declaration header (spacing kept there), or None
-        unary: set[int] = set()  # starts of the - + * & (and ++ --) that are prefix operators
         groups = 0  # open brace groups of a probe header
+        head = None  # (keyword, brackets open before its `(`) while the ( ) of an if/while/... is read
+        brace_owner = None  # the keyword whose body the next `{` opens
+        in_statement = False  # a simple statement (an expression, `return x`...) is being read
+        last_statement = None  # the last token the statement logic saw (not directives nor conditions)
+        newline_since_statement = False  # a line break after last_statement
+        newline_since_code = False  # a line break after the last token (not comment)
+        # Open %( ... %): [True for a conditional, the statement state at its %?, the token
+        # before its %(] or [False for a macro body, how many frames were open at its %(].
+        conditionals: list[list] = []
+        in_condition = False  # between a conditional's %( and %?
+        unary: set[int] = set()  # starts of the - + * & (and ++ --) that are prefix operators
+        sort_marks: set[int] = set()  # starts of the + - that are foreach sort marks
         previous: _Item | None = None
-        i = 0
-        while i < len(items):
+        prev_code: _Item | None = None
+        # The token the item follows in the program: not a directive nor a condition, and
+        # after %? or %: the token before the conditional's %( (then `%? -x` is binary).
+        follows: _Item | None = None
+        line_level = 0
+        verbatim_end = -1  # the last item of the fmt: off region being read
+        macro_body = -1  # where the `%(` of the last macro body is
+        region_start = -1
+
+        def complete(owner, following):
+            """A statement (or the part of an if/try that `owner` heads) ends before `following`."""
+            nonlocal bodies, in_statement
+            while not ((owner == "IF" and following == "ELSE") or (owner == "TRY" and following == "CATCH")):
+                if not frames or frames[-1][0] != "body":
+                    break
+                frame = frames.pop()
+                bodies -= frame[2]
+                owner = frame[1]  # a body is one statement: its owner's statement ends too
+            in_statement = False
+
+        def next_code(i):
+            j = i + 1
+            while j < n and items[j].comment:
+                j += 1
+            return j
+
+        for i in range(n):
             item = items[i]
-            if item.comment and _FMT_OFF.match(item.text):
-                i, previous = self.verbatim(i, depth, previous)
-                continue
             kind = item.kind
-            if header == "GLOBAL" and item.newlines and not brackets:
-                header = None  # a global declaration ends with its line
-            if header is None and kind in _HEADER_STARTS and not brackets and (depth == 0 or kind == "DEFINE"):
-                header = kind
-            if kind in _MAYBE_UNARY and (previous is None or not _ends_operand(previous, unary)):
-                unary.add(item.start)
-            elif kind in ("INC", "DEC") and (previous is None or item.newlines or not _ends_operand(previous, unary)):
-                unary.add(item.start)  # ++x
-            if previous is None or item.newlines > 0:
-                level = depth - (1 if kind == "RBRACE" and depth > 0 else 0)
-                extra = 0
-                if brackets and not (kind in _CLOSE and len(brackets) == 1):
-                    extra = 1
-                elif previous is not None and header is None and _continues(previous, item):
-                    extra = 1
+            nl = item.newlines or (1 if i in breaks else 0)
+            if nl:
+                newline_since_code = newline_since_statement = True
+            if i > verbatim_end and item.comment and _FMT_OFF.match(item.text):
+                j = i + 1
+                while j < n and not (items[j].comment and _FMT_ON.match(items[j].text)):
+                    j += 1
+                verbatim_end = min(j, n - 1)
+                region_start = i
+            in_region = i <= verbatim_end
+            opens_header = False
+            brace_group = False
+            closing_owner = False  # a `}` that closed a block: the owner keyword's statement may end
+            if not item.comment:
+                # -- declarations
+                if header == "GLOBAL" and newline_since_code and not brackets:
+                    header = None  # a global declaration ends with its line
+                point_expected = follows is not None and follows.kind in _POINT_EXPECTED
+                if header == "PRIVATE":
+                    header = "FUNCTION" if kind == "FUNCTION" else "GLOBAL"  # `private global x`, `private x`
+                elif kind in _HEADER_STARTS and not brackets and (depth == 0 or (kind == "DEFINE" and header is None)) \
+                        and not (follows is not None and follows.kind in ("DOT", "ARROW")) \
+                        and not (header == "PROBE" and point_expected):  # `kernel.function` is a component
+                    if depth == 0 and prev_code is not None and not newline_since_code and not in_region and \
+                            (prev_code.kind in _DECLARATION_ENDS or header == "GLOBAL"):
+                        nl = 1  # a declaration starts a line, even after a global on the same line
+                    header = kind
+                    opens_header = True
+                    if depth == 0:
+                        frames.clear()
+                        bodies = 0
+                        head = brace_owner = None
+                        in_statement = False
+                if kind in _MAYBE_UNARY:
+                    if kind in ("PLUS", "MINUS") and follows is not None and \
+                            (j := next_code(i)) < n and items[j].kind in _AFTER_SORT_MARK:
+                        sort_marks.add(item.start)
+                    elif follows is None or not _ends_operand(follows, unary):
+                        unary.add(item.start)
+                elif kind in ("INC", "DEC") and (follows is None or nl or not _ends_operand(follows, unary)):
+                    unary.add(item.start)  # ++x
+                brace_group = kind == "LBRACE" and header == "PROBE" and point_expected
+                statement_logic = header is None and not in_condition and kind not in _DIRECTIVES
+                # -- the state at the item
+                block[i] = depth + bodies
+                if brackets:
+                    parents[i] = brackets[-1][0]
+                    nestings[i] = len(brackets)
+                headers[i] = header
+                in_group[i] = groups > 0
+                # -- statements the item ends, and a `}` closing its block
+                if statement_logic and in_statement and not brackets and (
+                        kind in _STATEMENT_STARTS or (newline_since_statement and not _continues_statement(
+                            last_statement, item, unary))):
+                    complete(None, kind)
+                if kind == "PP_CLOSE" and conditionals and not conditionals[-1][0]:
+                    # The end of a macro body ends the statements begun in it.
+                    while len(frames) > conditionals[-1][1] and frames[-1][0] == "body":
+                        bodies -= frames.pop()[2]
+                    head = brace_owner = None
+                    in_statement = False
+                if kind == "RBRACE":
+                    if groups:
+                        groups -= 1
+                    else:
+                        depth = max(depth - 1, 0)
+                        while frames:
+                            frame = frames.pop()
+                            if frame[0] == "brace":
+                                closing_owner = frame[1] or True
+                                break
+                            bodies -= frame[2]
+                        if depth == 0:
+                            frames.clear()
+                            bodies = 0
+            verbatim[i] = in_region
+            # -- the line
+            starts_line = previous is None or nl > 0
+            if starts_line:
+                if brackets:
+                    # One level more than the line of the innermost open bracket (its `)` at
+                    # that line's level), and more than the statement it is in.
+                    level = max(brackets[-1][1], depth + bodies)
+                    line_level = level if kind in _CLOSE else level + 1
+                else:
+                    line_level = depth + bodies
+                    ending = 0
+                    if (item.comment or kind in _DIRECTIVES) and in_statement and header is None:
+                        # A comment or directive line before the next statement takes its indentation.
+                        ending = _bodies_ending(frames, last_statement, items, _next_statement_token(items, i), unary)
+                    if ending:
+                        line_level -= ending
+                    elif header == "PROBE":
+                        # Probe header lines after the first are continuation lines (not the body's `{`).
+                        if not opens_header and not (kind == "LBRACE" and not brace_group):
+                            line_level += 1
+                    elif header is None and previous is not None and _continues(previous, item):
+                        line_level += 1
+            line_levels[i] = line_level
+            if in_region:
+                if i == region_start:
+                    self.verbatim_region(item, items[verbatim_end], previous, nl, line_level)
+            elif starts_line:
                 if previous is not None:
                     self.flush()
-                    if item.newlines >= 2 and previous.kind != "LBRACE" and kind != "RBRACE":
+                    if nl >= 2 and previous.kind != "LBRACE" and kind != "RBRACE":
                         self.lines.append("")
-                self.current.append(self.indent(level + extra))
+                self.current.append(self.style.indent * line_level)
+                self.current.append(item.text)
+            elif previous.start == macro_body and kind in _NAME_PIECES:
+                # The first token of a macro body: whitespace before it can decide whether
+                # it is glued to a probe-point piece before the macro's use (`sys@m`).
+                self.current.append(" " if item.space_before else "")
+                self.current.append(item.text)
             else:
-                self.current.append(self.space(previous, item, header is not None, unary))
-            self.current.append(item.text)
-            # The state after the item.
-            if kind == "LBRACE" and header == "PROBE" and previous is not None and \
-                    previous.kind in _POINT_EXPECTED:
-                groups += 1  # a brace group of probe points: {open,close}
-            elif kind == "RBRACE" and groups:
-                groups -= 1
-            elif kind == "LBRACE":
-                if header in ("PROBE", "FUNCTION", "PRIVATE") and not brackets:
-                    header = None  # the body starts
-                depth += 1
+                # A condition never reaches the parser: it is spaced as code, even in a header.
+                self.current.append(_space_between(previous, item, None if in_condition else header, brace_group,
+                                                   unary, sort_marks))
+                self.current.append(item.text)
+            previous = item
+            if item.comment:
+                continue
+            # -- the state after the item
+            if statement_logic:
+                if head is not None:
+                    pass  # inside the ( ) of an if, while, for, foreach or catch
+                elif kind in _HEADS or (kind == "CATCH" and (j := next_code(i)) < n and items[j].kind == "LPAR"):
+                    head = (kind, len(brackets))
+                    in_statement = False
+                elif kind in ("ELSE", "TRY", "CATCH"):
+                    head = (kind, -1)  # its body follows at once
+                elif kind not in ("LBRACE", "RBRACE", "SEMI"):
+                    in_statement = True
+                last_statement = item
+                newline_since_statement = False
+            if kind == "LBRACE":
+                if brace_group:
+                    groups += 1  # a brace group of probe points: {open,close}
+                else:
+                    owner = brace_owner
+                    if header in ("PROBE", "FUNCTION") and not brackets:
+                        header = None  # the body starts
+                        owner = "DECLARATION"
+                    frames.append(("brace", owner))
+                    brace_owner = None
+                    in_statement = False
+                    depth += 1
             elif kind == "RBRACE":
-                depth = max(depth - 1, 0)
+                if closing_owner and statement_logic:
+                    j = next_code(i)
+                    complete(closing_owner, items[j].kind if j < n else None)
             elif kind in _OPEN:
-                brackets.append(kind)
-            elif kind in _CLOSE and brackets:
-                brackets.pop()
-            elif header is not None and not brackets and (
+                brackets.append((i, line_level))
+            elif kind in _CLOSE:
+                if brackets:
+                    brackets.pop()
+            elif kind in _DIRECTIVES:
+                if kind == "PP_OPEN":
+                    if header == "DEFINE":
+                        conditionals.append([False, len(frames), None])  # a macro body
+                        macro_body = item.start
+                        follows = None
+                    else:
+                        conditionals.append([True, None, follows])
+                        in_condition = True
+                elif conditionals and conditionals[-1][0]:
+                    if kind != "PP_CLOSE":
+                        follows = conditionals[-1][2]  # a branch goes on from before its %(
+                    if kind == "PP_THEN":
+                        in_condition = False
+                        conditionals[-1][1] = (list(frames), bodies, in_statement, last_statement, depth, brace_owner,
+                                               newline_since_statement)
+                    elif kind == "PP_ELSE":
+                        # The other branch starts where the first one did (if its braces match).
+                        saved = conditionals[-1][1]
+                        if saved is not None and saved[4] == depth:
+                            frames[:] = saved[0]
+                            bodies, in_statement, last_statement, _, brace_owner, newline_since_statement = saved[1:]
+                    else:
+                        conditionals.pop()
+                elif kind == "PP_CLOSE" and conditionals:
+                    conditionals.pop()  # a macro body's
+                    follows = None
+            if kind not in _DIRECTIVES and not in_condition:
+                follows = item
+            if statement_logic and not brackets:
+                if head is not None and (head[1] < 0 or (kind == "RPAR" and head[1] == len(brackets))):
+                    # The head is read: a `{` or one statement follows, the body.
+                    owner = head[0]
+                    head = None
+                    j = next_code(i)
+                    if j < n and items[j].kind == "LBRACE":
+                        brace_owner = owner
+                    elif j < n:
+                        indented = any(items[m].newlines or m in breaks for m in range(i + 1, j + 1))
+                        frames.append(("body", owner, indented))
+                        bodies += indented
+                    in_statement = False
+                elif kind == "SEMI" and (in_statement or (frames and frames[-1][0] == "body")):
+                    j = next_code(i)
+                    complete(None, items[j].kind if j < n else None)
+            if header is not None and not brackets and (
                     kind == "SEMI" or (kind == "EMBEDDED" and header != "GLOBAL")
                     or (kind == "PP_OPEN" and header == "DEFINE")):
                 header = None  # `;`, an embedded-C body, or an @define's body
-            previous = item
-            i += 1
+            prev_code = item
+            newline_since_code = False
         self.flush()
         while self.lines and not self.lines[-1]:
             self.lines.pop()
-        return self.wrap(self.lines)
+        return self.lines
 
-    def verbatim(self, i: int, depth: int, previous):
-        """Copy a `fmt: off` region as it is, up to and including its `fmt: on` comment."""
-        items = self.items
-        item = items[i]
-        j = i + 1
-        while j < len(items) and not (items[j].comment and _FMT_ON.match(items[j].text)):
-            j += 1
-        end = items[j].end if j < len(items) else len(self.text)
+    def verbatim_region(self, item: _Item, last: _Item, previous: _Item | None, newlines: int, level: int) -> None:
+        """Copy a `fmt: off` region as it is, up to its `fmt: on` comment (`last`) or the end of the text."""
+        end = last.end if last.comment and _FMT_ON.match(last.text) else len(self.text)
         if previous is not None:
-            if item.newlines:
+            if newlines:
                 self.flush()
-                if item.newlines >= 2:
+                if newlines >= 2:
                     self.lines.append("")
-                self.current.append(self.indent(depth))
+                self.current.append(self.style.indent * level)
             else:
                 self.current.append(" ")
         region = self.text[item.start:end].split("\n")
@@ -208,13 +488,6 @@ class _Layout:
         for line in region[1:]:
             self.lines.append("".join(self.current))  # kept exactly, trailing blanks too
             self.current = [line]
-        last = items[j] if j < len(items) else items[-1]
-        return j + 1, last
-
-    # -- lines ------------------------------------------------------------
-
-    def indent(self, level: int) -> str:
-        return self.style.indent * max(level, 0)
 
     def flush(self) -> None:
         line = "".join(self.current).rstrip()
@@ -222,111 +495,83 @@ class _Layout:
         if line or self.lines:
             self.lines.append(line)
 
-    # -- spacing ----------------------------------------------------------
 
-    def space(self, previous: _Item, item: _Item, header: bool, unary: set[int]) -> str:
-        gap = self._space(previous, item, header, unary)
-        if not gap and _would_merge(previous.text, item.text):
-            return " "  # `+ +x` must not become `++x`
-        return gap
+# -- spacing ------------------------------------------------------------------
 
-    def _space(self, previous: _Item, item: _Item, header: bool, unary: set[int]) -> str:
-        kind = item.kind
-        pkind = previous.kind
-        if item.comment or previous.comment:
-            return " "
-        if header:
-            if kind == "LBRACE" and pkind not in _POINT_EXPECTED:
-                return " "  # the body's brace (not a brace group of probe points)
-            if kind == "COMMA":
-                return ""
-            if pkind == "COMMA":
-                return " "
-            return " " if item.space_before else ""
-        if kind in ("COMMA", "SEMI") or kind in _CLOSE:
+
+def _space_between(previous: _Item, item: _Item, header, brace_group: bool, unary: set[int],
+                   sort_marks: set[int]) -> str:
+    gap = _space(previous, item, header, brace_group, unary, sort_marks)
+    if not gap and _would_merge(previous.text, item.text):
+        return " "  # `+ +x` must not become `++x`
+    return gap
+
+
+def _space(previous: _Item, item: _Item, header, brace_group: bool, unary: set[int], sort_marks: set[int]) -> str:
+    kind = item.kind
+    pkind = previous.kind
+    if item.comment or previous.comment:
+        return " "
+    if kind in _SPACE_BEFORE_DIRECTIVE or pkind == "PP_OPEN":
+        return " "
+    if pkind in ("PP_THEN", "PP_ELSE") and header != "PROBE":
+        return " "
+    if header is not None:
+        if kind == "LBRACE" and not brace_group:
+            return " "  # the body's brace (not a brace group of probe points)
+        if kind == "COMMA":
             return ""
-        if pkind in _OPEN:
-            return ""
-        if pkind in ("COMMA", "SEMI"):
+        if pkind == "COMMA":
             return " "
-        if kind in ("LBRACE", "RBRACE") or pkind in ("LBRACE", "RBRACE"):
+        return " " if item.space_before else ""
+    if kind in ("COMMA", "SEMI") or kind in _CLOSE:
+        return ""
+    if pkind in _OPEN:
+        return ""
+    if pkind in ("COMMA", "SEMI"):
+        return " "
+    if kind in ("LBRACE", "RBRACE") or pkind in ("LBRACE", "RBRACE"):
+        return " "
+    if kind in _KEYWORD_OPERATORS or pkind in _KEYWORD_OPERATORS:
+        return " "
+    if kind == "ARROW" or pkind == "ARROW":
+        return ""
+    if item.start in sort_marks:
+        return ""  # foreach (k in a-)
+    if pkind in _PREFIX or (pkind in _MAYBE_UNARY and previous.start in unary):
+        return ""  # -x, !x, *p, &x
+    if kind in ("INC", "DEC"):
+        return "" if _ends_operand(previous, unary) else " "
+    if pkind in ("INC", "DEC") and kind in _OPERAND_START:
+        # `++x` (prefix) or `x++ y` (two statements)
+        return "" if previous.start in unary else " "
+    if kind == "LPAR":
+        if pkind in _SPACED_KEYWORDS:
             return " "
-        if kind == "ARROW" or pkind == "ARROW":
-            return ""
-        if pkind in _PREFIX or (pkind in _MAYBE_UNARY and previous.start in unary):
-            return ""  # -x, !x, *p, &x
-        if kind in ("INC", "DEC"):
-            return "" if _ends_operand(previous, unary) else " "
-        if pkind in ("INC", "DEC") and kind in _OPERAND_START:
-            # `++x` (prefix) or `x++ y` (two statements)
-            return "" if previous.start in unary else " "
-        if kind == "LPAR":
-            if pkind in _SPACED_KEYWORDS:
-                return " "
-            if pkind in _CALLABLE or pkind.startswith("AT_"):
-                return ""  # a call, @cast(...), @entry(...)
-            return " " if pkind in _BINARY or pkind in _MAYBE_UNARY or pkind in KEYWORD_KINDS else ""
-        if kind == "LSQB":
-            return "" if pkind in _CALLABLE or pkind in _CLOSE or pkind.startswith("AT_") else " "
-        if kind in _BINARY or kind in _MAYBE_UNARY or pkind in _BINARY or pkind in _MAYBE_UNARY:
-            return " "
-        if kind in _PREFIX:
-            return " "
-        return " " if item.space_before or _words(pkind, kind) else ""
-
-    # -- wrapping ----------------------------------------------------------
-
-    def wrap(self, lines: list[str]) -> list[str]:
-        """Break the lines longer than `style.line_length`; indent probe-header continuation lines.
-
-        A line is measured in columns, a tab advancing to the next multiple
-        of 8 (TAB_WIDTH) whatever the indent, up to its last token (a
-        trailing comment does not count).  A line too long is broken after
-        the commas of the outermost bracket pair around its first token past
-        the limit or, when that bracket has no comma on the line, after its
-        `&&` / `||` (at bracket depth 0 or 1); a bracket with neither is
-        passed over for the next one inside it.  With no comma in any
-        bracket around the overflow (`f(a, b) . g(c)` too long at `g`), the
-        commas of the last bracket closed before it are used, if that brings
-        the rest of the line within the limit.  The breaks are filled
-        greedily (as many pieces on a line as fit) and a piece still too long
-        is broken the same way.  In a probe header only the commas between
-        probe points are break points; `global` and `@define` headers,
-        `fmt: off` regions and the inside of a token (a string, a comment,
-        embedded C) are never broken.  A continuation line is indented one
-        level more than the brace depth, which is what the layout gives a
-        line after a comma or an operator, or inside brackets: the breaks
-        become the author's from then on, and laying the result out again
-        changes nothing (see `_Scan`).
-
-        Last, a probe header that runs over several lines gets its
-        continuation lines (those outside brackets) indented one level, as
-        every other continuation: the layout keeps header lines at the
-        header's level.
-        """
-        limit = self.style.line_length - _indent_width(self.style.indent)
-        # A line at column 0 may continue a probe header: it would get one more indent.
-        long_lines = any(_too_wide(line, limit) if line[:1] not in (" ", "\t") else
-                         _too_wide(line, self.style.line_length) for line in lines)
-        # Which lines continue a probe header only the scan can tell (a cheaper guess
-        # that missed one would make the next run indent it differently).
-        if not long_lines and not any("probe" in line for line in lines):
-            return lines
-        scan = _Scan("\n".join(lines), self.style, self.items)
-        return scan.render(scan.breaks() if long_lines else [])
+        if pkind in _CALLABLE or pkind.startswith("AT_"):
+            return ""  # a call, @cast(...), @entry(...)
+        return " " if pkind in _BINARY or pkind in _MAYBE_UNARY or pkind in KEYWORD_KINDS else ""
+    if kind == "LSQB":
+        return "" if pkind in _CALLABLE or pkind in _CLOSE or pkind.startswith("AT_") else " "
+    if kind in _BINARY or kind in _MAYBE_UNARY or pkind in _BINARY or pkind in _MAYBE_UNARY:
+        return " "
+    if kind in _PREFIX:
+        return " "
+    return " " if item.space_before or _words(pkind, kind) else ""
 
 
 _OPERAND_START = frozenset({"IDENT", "NUMBER", "STRING", "LPAR", "TARGET", "ARG_NUM", "ARG_STR", "AT_OTHER",
                             "BANG", "TILDE", "MINUS", "PLUS"})
 # Where a probe header expects a point or component: a `{` there opens a brace group.
-_POINT_EXPECTED = frozenset({"PROBE", "DOT", "COMMA", "LBRACE", "EQ", "PLUS_EQ", "PP_THEN", "PP_ELSE"})
+# (After `%?` or `%:`, what came before the conditional's `%(` decides.)
+_POINT_EXPECTED = frozenset({"PROBE", "DOT", "COMMA", "LBRACE", "EQ", "PLUS_EQ"})
 _CALLABLE = frozenset({"IDENT", "TARGET", "AT_OTHER", "RSQB", "RPAR"})
 
 
 def _ends_operand(item: _Item, unary: set[int]) -> bool:
     """Does the token end an operand (so a following - + * & is binary)?"""
     if item.start in unary:
-        return item.kind == "STAR" and False
+        return False
     return item.kind in _OPERAND_END
 
 
@@ -340,8 +585,42 @@ def _would_merge(a: str, b: str) -> bool:
         return False
     last, first = a[-1], b[0]
     if last.isalnum() or last in "_$@":
-        return first.isalnum() or first in "_$@"
+        return first.isalnum() or first in "_$"  # a name goes on with these (`@` only starts one)
     return (a + first) in _OPERATOR_PREFIXES or (last + first) in ("//", "/*", "#")
+
+
+def _bodies_ending(frames: list[tuple], last: _Item, items: list[_Item], following: int, unary: set[int]) -> int:
+    """How many indented unbraced bodies end before items[following], if the statement `last` ends."""
+    if following >= len(items):
+        return 0
+    item = items[following]
+    if item.kind not in _STATEMENT_STARTS and _continues_statement(last, item, unary):
+        return 0
+    owner = None
+    ending = 0
+    k = len(frames)
+    while k and frames[k - 1][0] == "body" and not (
+            (owner == "IF" and item.kind == "ELSE") or (owner == "TRY" and item.kind == "CATCH")):
+        k -= 1
+        ending += frames[k][2]
+        owner = frames[k][1]
+    return ending
+
+
+def _next_statement_token(items: list[_Item], i: int) -> int:
+    """The index of the first token after items[i] that is not a comment, a directive or a condition."""
+    in_condition = items[i].kind == "PP_OPEN"
+    j = i + 1
+    while j < len(items):
+        kind = items[j].kind
+        if kind == "PP_OPEN":
+            in_condition = True
+        elif kind == "PP_THEN":
+            in_condition = False
+        elif not (in_condition or items[j].comment or kind in _DIRECTIVES):
+            return j
+        j += 1
+    return j
 
 
 def _continues(previous: _Item, item: _Item) -> bool:
@@ -351,23 +630,31 @@ def _continues(previous: _Item, item: _Item) -> bool:
     return previous.kind in _BINARY or previous.kind in _MAYBE_UNARY or previous.kind == "COMMA"
 
 
+# After these a statement goes on to the next line (`return` takes the value there, as stap reads it).
+_CONTINUED_AFTER = _BINARY | _MAYBE_UNARY | {"COMMA", "ARROW", "IN", "LIMIT", "RETURN", "DELETE"}
+
+
+def _continues_statement(last: _Item, item: _Item, unary: set[int]) -> bool:
+    """Does `item`, first on its line, continue the statement whose last token was `last`?"""
+    if last.kind in _CONTINUED_AFTER:
+        return True
+    kind = item.kind
+    return kind in _BINARY or kind in ("ARROW", "IN", "LIMIT") or (kind in _MAYBE_UNARY and item.start not in unary)
+
+
 def _words(a: str, b: str) -> bool:
     """Two tokens that would run together without a space (keywords, names, numbers)."""
     wordy = {"IDENT", "NUMBER", "TARGET", "ARG_NUM", "ARG_STR", "AT_OTHER", "STRING"} | KEYWORD_KINDS
     return (a in wordy or a.startswith("AT_")) and (b in wordy or b.startswith("AT_"))
 
 
-
-# -- wrapping (used by _Layout.wrap) -------------------------------------------
+# -- wrapping (used by _Layout.layout_lines) --------------------------------------
 
 TAB_WIDTH = 8  # columns: a tab advances to the next multiple of this
 _LOGIC = frozenset({"ANDAND", "OROR"})
-# The kinds that change the state _Scan follows.
-_STATE_KINDS = frozenset({"LBRACE", "RBRACE", "LPAR", "LSQB", "RPAR", "RSQB", "SEMI", "EMBEDDED", "PP_OPEN"})
 # Tokens after the overflow that belong with the token before them: `f(a, b);`
 # too long at its `;` is broken inside `f( )`.
 _TRAILING = frozenset({"RPAR", "RSQB", "SEMI", "COMMA"})
-_BLANKS = re.compile(r"[ \t\n\r\f\v]*")
 
 
 def _indent_width(indent: str) -> int:
@@ -413,92 +700,36 @@ def _locate(text: str, items: list[_Item]):
 
 
 class _Scan:
-    """The laid-out text, with the layout's state before each token or comment.
+    """Where to break the lines of a layout that are too long.
 
-    The state (brace depth, open brackets, the declaration header, probe-point
-    brace groups, `fmt: off` regions) is computed exactly as `_Layout.run`
-    computes it, so the indentation the layout gives a line starting after a
-    break is known: one level more than the brace depth, for every place
-    `may_break` allows.  That is why the breaks are inserted with their
-    indentation here, and why laying the result out again gives it back
-    (the golden, corpus and property tests check it).
+    It reads the laid-out text and the state `_Layout.run` recorded for each
+    item (the brackets around it, its header, its statement's level, its
+    line's level).  A long line is broken greedily (see `breaks`); the column
+    of a line a break makes is the one `run` will give it: one level more
+    than the line holding the innermost bracket open there, or than the
+    statement outside brackets.  `run` lays the text out again with the
+    breaks, and any line still too long is scanned again.
     """
 
-    def __init__(self, text: str, style: Style, items: list[_Item]):
+    def __init__(self, text: str, style: Style, layout: _Layout):
         self.text = text
         self.style = style
         self.limit = style.line_length
         self.indent_width = _indent_width(style.indent)
+        items = self.items = layout.items
         located = _locate(text, items)
+        self.located = located is not None
         if located is None:  # not expected: the layout only changes blanks
-            items = _items(text)
-            located = [item.start for item in items], [item.end for item in items]
-        self.items = items
+            return
         self.start, self.end = located
+        self.block = layout.block
+        self.parent = layout.parent
+        self.nesting = layout.nesting
+        self.header = layout.header
+        self.in_group = layout.in_group
+        self.verbatim = layout.verbatim
+        self.line_level = layout.line_level
         n = len(items)
-        self.depth = depths = [0] * n  # open braces (not counting brace groups of probe points)
-        self.parent = parents = [-1] * n  # the innermost open ( or [ (its index), -1 if none
-        self.nesting = nestings = [0] * n  # how many ( and [ are open
-        self.header = headers = [None] * n  # the declaration header the item is in
-        self.in_group = [False] * n  # inside a brace group of probe points {a,b}
-        self.verbatim = [False] * n  # in a fmt: off region
-        self.body_brace = [False] * n  # the `{` that opens a probe body
-        self.opens_header = [False] * n  # the keyword that starts a declaration header
-        depth = 0
-        brackets: list[int] = []
-        header = None
-        groups = 0
-        previous: _Item | None = None
-        i = 0
-        while i < n:
-            item = items[i]
-            if item.comment and _FMT_OFF.match(item.text):
-                j = i + 1
-                while j < n and not (items[j].comment and _FMT_ON.match(items[j].text)):
-                    j += 1
-                for k in range(i, min(j + 1, n)):
-                    self.verbatim[k] = True
-                previous = items[j] if j < n else items[-1]
-                i = j + 1
-                continue
-            kind = item.kind
-            if header is not None:
-                if header == "GLOBAL" and item.newlines and not brackets:
-                    header = None
-            if header is None and kind in _HEADER_STARTS and not brackets and (depth == 0 or kind == "DEFINE"):
-                header = kind
-                self.opens_header[i] = True
-            depths[i] = depth
-            if brackets:
-                parents[i] = brackets[-1]
-                nestings[i] = len(brackets)
-            headers[i] = header
-            if groups:
-                self.in_group[i] = True
-            if kind in _STATE_KINDS:
-                if kind == "LBRACE" and header == "PROBE" and previous is not None and \
-                        previous.kind in _POINT_EXPECTED:
-                    groups += 1
-                elif kind == "RBRACE" and groups:
-                    groups -= 1
-                elif kind == "LBRACE":
-                    if header in ("PROBE", "FUNCTION", "PRIVATE") and not brackets:
-                        self.body_brace[i] = header == "PROBE"
-                        header = None
-                    depth += 1
-                elif kind == "RBRACE":
-                    depth = max(depth - 1, 0)
-                elif kind in _OPEN:
-                    brackets.append(i)
-                elif kind in _CLOSE:
-                    if brackets:
-                        brackets.pop()
-                elif header is not None and not brackets and (
-                        kind == "SEMI" or (kind == "EMBEDDED" and header != "GLOBAL")
-                        or (kind == "PP_OPEN" and header == "DEFINE")):
-                    header = None
-            previous = item
-            i += 1
         # The physical lines: where each starts, and the first item that starts on it.
         self.line_starts = [0]
         position = text.find("\n")
@@ -510,6 +741,13 @@ class _Scan:
         for line in range(len(self.line_starts) - 1):  # n: no item starts on the line
             if self.first_item[line] < n and starts[self.first_item[line]] >= self.line_starts[line + 1]:
                 self.first_item[line] = n
+        self.line_first = 0  # the first item of the line (of the layout) being broken
+        self.new_lines: list[tuple[int, int]] = []  # the lines its breaks made so far: (first item, column)
+        self.new_line_column: dict[int, int] = {}  # the first item of each line a break makes: its column
+        # Must the text be laid out again with the breaks to indent every line as `run` does?
+        # (A break came before a bracket still open on the lines below, or broke the line
+        # of a bracket whose new line's column was reckoned before that.)
+        self.relayout = False
 
     def line_end(self, line: int) -> int:
         return self.line_starts[line + 1] - 1 if line + 1 < len(self.line_starts) else len(self.text)
@@ -517,7 +755,26 @@ class _Scan:
     # -- where to break --------------------------------------------------------
 
     def breaks(self) -> list[int]:
-        """The items after which a line break goes, for every line too long."""
+        """The items after which a line break goes, for every line too long.
+
+        A line is measured in columns, a tab advancing to the next multiple
+        of 8 (TAB_WIDTH) whatever the indent, up to its last token (a
+        trailing comment does not count).  A line too long is broken after
+        the commas of the outermost bracket pair around its first token past
+        the limit or, when that bracket has no comma on the line, after its
+        `&&` / `||` (at bracket depth 0 or 1); a bracket with neither is
+        passed over for the next one inside it.  With no comma in any
+        bracket around the overflow (`f(a, b) . g(c)` too long at `g`), the
+        commas of the last bracket closed before it are used, if that brings
+        the rest of the line within the limit.  The breaks are filled
+        greedily (as many pieces on a line as fit) and a piece still too long
+        is broken the same way, from left to right.  In a probe header only
+        the commas between probe points are break points; `global` and
+        `@define` headers, `fmt: off` regions and the inside of a token (a
+        string, a comment, embedded C) are never broken.
+        """
+        if not self.located:
+            return []
         text = self.text
         n = len(self.items)
         out: list[int] = []
@@ -525,25 +782,78 @@ class _Scan:
             first = self.first_item[line]
             if first == n:
                 continue
+            if not text[line_start:self.start[first]].strip():
+                # A line of the layout starts (not the rest of a token that runs over lines):
+                # its brackets are on it, or on the lines its breaks make.
+                self.line_first = first
+                self.new_lines = []
             line_end = self.line_end(line)
-            header_line = self.continues_probe_header(first, line_start)
-            if not _too_wide(text[line_start:line_end], self.limit - (self.indent_width if header_line else 0)):
+            if not _too_wide(text[line_start:line_end], self.limit):
                 continue
             last = first
             while last + 1 < n and self.start[last + 1] < line_end:
                 last += 1
             if any(self.verbatim[first:last + 1]):
                 continue
-            column = _advance(text[line_start:self.start[first]], 0)
-            if header_line:
-                column += self.indent_width
-            work = [(first, last, column)]  # pieces of the line: first item, last item, its column
-            while work:
-                first, last, column = work.pop()
-                for piece in self.break_piece(first, last, column, line_end):
-                    out.extend(piece[3:])
-                    work.append(piece[:3])
+            work = [(first, last, _advance(text[line_start:self.start[first]], 0))]
+            while work:  # the leftmost piece first: the lines of the brackets before it are known then
+                piece_first, piece_last, column = work.pop()
+                pieces = self.break_piece(piece_first, piece_last, column, line_end)
+                for piece in pieces[1:]:
+                    bisect.insort(self.new_lines, (piece[0], piece[2]))
+                    self.new_line_column[piece[0]] = piece[2]
+                out.extend(piece[3] for piece in pieces[:-1])
+                work.extend(piece[:3] for piece in reversed(pieces))
+            if self.new_lines:
+                self.check_columns()
+                if self.left_open(self.line_first, self.logical_end(last)) >= self.new_lines[0][0]:
+                    self.relayout = True
         return out
+
+    def logical_end(self, last: int) -> int:
+        """The last item of the line of item `last`, with what follows a token that runs over lines."""
+        text = self.text
+        k = last + 1
+        while k < len(self.items) and "\n" not in text[self.end[k - 1]:self.start[k]]:
+            k += 1
+        return k - 1
+
+    def check_columns(self) -> None:
+        """Reckon the column of each new line of the line again, now that all of them are known."""
+        new_lines = self.new_lines
+        for index, (first, column) in enumerate(new_lines):
+            right = self.continuation(first)
+            if right != column:
+                new_lines[index] = (first, right)
+                self.new_line_column[first] = right
+                self.relayout = True
+
+    def left_open(self, first: int, last: int) -> int:
+        """The last bracket opened among items first..last and not closed there (-1 if none)."""
+        items = self.items
+        opened = []
+        for k in range(first, last + 1):
+            kind = items[k].kind
+            if kind in _OPEN:
+                opened.append(k)
+            elif kind in _CLOSE and opened:
+                opened.pop()
+        return opened[-1] if opened else -1
+
+    def render(self, breaks: list[int]) -> list[str]:
+        """The lines with a line break after each item of `breaks`, indented as `run` would."""
+        text = self.text
+        indent = self.style.indent
+        edits = sorted((self.end[k], self.start[k + 1], "\n" + indent * (self.new_line_column[k + 1] // self.indent_width))
+                       for k in set(breaks))
+        pieces = []
+        position = 0
+        for start, end, replacement in edits:
+            pieces.append(text[position:start])
+            pieces.append(replacement)
+            position = end
+        pieces.append(text[position:])
+        return "".join(pieces).split("\n")
 
     def columns(self, first: int, last: int, column: int, line_end: int):
         """The columns where items first..last start and end, the first starting at `column`."""
@@ -625,7 +935,7 @@ class _Scan:
             return True
         if header == "PROBE":  # only between probe points
             return self.items[k].kind == "COMMA" and self.nesting[k] == 0 and not self.in_group[k]
-        if header in ("FUNCTION", "PRIVATE"):  # the parameter list
+        if header == "FUNCTION":  # the parameter list
             return self.nesting[k] > 0
         return False  # global, @define
 
@@ -650,37 +960,17 @@ class _Scan:
         return pieces
 
     def continuation(self, k: int) -> int:
-        """The column of item k on a line of its own after a break (`may_break` places only)."""
-        return self.indent_width * (self.depth[k] + 1)
+        """The column `run` gives item k on a line of its own after a break (`may_break` places only)."""
+        bracket = self.parent[k]
+        statement = self.indent_width * self.block[k]
+        if bracket == -1:
+            return statement + self.indent_width
+        return max(self.opener_column(bracket), statement) + self.indent_width
 
-    # -- probe headers and the result -------------------------------------------
-
-    def continues_probe_header(self, first: int, line_start: int) -> bool:
-        """Does the line (its first item `first`) continue a probe header, outside brackets?"""
-        return (self.header[first] == "PROBE" and not self.opens_header[first] and not self.body_brace[first]
-                and self.nesting[first] == 0 and not self.verbatim[first]
-                and not self.text[line_start:self.start[first]].strip())  # not inside a token
-
-    def render(self, breaks: list[int]) -> list[str]:
-        """The lines with the breaks, and probe-header continuation lines indented one level more."""
-        text = self.text
-        indent = self.style.indent
-        edits = []  # (start, end, replacement), in order
-        n = len(self.items)
-        for line, line_start in enumerate(self.line_starts):
-            first = self.first_item[line]
-            if first < n and self.continues_probe_header(first, line_start):
-                edits.append((line_start, line_start, indent))
-        for k in set(breaks):
-            edits.append((self.end[k], self.start[k + 1], "\n" + indent * (self.depth[k + 1] + 1)))
-        if not edits:
-            return text.split("\n")
-        edits.sort()
-        pieces = []
-        position = 0
-        for start, end, replacement in edits:
-            pieces.append(text[position:start])
-            pieces.append(replacement)
-            position = end
-        pieces.append(text[position:])
-        return "".join(pieces).split("\n")
+    def opener_column(self, k: int) -> int:
+        """The column of the line holding item k (on the line being broken, after its breaks so far)."""
+        if k > self.line_first:
+            index = bisect.bisect_right(self.new_lines, (k, len(self.items))) - 1
+            if index >= 0:
+                return self.new_lines[index][1]
+        return self.line_level[k] * self.indent_width

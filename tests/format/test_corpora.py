@@ -1,8 +1,10 @@
 """The formatter on every file of the corpora, read in place: safe, idempotent, no comment lost.
 
 For each file: formatting raises no FormatError (same tokens, same comments,
-same syntax tree — checked inside format_text on every run), formatting the
-result again changes nothing, and the comments in and out are the same.
+same parser input in every branch — checked inside format_text on every
+run), formatting the result again changes nothing, and the comments in and
+out are the same.  The examples are also formatted at narrow line lengths,
+where most lines are wrapped.
 Files that are not SystemTap scripts (the testsuite's shell drivers) or do
 not parse are reported with their syntax errors and left as they are.
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from stapkit.format.formatter import _comment, format_text
+from stapkit.format.layout import Style
 from stapkit.syntax.lexer import lex
 from stapkit.syntax.parser import ParseOptions
 
@@ -26,18 +29,18 @@ def _files(root: Path, pattern: str) -> list[Path]:
     return sorted(Path(p) for p in glob.glob(str(root / pattern), recursive=True))
 
 
-def _check(paths: list[Path], tapset: bool = False) -> dict:
+def _check(paths: list[Path], tapset: bool = False, style: Style = Style()) -> dict:
     problems = {}
     formatted = 0
     for path in paths:
         text = path.read_text(encoding="utf-8", errors="surrogateescape")
         options = ParseOptions(guru=True, tapset=tapset, macro_file=path.suffix == ".stpm")
-        result = format_text(text, str(path), options=options)  # raises FormatError if unsafe
+        result = format_text(text, str(path), style, options)  # raises FormatError if unsafe
         if result.syntax_errors:
             assert result.text == text and not result.changed
             continue
         formatted += 1
-        again = format_text(result.text, str(path), options=options)
+        again = format_text(result.text, str(path), style, options)
         if again.changed:
             problems[path.name] = "not idempotent"
         before = Counter(_comment(c.text) for c in lex(text, version=(99,)).comments)
@@ -56,6 +59,13 @@ def test_the_tapset_library():
 @pytest.mark.corpus
 def test_the_examples():
     assert _check(_files(require(EXAMPLES), "**/*.stp")) == {}
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("style", [Style(line_length=40), Style(indent="\t", line_length=60)], ids=["40", "tab-60"])
+def test_the_examples_wrapped_narrow(style):
+    # Most lines are broken, some several times, inside brackets on lines that are broken too.
+    assert _check(_files(require(EXAMPLES), "**/*.stp"), style=style) == {}
 
 
 @pytest.mark.corpus
