@@ -44,13 +44,14 @@ def format_text(text: str, path: str = "<string>", style: Style = Style(), optio
     # token, and check_same_program reads every branch.  `$1` stays a placeholder: the
     # text is formatted, not one run of it.
     options = attrs.evolve(options or ParseOptions(guru=True), check_all_branches=False, args=None)
-    before = parse_text(text, path, options)
+    from ..syntax.lexer import lex
+
+    # One lex for the layout and, where the file's language version lexes alike, the parser.
+    lexed = lex(text, version=ALL_FEATURES)
+    before = parse_text(text, path, options, lexed=(ALL_FEATURES, lexed))
     if before.has_errors:
         errors = tuple(d for d in before.diagnostics if d.severity.value == "error")
         return FormatResult(text, False, errors)
-    from ..syntax.lexer import lex
-
-    lexed = lex(text, version=ALL_FEATURES)
     out = layout(text, style, lexed)
     if out == text:
         return FormatResult(text, False)

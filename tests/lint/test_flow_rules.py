@@ -11,37 +11,16 @@ import pytest
 
 from stapkit.diagnostics import Applicability, Severity
 from stapkit.lint.fixes import apply_fixes
-from stapkit.lint.runner import LintOptions, lint_file, lint_text
+from stapkit.lint.runner import LintOptions, lint_file
 from stapkit.lint.selection import Selection
 from stapkit.semantic.checker import CheckOptions
 from stapkit.syntax.parser import ParseOptions
 
+from .rule_checks import fixed, lint, marked, messages
 from ..corpora import EXAMPLES, TAPSET, TESTSUITE, example_files, example_needs_guru, require, tapset_files
 
 FLOW_CODES = ("STP403", "STP404", "STP510", "STP511", "STP512", "STP513", "STP514", "STP515", "STP516",
               "STP517", "STP518", "STP519", "STP520", "STP521", "STP522", "STP523", "STP524")
-
-
-def lint(text: str, code: str, *, tapset: bool = False, path: str = "test.stp"):
-    """The diagnostics of one rule on a script (no library macros, so tests do not depend on them)."""
-    options = LintOptions(CheckOptions(parse=ParseOptions(library_macros={}, tapset=tapset)),
-                          Selection(select=(code,)))
-    result = lint_text(text, path, options)
-    assert result.checked.unit is not None, [(d.code, d.message) for d in result.diagnostics]
-    return [d for d in result.diagnostics if d.code == code]
-
-
-def messages(text: str, code: str, **options) -> list[str]:
-    return [d.message for d in lint(text, code, **options)]
-
-
-def marked(text: str, diagnostics) -> list[str]:
-    return [text[d.span.start:d.span.end] for d in diagnostics]
-
-
-def fixed(text: str, code: str, **options) -> str:
-    new, _ = apply_fixes(text, lint(text, code, **options), unsafe=True)
-    return new
 
 
 def begin(body: str, before: str = "") -> str:

@@ -10,37 +10,22 @@ from pathlib import Path
 import pytest
 
 from stapkit.diagnostics import Severity
-from stapkit.lint.fixes import apply_fixes
-from stapkit.lint.runner import LintOptions, lint_file, lint_text
+from stapkit.lint.runner import LintOptions, lint_file
 from stapkit.lint.selection import Selection
 from stapkit.semantic.checker import CheckOptions
 from stapkit.syntax.parser import ParseOptions
 
+from .rule_checks import lint, marked, messages
+from .rule_checks import fixed as _fixed
 from ..corpora import EXAMPLES, TAPSET, TESTSUITE, example_files, example_needs_guru, require, tapset_files
-
-NAME_CODES = ("STP501", "STP502", "STP503", "STP504", "STP505", "STP506", "STP507", "STP508")
-
-
-def lint(text: str, code: str, *, tapset: bool = False, path: str = "test.stp"):
-    """The diagnostics of one rule on a script (no library macros, so tests do not depend on them)."""
-    options = LintOptions(CheckOptions(parse=ParseOptions(library_macros={}, tapset=tapset)),
-                          Selection(select=(code,)))
-    result = lint_text(text, path, options)
-    assert result.checked.unit is not None, [(d.code, d.message) for d in result.diagnostics]
-    return [d for d in result.diagnostics if d.code == code]
-
-
-def messages(text: str, code: str, **options) -> list[str]:
-    return [d.message for d in lint(text, code, **options)]
-
-
-def marked(text: str, diagnostics) -> list[str]:
-    return [text[d.span.start:d.span.end] for d in diagnostics]
 
 
 def fixed(text: str, code: str, **options) -> str:
-    new, _ = apply_fixes(text, lint(text, code, **options))
-    return new
+    """The fixes --fix applies: the safe ones."""
+    return _fixed(text, code, unsafe=False, **options)
+
+
+NAME_CODES = ("STP501", "STP502", "STP503", "STP504", "STP505", "STP506", "STP507", "STP508")
 
 
 # ---------------------------------------------------------------- STP501 unused-global
