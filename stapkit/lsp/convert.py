@@ -7,11 +7,12 @@ from functools import lru_cache
 
 from lsprotocol import types
 
+from .. import RULE_PAGES_URL
 from ..diagnostics import Diagnostic, Edit, Severity, Span
 from .documents import PositionMap
 
 # Each code's documentation page (docs/rules/<CODE>.md of the repository).
-RULE_DOCS_URL = "https://git.example.org/stapkit/src/branch/main/docs/rules/{code}.md"
+RULE_DOCS_URL = RULE_PAGES_URL + "{code}.md"
 SOURCE = "stapkit"
 FIX_ALL_KIND = "source.fixAll.stapkit"  # the code action that applies every safe fix
 

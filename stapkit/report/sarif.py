@@ -57,6 +57,7 @@ from pathlib import Path
 from urllib.parse import quote_from_bytes
 
 from .. import __version__
+from .. import PROJECT_URL, RULE_PAGES_URL  # the project's home; rule pages: + "STP101.md"
 from ..diagnostics import Fix, LineIndex, Severity
 from .concise import locate_related
 from .location import Located
@@ -64,11 +65,6 @@ from .location import Located
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
-# The project's home.  A placeholder until the repository is published (the same
-# one docs/ci.md uses): change it here and every link in the SARIF output follows.
-PROJECT_URL = "https://git.example.org/stapkit"
-# The base of every rule's helpUri: the page is RULE_PAGES_URL + "STP101.md".
-RULE_PAGES_URL = f"{PROJECT_URL}/blob/main/docs/rules/"
 
 SOURCE_ROOT = "%SRCROOT%"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
