@@ -449,6 +449,17 @@ def speed_warning(probes: dict[str, float] | None) -> str | None:
     return f"speed check steady (a fixed workload, ms: {text})"
 
 
+def print_footer(r: dict) -> None:
+    """The last lines of every report: the machine, the commit measured, and how busy the
+    machine was meanwhile."""
+    m = r["machine"]
+    print(f"machine: {m.get('date')}, {m.get('cpus')} cores ({m.get('cpu_model')}), Python {m.get('python')}; "
+          f"stapkit at commit {m.get('stapkit_checkout', {}).get('commit')}")
+    warning = busy_warning(r.get("contention"))
+    if warning:
+        print(warning)
+
+
 def busy_warning(contention: dict | None) -> str | None:
     """A warning when other processes kept the machine busy (timings then vary)."""
     if not contention:

@@ -99,12 +99,7 @@ def print_report(r: dict) -> None:
         print(f"\nwhole tapset library: {r['write']['wall']['median']:.2f} s wall (goal: under 5 s)")
     if "check-one" in r:
         print(f"--check of a formatted file: {r['check-one']['wall']['median']:.3f} s (goal: under 0.3 s)")
-    m = r["machine"]
-    print(f"machine: {m.get('date')}, {m.get('cpus')} cores ({m.get('cpu_model')}), Python {m.get('python')}; "
-          f"stapkit at commit {m.get('stapkit_checkout', {}).get('commit')}")
-    warning = _bench.busy_warning(r.get("contention"))
-    if warning:
-        print(warning)
+    _bench.print_footer(r)
 
 
 if __name__ == "__main__":

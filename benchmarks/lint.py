@@ -125,12 +125,7 @@ def print_report(r: dict) -> None:
     if "library-cold" in r:
         print(f"tapset library: cold {r['library-cold']['wall']['median']:.2f} s (goal: under 6 s), "
               f"warm {r['library-warm']['wall']['median']:.2f} s (goal: under 0.5 s)")
-    m = r["machine"]
-    print(f"machine: {m.get('date')}, {m.get('cpus')} cores ({m.get('cpu_model')}), Python {m.get('python')}; "
-          f"stapkit at commit {m.get('stapkit_checkout', {}).get('commit')}")
-    warning = _bench.busy_warning(r.get("contention"))
-    if warning:
-        print(warning)
+    _bench.print_footer(r)
 
 
 if __name__ == "__main__":

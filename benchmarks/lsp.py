@@ -305,12 +305,7 @@ def print_report(r: dict) -> None:
         f"{kind} {ms(s['median'])}" for kind, s in r["completion_by_kind"].items()) + " (median ms)")
     overhead = r["change_to_diagnostics"]["median"] - r["check_alone"]["median"]
     print(f"the server's own share of change -> diagnostics (median, beyond the check): {ms(overhead)} ms")
-    m = r["machine"]
-    print(f"machine: {m.get('date')}, {m.get('cpus')} cores ({m.get('cpu_model')}), Python {m.get('python')}; "
-          f"stapkit at commit {m.get('stapkit_checkout', {}).get('commit')}")
-    warning = _bench.busy_warning(r.get("contention"))
-    if warning:
-        print(warning)
+    _bench.print_footer(r)
 
 
 if __name__ == "__main__":
