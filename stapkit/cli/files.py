@@ -315,3 +315,22 @@ def write_atomically(path, text: str, *, keep_mode: bool = False) -> None:
         except OSError:
             pass
         raise
+
+
+def unified_diff(before: str, after: str, path: str) -> str:
+    """A unified diff of one file that `git apply` takes (a/ and b/ prefixes, a missing final
+    newline marked as git marks it)."""
+    import difflib
+
+    name = path.lstrip("/")
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                 f"a/{name}", f"b/{name}")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def file_size(path: str) -> int:
+    """The size of a file, 0 if it cannot be read (for scheduling the largest files first)."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from . import exit_codes
-from .files import collect, error, warn, write_atomically
+from .files import collect, error, file_size, unified_diff, warn, write_atomically
 
 
 def add_arguments(parser) -> None:
@@ -97,7 +97,7 @@ def run(args) -> int:
             changed += 1
         if args.diff:
             if result.changed:
-                sys.stdout.write(_diff(source_text, result.text, shown))
+                sys.stdout.write(unified_diff(source_text, result.text, shown))
         elif args.check:
             if result.changed:
                 print(f"would reformat {shown}", file=sys.stderr)
@@ -151,16 +151,9 @@ def _in_parallel(work, jobs):
         context = multiprocessing.get_context("fork")
     except ValueError:
         context = None
-    work = sorted(work, key=lambda job: -_size(job[0]))  # largest first: the workers finish together
+    work = sorted(work, key=lambda job: -file_size(job[0]))  # largest first: the workers finish together
     with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
         yield from pool.map(_read_and_format, work)
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
 
 
 def _style(args, path: str, configs: dict, find_config, load_config):
@@ -188,13 +181,3 @@ def _style(args, path: str, configs: dict, find_config, load_config):
     return Style(indent=indent, line_length=length)
 
 
-def _diff(before: str, after: str, path: str) -> str:
-    import difflib
-
-    name = path.lstrip("/")
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                 f"a/{name}", f"b/{name}")
-    out = []
-    for line in lines:
-        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    return "".join(out)

@@ -21,7 +21,7 @@ from pathlib import Path
 import attrs
 
 from . import exit_codes
-from .files import error, warn
+from .files import error, file_size, unified_diff, warn
 
 OUTPUT_FORMATS = ("text", "concise", "json", "sarif", "github")
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
@@ -378,7 +378,7 @@ def _in_parallel(pending, n_jobs: int, db_path):
     except ValueError:
         context = None
     # Largest files first: the workers then finish together.
-    ordered = sorted(pending, key=lambda item: -_size(item[1].path))
+    ordered = sorted(pending, key=lambda item: -file_size(item[1].path))
     with ProcessPoolExecutor(max_workers=min(n_jobs, len(ordered)), mp_context=context) as pool:
         yield from zip((n for n, _ in ordered), pool.map(_lint_in_worker, (j for _, j in ordered)))
 
@@ -388,13 +388,6 @@ def _lint_in_worker(job: _Job) -> _Outcome:
     if not outcome.diagnostics and outcome.original is None:
         outcome = attrs.evolve(outcome, text=None)  # nothing to show: do not send the text back
     return outcome
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
 
 
 # ---------------------------------------------------------------- fixes and output
@@ -415,7 +408,7 @@ def _write_fixes(outcomes: list[_Outcome], args, status: int) -> int:
         fixed_files += 1
         applied += o.applied
         if args.diff:
-            sys.stdout.write(_diff(o.original, o.text, o.shown))
+            sys.stdout.write(unified_diff(o.original, o.text, o.shown))
         elif not o.from_stdin:
             try:
                 write_atomically(o.shown, o.text, keep_mode=True)
@@ -427,17 +420,6 @@ def _write_fixes(outcomes: list[_Outcome], args, status: int) -> int:
         print(f"stapkit: {verb} {applied} problem{'s' if applied != 1 else ''} in {fixed_files} "
               f"file{'s' if fixed_files != 1 else ''}", file=sys.stderr)
     return status
-
-
-def _diff(before: str, after: str, name: str) -> str:
-    import difflib
-
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                 f"a/{name}", f"b/{name}")
-    out = []
-    for line in lines:
-        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    return "".join(out)
 
 
 def _print(outcomes: list[_Outcome], args) -> None:

@@ -13,7 +13,7 @@ from ..diagnostics import Diagnostic, LineIndex, Severity, Span
 from ..syntax import codes
 from . import exit_codes
 from ..config import ConfigError, find_config, load_config
-from .files import collect, error, warn
+from .files import collect, error, file_size, warn
 from .target_options import parse_options_from_arguments
 
 
@@ -190,16 +190,9 @@ def _parse_in_parallel(work, jobs, want_ast):
     # Largest files first, one at a time: the workers then finish together
     # (longest-processing-time-first scheduling) instead of one of them being
     # left with a big file at the end.
-    work = sorted(((p, o, want_ast) for p, o in work), key=lambda job: -_size(job[0]))
+    work = sorted(((p, o, want_ast) for p, o in work), key=lambda job: -file_size(job[0]))
     with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
         yield from pool.map(_parse_in_worker, work)
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
 
 
 def _parse_in_worker(job):
