@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from lsprotocol import types
 
-from ..diagnostics import Span
+from ..diagnostics import LineIndex, Span
 
 UTF8 = "utf-8"
 UTF16 = "utf-16"
@@ -39,16 +39,10 @@ class PositionMap:
     def __init__(self, text: str, encoding: str = UTF16):
         self.text = text
         self.encoding = encoding
-        if "\r" in text:
+        if "\r" in text:  # LSP counts a lone \r as a line break too; stap does not
             self.line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
         else:
-            starts = [0]
-            find = text.find
-            pos = find("\n")
-            while pos >= 0:
-                starts.append(pos + 1)
-                pos = find("\n", pos + 1)
-            self.line_starts = starts
+            self.line_starts = LineIndex(text).line_starts
 
     @property
     def line_count(self) -> int:
