@@ -186,7 +186,7 @@ def _collect(paths, settings, args):
         configs = [settings.explicit]
     elif not args.isolated:
         for path in paths:
-            config = _config_for(path, settings, args) if path != "-" else None
+            config = settings.config_for(path) if path != "-" else None
             if config is not None and config not in configs:
                 configs.append(config)
     return collect(paths, [Exclude(c.path.parent, c.exclude) for c in configs if c.exclude])
@@ -195,34 +195,17 @@ def _collect(paths, settings, args):
 def _options_for(path, settings, args, select, extend, ignore):
     """The LintOptions of one file, and its configuration (or None)."""
     from ..lint.options import LintOptions
-    from ..lint.selection import Selection, _path_matches
+    from ..lint.selection import for_file
     from ..semantic.options import CheckOptions
 
     parse = settings.options_for(path)
-    config = _config_for(path, settings, args)
-    if config is not None:
-        base = config.path.parent
-        where = Path(args.stdin_filename or "-") if path == "-" else Path(path)
-        try:
-            relative = os.path.relpath(where.resolve(), base.resolve()).replace(os.sep, "/")
-        except ValueError:  # on another drive
-            relative = where.as_posix()
-        # per-file-ignores are decided here, for this file: their codes join `ignore`.
-        per_file = tuple(code for glob, codes in config.per_file_ignores
-                         if _path_matches(glob, relative) for code in codes)
-        selection = Selection(select=select or config.select,
-                              extend_select=tuple(config.extend_select) + extend,
-                              ignore=tuple(config.ignore) + per_file + ignore)
-    else:
-        selection = Selection(select=select or None, extend_select=extend, ignore=ignore)
+    config = settings.config_for(path)
+    where = args.stdin_filename if path == "-" else path
+    selection = for_file(config, where, select=select, extend_select=extend, ignore=ignore)
     if path == "-" and parse.macro_file is None:
         parse = attrs.evolve(parse, macro_file=(args.stdin_filename or "").endswith(".stpm"))
     check = CheckOptions(parse=parse, db_path=args.db, explain_unverifiable=args.explain_unverifiable)
     return LintOptions(check, selection), config
-
-
-def _config_for(path, settings, args):
-    return settings.config_for(path)
 
 
 # ---------------------------------------------------------------- linting
@@ -269,10 +252,8 @@ def _lint_all(jobs: list[_Job], args) -> list[_Outcome]:
 
 
 def _open_cache():
-    try:
-        from ..lint.cache import ResultCache
-    except ImportError:
-        return None
+    from ..lint.cache import ResultCache
+
     try:
         return ResultCache()
     except OSError as err:

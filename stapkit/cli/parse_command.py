@@ -15,6 +15,7 @@ from . import exit_codes
 from ..config import ConfigError, find_config, load_config
 from .files import collect, error, file_size, warn
 from .target_options import parse_options_from_arguments
+from ..syntax.tapset_path import in_tapset_library
 
 
 def add_arguments(parser, ast: bool = True) -> None:
@@ -132,32 +133,9 @@ class _Settings:
         if key not in self.options:
             self.options[key] = parse_options_from_arguments(self.args, config)
         options = self.options[key]
-        if path != "-" and not options.tapset and _under(path, options):
+        if path != "-" and not options.tapset and in_tapset_library(path, options.tapset_roots):
             options = attrs.evolve(options, tapset=True)
         return options
-
-
-def _under(path: str, options) -> bool:
-    """Is the file in a tapset library directory (read then as stap reads tapsets)?"""
-    real = os.path.realpath(path)
-    return any(real.startswith(prefix) for prefix in _library_prefixes(options.tapset_roots))
-
-
-_PREFIXES: dict = {}
-
-
-def _library_prefixes(roots) -> tuple[str, ...]:
-    """The tapset roots as resolved directory prefixes (once per set of roots)."""
-    if roots not in _PREFIXES:
-        if roots is None:
-            from ..syntax.tapset_path import default_tapset_root
-
-            default = default_tapset_root()
-            resolved = (default,) if default else ()
-        else:
-            resolved = roots
-        _PREFIXES[roots] = tuple(os.path.realpath(r) + os.sep for r in resolved)
-    return _PREFIXES[roots]
 
 
 @attrs.frozen

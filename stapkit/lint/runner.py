@@ -38,7 +38,7 @@ def run_rules(unit, selection: Selection | None = None) -> list[Diagnostic]:
 
     ctx = LintContext(unit)
     for module in lint_rules():
-        if selection is None or selection.may_report(module.RULE.code, unit.path):
+        if selection is None or selection.enabled(module.RULE.code):
             module.check(ctx)
     return ctx.diagnostics
 
@@ -51,6 +51,6 @@ def _lint(checked: CheckResult, options: LintOptions) -> LintResult:
         diagnostics += run_rules(checked.unit, options.selection)
     if checked.parse.text is not None:
         diagnostics = apply_suppressions(diagnostics, checked.parse, options.selection)
-    diagnostics = [d for d in diagnostics if options.selection.enabled(d.code, checked.path)]
+    diagnostics = [d for d in diagnostics if options.selection.enabled(d.code)]
     diagnostics.sort(key=lambda d: (d.span.start, d.span.end, d.code))
     return LintResult(checked.path, checked.text, tuple(diagnostics), checked)

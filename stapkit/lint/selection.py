@@ -16,7 +16,9 @@ syntax errors.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
+from pathlib import Path
 
 import attrs
 
@@ -51,11 +53,9 @@ class Selection:
     select: tuple[str, ...] | None = None  # None: the default set
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    # (glob, selectors): codes ignored in files whose path matches the glob.
-    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
-    def enabled(self, code: str, path: str | None = None) -> bool:
-        """Is `code` reported (in the file `path`)?"""
+    def enabled(self, code: str) -> bool:
+        """Is `code` reported?"""
         from .registry import all_rules
 
         entry = all_rules().get(code)
@@ -68,20 +68,32 @@ class Selection:
         for selector in (self.select or ()) + self.extend_select:
             if selector == code or (not opt_in and _matches(selector, code)):
                 best_on = max(best_on, _specificity(selector))
-        ignores = list(self.ignore)
-        if path is not None:
-            for pattern, selectors in self.per_file_ignores:
-                if _path_matches(pattern, path):
-                    ignores += selectors
-        for selector in ignores:
+        for selector in self.ignore:
             if _matches(selector, code):
                 best_off = max(best_off, _specificity(selector))
         return best_on >= 0 and best_on > best_off
 
-    def may_report(self, code: str, path: str | None = None) -> bool:
-        """Is it worth running the rule of `code`?  (Suppression comments need every rule run
-        that is enabled, so this is `enabled`.)"""
-        return self.enabled(code, path)
+
+
+def for_file(config, path: str | None, *, select: tuple[str, ...] = (), extend_select: tuple[str, ...] = (),
+             ignore: tuple[str, ...] = ()) -> Selection:
+    """The selection for one file: its configuration's (a stapkit.config.Config, or None), with
+    the command line's selectors added; the configuration's per-file-ignores whose glob matches
+    the file's path (from the configuration file's directory) join `ignore`."""
+    if config is None:
+        return Selection(select=select or None, extend_select=extend_select, ignore=ignore)
+    per_file: tuple[str, ...] = ()
+    if path and config.per_file_ignores:
+        where = Path(path)
+        base = config.path.parent if config.path is not None else Path.cwd()
+        try:
+            relative = os.path.relpath(where.resolve(), base.resolve()).replace(os.sep, "/")
+        except ValueError:  # on another drive
+            relative = where.as_posix()
+        per_file = tuple(code for glob, codes in config.per_file_ignores
+                         if _path_matches(glob, relative) for code in codes)
+    return Selection(select=select or config.select, extend_select=tuple(config.extend_select) + extend_select,
+                     ignore=tuple(config.ignore) + per_file + ignore)
 
 
 def _path_matches(pattern: str, path: str) -> bool:

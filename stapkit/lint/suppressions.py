@@ -110,7 +110,7 @@ def apply_suppressions(diagnostics: list[Diagnostic], parse_result, selection) -
                     silenced = True
         if not silenced:
             kept.append(d)
-    if selection.enabled(UNUSED_SUPPRESSION, parse_result.path):
+    if selection.enabled(UNUSED_SUPPRESSION):
         for number, s in enumerate(suppressions):
             for selector in s.codes:
                 if (number, selector) in used:
@@ -118,7 +118,7 @@ def apply_suppressions(diagnostics: list[Diagnostic], parse_result, selection) -
                 if not _is_code_selector(selector, rules):
                     kept.append(Diagnostic(UNUSED_SUPPRESSION, f"'{selector}' is not a rule code or prefix",
                                            s.span, Severity.WARNING))
-                elif any(selection.enabled(code, parse_result.path)
+                elif any(selection.enabled(code)
                          for code in rules if _covers(code, selector)):
                     kept.append(Diagnostic(UNUSED_SUPPRESSION,
                                            f"suppression of {selector} silences nothing here",

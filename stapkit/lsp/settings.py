@@ -209,8 +209,10 @@ class Settings:
 
     def _options_for(self, path: str | None) -> DocumentOptions:
         from ..cli.target_options import parse_options_from_arguments
-        from ..lint.runner import LintOptions
-        from ..semantic.checker import CheckOptions
+        from ..lint.options import LintOptions
+        from ..lint.selection import for_file
+        from ..semantic.options import CheckOptions
+        from ..syntax.tapset_path import in_tapset_library
 
         file_config = self.file_config(path)
         config = merge(file_config, self.client.config, self.client.preference)
@@ -222,7 +224,7 @@ class Settings:
         if path:
             parse = attrs.evolve(parse, macro_file=path.endswith(".stpm"),
                                  tapset=parse.tapset or in_tapset_library(path, parse.tapset_roots))
-        selection = _selection(config, path)
+        selection = for_file(config, path)
         lint = LintOptions(CheckOptions(parse=parse, db_path=self.client.db), selection)
         return DocumentOptions(lint, config.format_indent if config else None,
                                config.format_line_length if config else None,
@@ -258,32 +260,3 @@ def _arguments(client: ClientSettings):
         tapset_dir=[], only_target_branches=False, max_file_size=None, guru=False, tapset=False,
         systemtap_version=None, kernel_version=None, arch=None, runtime=None, privilege=None,
         kernel_config=[])
-
-
-def _selection(config: Config | None, path: str | None):
-    from ..lint.selection import Selection, _path_matches
-
-    if config is None:
-        return Selection()
-    per_file: tuple[str, ...] = ()
-    if path and config.per_file_ignores:
-        base = config.path.parent if config.path is not None else Path.cwd()
-        try:
-            relative = os.path.relpath(Path(path).resolve(), base.resolve()).replace(os.sep, "/")
-        except ValueError:  # another drive
-            relative = Path(path).as_posix()
-        per_file = tuple(code for glob, codes in config.per_file_ignores
-                         if _path_matches(glob, relative) for code in codes)
-    return Selection(select=config.select, extend_select=tuple(config.extend_select),
-                     ignore=tuple(config.ignore) + per_file)
-
-
-def in_tapset_library(path: str, roots) -> bool:
-    """Is the file in a tapset library directory (then read as stap reads tapsets)?"""
-    if roots is None:
-        from ..syntax.tapset_path import default_tapset_root
-
-        default = default_tapset_root()
-        roots = (default,) if default else ()
-    real = os.path.realpath(path)
-    return any(real.startswith(os.path.realpath(root) + os.sep) for root in roots)

@@ -103,3 +103,25 @@ def library_files(roots: list[Path], target: Target, extension: str) -> list[Pat
                 seen_names.add(tail)
                 files.append(Path(entry.path))
     return files
+
+
+def in_tapset_library(path: str, roots) -> bool:
+    """Is the file in a tapset library directory (read then as stap reads tapsets)?
+
+    `roots`: the tapset roots in use, None for the local SystemTap's."""
+    real = os.path.realpath(path)
+    return any(real.startswith(prefix) for prefix in _library_prefixes(roots))
+
+
+_PREFIXES: dict = {}  # roots -> their resolved directory prefixes, once per set of roots
+
+
+def _library_prefixes(roots) -> tuple[str, ...]:
+    if roots not in _PREFIXES:
+        if roots is None:
+            default = default_tapset_root()
+            resolved = (default,) if default else ()
+        else:
+            resolved = roots
+        _PREFIXES[roots] = tuple(os.path.realpath(r) + os.sep for r in resolved)
+    return _PREFIXES[roots]

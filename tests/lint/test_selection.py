@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from stapkit.lint import selection
-from stapkit.lint.selection import Selection, SelectorError, check_selector
+from stapkit.config import Config
+from stapkit.lint.selection import Selection, SelectorError, check_selector, for_file
 
 
 def test_by_default_every_code_is_on():
@@ -38,11 +39,11 @@ def test_errors_that_make_stap_reject_the_script_cannot_be_turned_off():
     assert not s.enabled("STP301")  # a checker warning can
 
 
-def test_per_file_ignores_match_the_path_or_its_trailing_parts():
-    s = Selection(per_file_ignores=(("tapsets/*.stp", ("STP401",)),))
-    assert not s.enabled("STP401", "proj/tapsets/a.stp")
-    assert s.enabled("STP401", "proj/scripts/a.stp")
-    assert s.enabled("STP402", "proj/tapsets/a.stp")
+def test_per_file_ignores_match_the_path_or_its_trailing_parts(tmp_path):
+    config = Config(path=tmp_path / "stapkit.toml", per_file_ignores=(("tapsets/*.stp", ("STP401",)),))
+    assert not for_file(config, str(tmp_path / "proj/tapsets/a.stp")).enabled("STP401")
+    assert for_file(config, str(tmp_path / "proj/scripts/a.stp")).enabled("STP401")
+    assert for_file(config, str(tmp_path / "proj/tapsets/a.stp")).enabled("STP402")
 
 
 def test_opt_in_codes_need_their_full_code(monkeypatch):
