@@ -91,3 +91,13 @@ def test_bad_configuration_exits_two(tmp_path, capsys):
     explicit.write_text("guru = 3\n")
     status, _, err = run([str(script), "--config", str(explicit)], capsys)
     assert status == 2 and "guru: must be true or false" in err
+
+
+def test_top_level_line_length_is_the_formatters_unless_format_sets_one(tmp_path):
+    from stapkit.config import load_config
+
+    path = tmp_path / "stapkit.toml"
+    path.write_text("line-length = 80\n")
+    assert load_config(path).format_line_length == 80
+    path.write_text("line-length = 80\n[format]\nline-length = 120\n")
+    assert load_config(path).format_line_length == 120

@@ -43,3 +43,13 @@ def test_a_bad_file_or_a_missing_path_is_an_error(tmp_path, capsys):
     assert status == 2 and "stapkit.toml: line-length: must be a number of characters from 20 to 1000" in err
     status, _, err = run([str(tmp_path / "nowhere")], capsys)
     assert status == 2 and "nowhere" in err
+
+
+def test_config_option_names_the_file_to_show(tmp_path, capsys):
+    (tmp_path / "stapkit.toml").write_text('ignore = ["STP504"]\n')
+    other = tmp_path / "elsewhere.toml"
+    other.write_text('ignore = ["STP501"]\n')
+    status, out, _ = run([str(tmp_path), "--config", str(other)], capsys)
+    assert status == 0 and out.startswith(f"# from {other}\n") and tomllib.loads(out)["ignore"] == ["STP501"]
+    status, _, err = run(["--config", str(tmp_path / "none.toml")], capsys)
+    assert status == 2 and "none.toml" in err

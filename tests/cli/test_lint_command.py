@@ -255,3 +255,26 @@ def test_a_second_run_reads_the_cache(tmp_path, capsys, monkeypatch):
     path.write_text(FIXABLE.replace("global unused\n", ""))
     with pytest.raises(pytest.fail.Exception):
         run([str(path), "--output-format", "json"], capsys)  # changed: not in the cache
+
+
+def test_no_cache_lints_again(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "f.stp"
+    path.write_text(FIXABLE)
+    monkeypatch.setenv("STAPKIT_CACHE_DIR", str(tmp_path / "cache"))
+    run([str(path)], capsys)  # fills the cache
+    from stapkit.lint import runner
+
+    monkeypatch.setattr(runner, "lint_file", lambda *a, **k: pytest.fail("linted again"))
+    with pytest.raises(pytest.fail.Exception):
+        run([str(path), "--no-cache"], capsys)
+
+
+def test_the_configurations_exclude_leaves_files_out_of_a_directory(tmp_path, capsys):
+    (tmp_path / "gen").mkdir()
+    (tmp_path / "gen" / "made.stp").write_text(WARNS)
+    (tmp_path / "kept.stp").write_text(WARNS)
+    (tmp_path / "stapkit.toml").write_text('exclude = ["gen/"]\n')
+    status, out, _ = run([str(tmp_path), "--output-format", "concise"], capsys)
+    assert status == 1 and "kept.stp" in out and "made.stp" not in out
+    status, out, _ = run([str(tmp_path / "gen" / "made.stp"), "--output-format", "concise"], capsys)
+    assert "made.stp" in out  # a file named on the command line is always taken
