@@ -72,7 +72,7 @@ def _check(result: ParseResult, options: CheckOptions) -> CheckResult:
     unit = CheckUnit(result.path, result, db, TargetView(target),
                      guru=result.guru, privilege=result.target.privilege,
                      explain_unverifiable=options.explain_unverifiable,
-                     tapset=tapset)
+                     tapset=tapset, kernel=_kernel(options))
     import importlib
 
     for name in CHECK_MODULES:
@@ -83,6 +83,15 @@ def _check(result: ParseResult, options: CheckOptions) -> CheckResult:
     diagnostics += found
     diagnostics.sort(key=lambda d: (d.span.start, d.span.end, d.code))
     return CheckResult(result.path, result.text, tuple(_unique(diagnostics)), result, unit)
+
+
+def _kernel(options: CheckOptions):
+    """The kernel description of the run (read once per process; see kernel.loading)."""
+    if not options.kernel:
+        return None
+    from ..kernel.loading import load_kernel
+
+    return load_kernel(options.kernel)
 
 
 def _extra_tapset_dirs(result: ParseResult, parse_options: ParseOptions) -> list[Path]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import attrs
 
+from ..kernel.loading import KernelSource
 from ..syntax.options import ParseOptions
 
 
@@ -15,3 +16,6 @@ class CheckOptions:
     parse: ParseOptions = ParseOptions()
     db_path: Path | None = None  # None: the default database (see tapsets.db)
     explain_unverifiable: bool = False  # report probe points only the target system can confirm
+    # The kernel to check kernel probes and $variables against (--kernel-btf, --kernel-symbols);
+    # empty: none, and those stay unverifiable.
+    kernel: KernelSource = KernelSource()

@@ -18,6 +18,7 @@ from .codes import SEMANTIC_CODES
 
 if TYPE_CHECKING:
     from ..syntax.parser import ParseResult
+    from ..kernel.description import KernelDescription
     from ..tapsets.db import TapsetDB
     from ..tapsets.for_target import TargetView
 
@@ -49,6 +50,7 @@ class CheckUnit:
     privilege: str  # "stapusr", "stapsys" or "stapdev"
     explain_unverifiable: bool = False
     tapset: bool = False  # a file of the tapset library (no probes needed; guru mode)
+    kernel: "KernelDescription | None" = None  # the target kernel, when one was given
     diagnostics: list[Diagnostic] = attrs.field(factory=list)
     # Filled by probe_points.check: id(ast.ProbeDecl) -> ProbeInfo.
     probes: dict[int, ProbeInfo] = attrs.field(factory=dict)

@@ -1,0 +1,122 @@
+"""Finding a kernel description for a run: from files named on the command line or in
+the configuration, read once per process.
+
+`--kernel-btf PATH` takes raw BTF (/sys/kernel/btf/vmlinux), a vmlinux ELF file
+with a .BTF section, or a file saved by `stapkit db kernel build`; the word
+`running` means this machine's kernel (its BTF and /proc/kallsyms).
+`--kernel-symbols PATH` takes /proc/kallsyms or a System.map.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+
+import attrs
+
+RUNNING = "running"
+RUNNING_BTF = "/sys/kernel/btf/vmlinux"
+RUNNING_SYMBOLS = "/proc/kallsyms"
+
+
+class KernelLoadError(Exception):
+    """A kernel description that cannot be read; the message names the file."""
+
+
+@attrs.frozen
+class KernelSource:
+    """Where a run's kernel description comes from (None: none)."""
+
+    btf: str | None = None
+    symbols: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.btf or self.symbols)
+
+    def identity(self) -> list:
+        """What a cached result depends on: each file's path, size and modification time."""
+        found = []
+        for path in self.paths():
+            try:
+                st = os.stat(path)
+                found.append([path, st.st_size, st.st_mtime_ns])
+            except OSError:
+                found.append([path, None, None])
+        return found
+
+    def paths(self) -> list[str]:
+        btf, symbols = self.btf, self.symbols
+        if btf == RUNNING:
+            btf = RUNNING_BTF
+            symbols = symbols or RUNNING_SYMBOLS
+        return [p for p in (btf, symbols) if p]
+
+
+_LOADED: dict = {}
+
+
+def load_kernel(source: KernelSource):
+    """The KernelDescription for `source` (cached by the files' identity), or None if empty.
+
+    Raises KernelLoadError with a one-line message naming the file."""
+    if not source:
+        return None
+    key = (source, repr(source.identity()))
+    found = _LOADED.get(key)
+    if found is None:
+        found = _LOADED[key] = _read(source)
+    return found
+
+
+def _read(source: KernelSource):
+    from .btf import Btf, BtfError, btf_bytes
+    from .description import KernelDescription
+    from .saved import SavedKernelError, is_saved, loads
+    from .symbols import SymbolsError, parse_symbols
+
+    btf_path, symbols_path = source.btf, source.symbols
+    release = arch = None
+    if btf_path == RUNNING:
+        btf_path = RUNNING_BTF
+        symbols_path = symbols_path or RUNNING_SYMBOLS
+        release, arch = platform.release(), platform.machine()
+    description = None
+    btf = None
+    if btf_path:
+        data = _read_bytes(btf_path, "BTF")
+        try:
+            if is_saved(data):
+                description = loads(data, btf_path)
+            else:
+                btf = Btf(btf_bytes(data, btf_path))
+        except (BtfError, SavedKernelError) as error:
+            message = str(error)
+            if not message.startswith(btf_path):
+                message = f"{btf_path}: {message}"
+            raise KernelLoadError(message) from None
+    symbols = None
+    if symbols_path:
+        text = _read_bytes(symbols_path, "symbol table").decode("utf-8", "replace")
+        try:
+            symbols = parse_symbols(text, symbols_path)
+        except SymbolsError as error:
+            raise KernelLoadError(str(error)) from None
+    if description is not None:
+        if symbols is not None:
+            description.symbols = symbols
+            description._all_function_names = None
+        return description
+    return KernelDescription(btf, symbols, release=release, arch=arch,
+                             source=" + ".join(p for p in (btf_path, symbols_path) if p))
+
+
+def _read_bytes(path: str, what: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise KernelLoadError(f"{path}: no such {what} file") from None
+    except IsADirectoryError:
+        raise KernelLoadError(f"{path}: is a directory, not a {what} file") from None
+    except OSError as error:
+        raise KernelLoadError(f"{path}: cannot read the {what} file: {error.strerror or error}") from None

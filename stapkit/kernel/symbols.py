@@ -1,0 +1,68 @@
+"""A kernel symbol table: /proc/kallsyms or a System.map.
+
+Both are lines of `ADDRESS TYPE NAME [MODULE]`.  What a probe needs is the
+names of code: types `t`/`T` (and weak `w`/`W`).  The compiler's clones of a
+function (`foo.isra.0`, `foo.constprop.0`, `foo.part.0`, `foo.cold`) are
+counted as `foo`: with debuginfo, stap finds them under the source name.
+Symbols of modules (`[ext4]`) are kept apart: `kernel.function` does not
+reach them, `module("ext4").function` does.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+_CODE_TYPES = frozenset("tTwW")
+_CLONE_SUFFIX = re.compile(r"\.(?:isra|constprop|part|cold|llvm|lto_priv|localalias)(?:\.\d+)*.*$")
+
+
+class SymbolsError(ValueError):
+    """A file that is not a symbol table."""
+
+
+@attrs.frozen
+class KernelSymbols:
+    functions: frozenset[str]  # code symbols of the kernel image
+    module_functions: dict[str, frozenset[str]]  # module name -> its code symbols
+
+    @property
+    def count(self) -> int:
+        return len(self.functions) + sum(len(names) for names in self.module_functions.values())
+
+
+def parse_symbols(text: str, source: str = "<symbols>") -> KernelSymbols:
+    kernel: set[str] = set()
+    modules: dict[str, set[str]] = {}
+    read = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) < 3 or len(parts[1]) != 1 or not _is_hex(parts[0]):
+            if read == 0 and number > 5:
+                break
+            if read == 0:
+                raise SymbolsError(f"{source}:{number}:1: not a symbol table line "
+                                   "(expected 'ADDRESS TYPE NAME [MODULE]')")
+            continue
+        read += 1
+        if parts[1] not in _CODE_TYPES:
+            continue
+        name = _CLONE_SUFFIX.sub("", parts[2])
+        if len(parts) >= 4 and parts[3].startswith("["):
+            modules.setdefault(parts[3].strip("[]"), set()).add(name)
+        else:
+            kernel.add(name)
+    if read == 0:
+        raise SymbolsError(f"{source}:1:1: no symbol table lines (expected 'ADDRESS TYPE NAME [MODULE]')")
+    return KernelSymbols(frozenset(kernel), {m: frozenset(names) for m, names in modules.items()})
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        int(text, 16)
+    except ValueError:
+        return False
+    return True
