@@ -91,6 +91,7 @@ class KernelDescription:
         self._types: dict[str, list[int]] | None = None
         self._tracepoints: dict[str, int] | None = None
         self._all_function_names: list[str] | None = None
+        self._class_names: dict | None = None
 
     # -- indexes, built on first use
 
@@ -233,7 +234,8 @@ class KernelDescription:
         if typedef_id is None:
             return None
         btf = self.btf
-        stub = self._function_ids().get(_PROBESTUB_PREFIX + name) or self._function_ids().get(_BPF_TRACE_PREFIX + name)
+        functions = self._function_ids()
+        stub = functions.get(_PROBESTUB_PREFIX + name) or functions.get(_BPF_TRACE_PREFIX + name)
         if stub is not None:
             params, _ = self._parameters(btf.size_or_type[stub])
             return Tracepoint(name, params[1:], True)  # the first is the probe's private data
@@ -242,7 +244,27 @@ class KernelDescription:
         if not proto or btf.kinds[proto] != k.FUNC_PROTO:
             return Tracepoint(name, (), False)
         params, _ = self._parameters(proto)
+        # An event made with DEFINE_EVENT shares the __bpf_trace_<class> function of its class;
+        # the class is not named in BTF, but its function has the same parameter types.
+        names = self._class_parameter_names().get(tuple(p.type_id for p in params[1:]))
+        if names is not None:
+            return Tracepoint(name, tuple(attrs.evolve(p, name=n) for p, n in zip(params[1:], names)), True)
         return Tracepoint(name, params[1:], False)
+
+    def _class_parameter_names(self) -> dict[tuple[int, ...], tuple[str, ...]]:
+        """Parameter names of the __bpf_trace_<class> functions, by their parameter types
+        (left out where two classes with the same types name them differently)."""
+        if self._class_names is None:
+            found: dict[tuple[int, ...], tuple[str, ...] | None] = {}
+            btf = self.btf
+            for name, func_id in self._function_ids().items():
+                if name.startswith(_BPF_TRACE_PREFIX):
+                    pairs = btf.params(btf.size_or_type[func_id])[1:]
+                    types = tuple(t for _, t in pairs)
+                    names = tuple(n for n, _ in pairs)
+                    found[types] = names if found.get(types, names) == names else None
+            self._class_names = {t: n for t, n in found.items() if n is not None}
+        return self._class_names
 
     def similar_tracepoints(self, name: str, limit: int = 3) -> list[str]:
         return difflib.get_close_matches(name, self.tracepoint_names(), n=limit, cutoff=0.7)
