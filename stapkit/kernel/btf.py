@@ -47,13 +47,13 @@ class Btf:
     """
 
     def __init__(self, data: bytes):
+        if len(data) >= 2 and data[:2] not in (b"\x9f\xeb", b"\xeb\x9f"):
+            raise BtfError(f"not BTF (it starts with {bytes(data[:4])!r}, BTF with 0x{MAGIC:04x})")
         if len(data) < _HEADER.size:
             raise BtfError("too short for a BTF header")
         magic, version, _flags, hdr_len, type_off, type_len, str_off, str_len = _HEADER.unpack_from(data, 0)
         if magic != MAGIC:
-            if magic == 0x9FEB:
-                raise BtfError("big-endian BTF is not supported")
-            raise BtfError(f"not BTF (magic 0x{magic:04x}, expected 0x{MAGIC:04x})")
+            raise BtfError("big-endian BTF is not supported")
         if version != 1:
             raise BtfError(f"unsupported BTF version {version}")
         start = hdr_len

@@ -62,7 +62,7 @@ def loads(data: bytes, source: str = "<saved>") -> KernelDescription:
         raise SavedKernelError(f"{source}: not a kernel description written by `stapkit db kernel build`")
     at = len(MAGIC)
     if len(data) < at + 5:
-        raise SavedKernelError(f"{source}: the file is cut short")
+        raise SavedKernelError(f"{source}: damaged kernel description (the file is cut short)")
     if data[at] != VERSION:
         raise SavedKernelError(f"{source}: format version {data[at]} is not one this stapkit reads "
                                f"(it reads {VERSION}); rebuild it with `stapkit db kernel build`")
