@@ -16,6 +16,8 @@ A block is checked as `stapkit lint` would check it, with the options of a
     <!-- stapkit: args=--guru -->          command-line options (the rest of the comment)
     <!-- stapkit: file=macros.stpm -->     the block is a file of that name
     <!-- stapkit: file=x.stpm args=-g -->  both (args last)
+    <!-- stapkit: kernel=sample -->        checked against the made-up kernel of
+                                           tests/kernel/sample_kernel.py (its BTF and symbols)
 
 The tapset library is left out (library_macros={}), so the result does not
 depend on the SystemTap installed.
@@ -73,14 +75,19 @@ class Block:
     def __init__(self, text: str, directive: str | None):
         self.text = text
         self.file: str | None = None
+        self.kernel: str | None = None
         self.args: list[str] = []
         if directive:
             head, _, args = directive.partition("args=")
             self.args = shlex.split(args)
             for word in head.split():
                 key, eq, value = word.partition("=")
-                assert key == "file" and eq, f"unknown stapkit directive {word!r}"
-                self.file = value
+                assert key in ("file", "kernel") and eq, f"unknown stapkit directive {word!r}"
+                if key == "kernel":
+                    assert value == "sample", f"unknown kernel {value!r}"
+                    self.kernel = value
+                else:
+                    self.file = value
 
 
 def _first_systemtap_block(lines: list[str]) -> Block:
@@ -108,13 +115,20 @@ def _first_systemtap_block(lines: list[str]) -> Block:
 
 def _diagnostics(block: Block, tmp_path: Path):
     """What `stapkit lint` reports on the block (syntax, checker and lint rules)."""
+    from stapkit.kernel.loading import KernelSource
     from stapkit.lint.runner import LintOptions, lint_file, lint_text
     from stapkit.lint.selection import Selection
     from stapkit.semantic.checker import CheckOptions
 
     namespace = build_parser().parse_args(["lint", *block.args])
+    kernel = KernelSource()
+    if block.kernel == "sample":
+        from tests.kernel.sample_kernel import write_sample_kernel
+
+        btf, symbols = write_sample_kernel(tmp_path)
+        kernel = KernelSource(btf=str(btf), symbols=str(symbols))
     options = CheckOptions(parse=attrs.evolve(parse_options_from_arguments(namespace), library_macros={}),
-                           explain_unverifiable=namespace.explain_unverifiable)
+                           explain_unverifiable=namespace.explain_unverifiable, kernel=kernel)
     options = LintOptions(options, Selection(select=("ALL",)))  # opt-in rules too
     if block.file is not None:
         path = tmp_path / block.file

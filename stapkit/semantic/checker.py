@@ -17,7 +17,7 @@ from ..syntax.parser import ParseOptions, ParseResult, parse_file, parse_text
 from .options import CheckOptions
 from .unit import CheckUnit
 
-CHECK_MODULES = ("probe_points", "type_check", "statements")
+CHECK_MODULES = ("probe_points", "kernel_targets", "type_check", "statements")
 
 
 @attrs.frozen

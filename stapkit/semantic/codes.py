@@ -5,6 +5,8 @@ variables; STP4xx versions; STP6xx privilege.  Each code has a page in
 docs/rules/<CODE>.md.  Numbers by module: STP101-119 and STP130-139 symbols
 and types (type_check.py); STP120-129 statements (statements.py);
 STP2xx and STP302-309 probe points and their context (probe_points.py);
+STP211-212 and STP320-329 kernel probes and $variables against a kernel
+description (kernel_targets.py);
 STP301 and STP310-319 locals and alias variables (type_check.py); STP401 probes
 and STP402 functions; STP603-609 privilege.
 """
@@ -44,6 +46,8 @@ INCOMPLETE_PROBE_POINT = "STP203"
 ALIAS_RECURSION = "STP204"
 PROBE_ARGUMENT_VALUE = "STP205"
 UNVERIFIABLE_PROBE_POINT = "STP210"
+UNKNOWN_KERNEL_FUNCTION = "STP211"  # kernel_targets.py (with a kernel description)
+UNKNOWN_TRACEPOINT = "STP212"
 
 # -- context variables
 NEVER_ASSIGNED_LOCAL = "STP301"  # type_check.py
@@ -52,6 +56,13 @@ TARGET_WRITE_NEEDS_GURU = "STP303"
 PRETTY_PRINT_WRITE = "STP304"
 PROCFS_VALUE_MISUSE = "STP305"
 NO_TARGET_VARIABLES_HERE = "STP306"
+# -- context variables against a kernel description (kernel_targets.py)
+UNKNOWN_TARGET_VARIABLE = "STP320"
+UNKNOWN_MEMBER = "STP321"
+MEMBER_OF_NON_STRUCT = "STP322"
+DOT_INSTEAD_OF_ARROW = "STP323"
+RETURN_OF_VOID_FUNCTION = "STP324"
+UNKNOWN_CAST_TYPE = "STP325"
 
 # -- versions
 DEPRECATED_PROBE = "STP401"  # probe_points.py
@@ -99,6 +110,22 @@ SEMANTIC_CODES: dict[str, CodeInfo] = {
         _e(UNVERIFIABLE_PROBE_POINT, "unverifiable-probe-point",
            "a probe point whose target (kernel function, module, binary) only the target system can confirm",
            Severity.INFO),
+        _e(UNKNOWN_KERNEL_FUNCTION, "unknown-kernel-function",
+           "with a kernel description: a kernel.function or kprobe.function the kernel does not have",
+           Severity.WARNING),
+        _e(UNKNOWN_TRACEPOINT, "unknown-tracepoint",
+           "with a kernel description: a kernel.trace tracepoint the kernel does not have", Severity.WARNING),
+        _e(UNKNOWN_TARGET_VARIABLE, "unknown-target-variable",
+           "with a kernel description: a $variable that is no parameter of the probed function or tracepoint"),
+        _e(UNKNOWN_MEMBER, "unknown-member", "with a kernel description: ->member that the struct does not have"),
+        _e(MEMBER_OF_NON_STRUCT, "member-of-non-struct",
+           "with a kernel description: ->member or [index] on a value that has no members or elements"),
+        _e(DOT_INSTEAD_OF_ARROW, "dot-instead-of-arrow",
+           "'$p . member': '.' joins strings; members are read with '->'"),
+        _e(RETURN_OF_VOID_FUNCTION, "return-of-void-function",
+           "with a kernel description: $return in a .return probe of a function that returns nothing"),
+        _e(UNKNOWN_CAST_TYPE, "unknown-cast-type",
+           "with a kernel description: @cast to a type the kernel's BTF does not have", Severity.WARNING),
         _e(NEVER_ASSIGNED_LOCAL, "never-assigned-local", "a local variable read but never set", Severity.WARNING),
         _e(RETURN_VALUE_OUTSIDE_RETURN_PROBE, "return-value-outside-return-probe", "$return or @entry in a probe that is not a .return probe"),
         _e(TARGET_WRITE_NEEDS_GURU, "target-write-needs-guru", "a write to a target variable without guru mode"),

@@ -47,7 +47,7 @@ from ..syntax import ast
 from ..tapsets import probe_families
 from ..tapsets.model import LONG, STRING, UNKNOWN
 from . import codes
-from .unit import CheckUnit, ProbeInfo
+from .unit import CheckUnit, KernelPoint, ProbeInfo
 
 # stap's limits (tapset-timers.cxx, tapsets.cxx of release-4.8).
 HRTIMER_MIN_NS = 100_000  # 100 µs
@@ -190,6 +190,8 @@ class _Leaf(NamedTuple):
     in_script: bool  # the family's point is written in the checked file
     span: Span | None  # that point, if so
     deprecated: object = None  # (ProbeAlias, version) for a deprecated alias
+    optional: bool = False  # from a `?` point, or one inside an optional alias use
+    arg_span: Span | None = None  # the named target's argument (`"vfs_read"`), where the checked file has it
 
     def param(self, name: str):
         for key, value in self.params:
@@ -529,7 +531,7 @@ class _Derivation:
             raise self.truncated(nodes, point, others)
         results: list[_Leaf] = []
         for family in families:
-            results.append(self.build_family(family, point, chain))
+            results.append(self.build_family(family, point, chain, point.optional or parent_optional))
         for alias in defs:
             results += self.expand_alias(alias, point, (), chain, parent_optional)
         return results
@@ -616,9 +618,14 @@ class _Derivation:
 
     # -- a family's builder: the checks it makes without the target system ---------
 
-    def build_family(self, family, point: _Point, chain: tuple) -> _Leaf:
+    def build_family(self, family, point: _Point, chain: tuple, optional: bool = False) -> _Leaf:
         params = tuple((c.name, c.value) for c in point.comps)
-        leaf = _Leaf(family, params, chain, point.in_script, _anchor(point) if point.in_script else None)
+        arg_span = None
+        if point.in_script:
+            named = _NAMED_TARGET.get(family.group)
+            arg_span = next((c.span for c in point.comps if c.name == named and c.kind is not None), None)
+        leaf = _Leaf(family, params, chain, point.in_script, _anchor(point) if point.in_script else None,
+                     optional=optional, arg_span=arg_span)
         problem = _builder_check(family, leaf, self.unit.guru)
         if problem is not None:
             message, comp_name, hints = problem
@@ -906,6 +913,32 @@ _NEEDS = {
 }
 
 
+# The component that names what a kernel probe attaches to (see unit.KernelPoint).
+_NAMED_TARGET = {"kernel.function": "function", "kprobe": "function", "kernel.trace": "trace"}
+
+
+def _kernel_point(leaf: _Leaf) -> KernelPoint | None:
+    group = leaf.family.group
+    named = _NAMED_TARGET.get(group)
+    if named is None or (group == "kprobe" and leaf.has("module")):
+        return None
+    names = [key for key, _ in leaf.params]
+    at = names.index(named) if named in names else len(names)
+    value = leaf.param(named)
+    return KernelPoint(group, value if isinstance(value, str) else None, tuple(names[at + 1:]),
+                       leaf.in_script, bool(leaf.chain), leaf.optional, leaf.arg_span or leaf.span)
+
+
+def _kernel_confirms(unit: CheckUnit, leaf: _Leaf) -> bool:
+    """With a kernel description, kernel_targets.py checks this point's target itself."""
+    kernel = unit.kernel
+    if kernel is None or not leaf.in_script or leaf.chain or leaf.family.group not in _NAMED_TARGET:
+        return False
+    if leaf.family.group == "kernel.trace":
+        return kernel.has_tracepoints()
+    return not leaf.has("inline")
+
+
 def _is_return(family) -> bool:
     return any(c.name == "return" for c in family.components)
 
@@ -1091,7 +1124,8 @@ def _report_leaves(unit: CheckUnit, point: _Point, leaves: list[_Leaf]) -> None:
                         "(stap: absolute statement probe in unprivileged script; need stap -g)",
                         leaf.span or anchor, hints=("run stap with -g, or probe a function or statement "
                                                     "by name so that stap can check the address",))
-        if family.needs_target and family.group in _NEEDS and family.group not in unverifiable:
+        if (family.needs_target and family.group in _NEEDS and family.group not in unverifiable
+                and not _kernel_confirms(unit, leaf)):
             unverifiable.append(family.group)
     if unit.explain_unverifiable and anchor is not None and "arguments" in unverifiable:
         unit.report(codes.UNVERIFIABLE_PROBE_POINT,
@@ -1146,6 +1180,7 @@ def _probe_info(unit: CheckUnit, resolver: _Resolver, result: _ProbeResult,
     unknown = result.failed or not result.leaves
     all_return = bool(result.leaves)
     has_target_variables = False
+    kernel_points: list[KernelPoint] = []
     seen: set[int] = set()
     for leaf in result.leaves:
         for alias in leaf.chain:
@@ -1169,12 +1204,17 @@ def _probe_info(unit: CheckUnit, resolver: _Resolver, result: _ProbeResult,
             all_return = all_return and alias.name.endswith(".return")
             continue
         families.add(leaf.family.pattern)
+        point = _kernel_point(leaf)
+        if point is not None:
+            kernel_points.append(point)
         all_return = all_return and _is_return(leaf.family)
         if _context(leaf.family) != "none":
             has_target_variables = True
     return ProbeInfo(alias_variables=variables, all_return=all_return and not result.failed,
                      has_target_variables=has_target_variables or unknown, families=families,
-                     resolved=not result.failed)
+                     resolved=not result.failed, kernel_points=kernel_points,
+                     only_kernel_points=bool(kernel_points) and len(kernel_points) == len(result.leaves)
+                     and not unknown)
 
 
 def _merge(into: dict[str, str], found: dict[str, str]) -> None:

@@ -23,6 +23,24 @@ if TYPE_CHECKING:
     from ..tapsets.for_target import TargetView
 
 
+@attrs.frozen
+class KernelPoint:
+    """One derived probe on the kernel that a kernel description can confirm
+    (kernel.function, kprobe.function, kernel.trace), as probe_points.py resolved it."""
+
+    group: str  # "kernel.function", "kprobe" or "kernel.trace"
+    name: str | None  # the function or tracepoint as written ("vfs_*"); None for an address or unknown text
+    suffixes: tuple[str, ...]  # the components after it: ("return",), ("call",), ("callee", "return"), ...
+    in_script: bool  # the point is written in the checked file (not in a tapset alias)
+    via_alias: bool  # reached through an alias (of the script or the library)
+    optional: bool  # a `?` point, or under one: a missing target is no error
+    span: Span | None  # its argument in the checked file (else the point)
+
+    @property
+    def is_return(self) -> bool:
+        return "return" in self.suffixes
+
+
 @attrs.define
 class ProbeInfo:
     """What probe-point resolution found for one probe declaration (`probe P1, P2 { ... }`)."""
@@ -38,6 +56,10 @@ class ProbeInfo:
     # The built-in families the points reach, by pattern (`procfs(string).read`).
     families: set[str] = attrs.field(factory=set)
     resolved: bool = True  # False when a point could not be resolved (errors were reported)
+    # The kernel probes the points derive, and whether they are all the probes they derive
+    # (then a kernel description knows every $variable the handler may use).
+    kernel_points: list[KernelPoint] = attrs.field(factory=list)
+    only_kernel_points: bool = False
 
 
 @attrs.define
@@ -51,6 +73,11 @@ class CheckUnit:
     explain_unverifiable: bool = False
     tapset: bool = False  # a file of the tapset library (no probes needed; guru mode)
     kernel: "KernelDescription | None" = None  # the target kernel, when one was given
+    # Filled by kernel_targets.check when a kernel is given: id(expression node) -> its C type
+    # (`struct sock*`), for $variables, their members and @cast members it could follow;
+    # and id(ast.ProbeDecl) -> the kernel functions and tracepoints its $variables come from.
+    c_types: dict[int, str] = attrs.field(factory=dict)
+    kernel_contexts: dict[int, list] = attrs.field(factory=dict)
     diagnostics: list[Diagnostic] = attrs.field(factory=list)
     # Filled by probe_points.check: id(ast.ProbeDecl) -> ProbeInfo.
     probes: dict[int, ProbeInfo] = attrs.field(factory=dict)

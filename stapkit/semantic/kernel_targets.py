@@ -1,0 +1,408 @@
+"""Kernel probes and $variables checked against a kernel description (BTF and symbols).
+
+Runs only when a kernel was given (--kernel-btf, --kernel-symbols); without one
+these probes stay what probe_points.py calls unverifiable and nothing here
+reports.  What BTF cannot know decides the severities:
+
+- a kernel.function the description lacks is a warning: a function the
+  compiler inlined at every call is in neither BTF nor the symbol table, yet
+  stap finds it with debuginfo.  A kprobe.function needs a symbol, so with a
+  symbol table a missing one is an error.  A tracepoint missing from vmlinux's
+  BTF is a warning: a module's tracepoints are described in the module's BTF.
+- a `$name` that is no parameter of a kernel.function is a warning (stap also
+  reads the function's local variables, which BTF does not describe); no
+  parameter of a tracepoint is an error.
+- members, `$return` of a void function and `->` on a number are errors: BTF
+  describes every struct the kernel's code uses, member by member.
+
+Only points written in the checked file are judged, not those a tapset alias
+expands to (the library guards its own with `?` and `@defined`), and nothing
+under `@defined(...)`, which is how scripts test for a variable.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import attrs
+
+from ..diagnostics import Severity, Span
+from ..syntax import ast
+from . import codes
+from .unit import CheckUnit, KernelPoint
+
+# Beyond this many functions matched by a wildcard, $variables are not checked
+# (each is a question to the description; stap would check every one).
+_MANY_MATCHES = 32
+_SKIPPED_SUFFIXES = frozenset({"inline", "callee", "callees", "label"})
+
+
+@attrs.frozen
+class KernelContext:
+    """What one derived probe offers a handler: a kernel function's or tracepoint's parameters."""
+
+    kind: str  # "function" or "tracepoint"
+    name: str
+    params: dict  # name -> kernel.description.Parameter
+    is_return: bool
+    return_type_id: int | None  # functions
+    returns_void: bool
+
+
+def check(unit: CheckUnit) -> None:
+    kernel = unit.kernel
+    if kernel is None or unit.tapset:
+        return
+    seen: set = set()
+    for item in unit.script.items:
+        if isinstance(item, (ast.ProbeDecl, ast.AliasDecl)):
+            info = unit.probes.get(id(item))
+            if info is None:
+                continue
+            for point in info.kernel_points:
+                if point.span is not None and (point.group, point.name, point.span) not in seen:
+                    seen.add((point.group, point.name, point.span))
+                    _check_exists(unit, point)
+            contexts = _contexts(unit, info) if isinstance(item, ast.ProbeDecl) else None
+            if contexts:
+                unit.kernel_contexts[id(item)] = contexts
+            _Walk(unit, contexts).run(item.body)
+        elif isinstance(item, ast.FunctionDecl):
+            _Walk(unit, None).run(item.body)
+
+
+# ---------------------------------------------------------------- do the probed things exist
+
+
+def _check_exists(unit: CheckUnit, point: KernelPoint) -> None:
+    if not point.in_script or point.optional or not point.name:
+        return
+    kernel = unit.kernel
+    name = point.name.split("@", 1)[0]
+    if not name or any(c in name for c in "$@"):
+        return
+    where = f"kernel {kernel.release}" if kernel.release else "this kernel"
+    glob = any(c in name for c in "*?[")
+    if point.group == "kernel.trace":
+        if not kernel.has_tracepoints():
+            return
+        name = name.split(":", 1)[-1]  # `kernel.trace("sched:sched_switch")`
+        if kernel.match_tracepoints(name):
+            return
+        similar = [] if glob else kernel.similar_tracepoints(name)
+        what = f"no tracepoint of {where} matches '{name}'" if glob else f"tracepoint '{name}' is not in {where}"
+        unit.report(codes.UNKNOWN_TRACEPOINT, what + _did_you_mean(similar), point.span,
+                    hints=("the kernel's BTF lists every tracepoint built into vmlinux; a module's "
+                           "tracepoints exist only while it is loaded, and are in its own BTF",))
+        return
+    if "inline" in point.suffixes:
+        return  # an inline-only function is in neither BTF nor the symbol table
+    if point.group == "kprobe":
+        found = ([n for n in kernel.match_functions(name) if kernel.has_symbol(n)] if glob
+                 else kernel.has_symbol(name))
+        if found:
+            return
+        have_table = kernel.symbols is not None
+        what = (f"no symbol of {where} matches '{name}'" if glob
+                else f"kprobe.function('{name}'): {where} has no such symbol")
+        unit.report(codes.UNKNOWN_KERNEL_FUNCTION, what + _did_you_mean([] if glob else kernel.similar_functions(name)),
+                    point.span, severity=Severity.ERROR if have_table else Severity.WARNING,
+                    hints=("a kprobe attaches to a symbol of the kernel's symbol table"
+                           + ("" if have_table else "; only BTF was given (--kernel-symbols adds the table)"),))
+        return
+    if kernel.match_functions(name):
+        return
+    what = f"no function of {where} matches '{name}'" if glob else f"kernel function '{name}' is not in {where}"
+    hints = ["neither the kernel's BTF nor its symbol table has it; a function the compiler inlined at "
+             "every call is in neither, and stap finds those only with debuginfo"]
+    if kernel.symbols is None:
+        hints.append("only BTF was given: assembly entry points are in the symbol table (--kernel-symbols)")
+    unit.report(codes.UNKNOWN_KERNEL_FUNCTION, what + _did_you_mean([] if glob else kernel.similar_functions(name)),
+                point.span, hints=tuple(hints))
+
+
+def _did_you_mean(names: list[str]) -> str:
+    if not names:
+        return ""
+    return " (did you mean " + " or ".join(f"'{n}'" for n in names[:3]) + "?)"
+
+
+# ---------------------------------------------------------------- what the handler sees
+
+
+def _contexts(unit: CheckUnit, info) -> list[KernelContext] | None:
+    """The functions and tracepoints whose parameters a handler's $variables name; None when
+    some derived probe is not one the description fully knows (then nothing is checked)."""
+    if not info.only_kernel_points or not info.resolved:
+        return None
+    kernel = unit.kernel
+    found: list[KernelContext] = []
+    for point in info.kernel_points:
+        if not point.in_script or point.via_alias or not point.name or point.group == "kprobe":
+            return None
+        if _SKIPPED_SUFFIXES.intersection(point.suffixes) or any(c in point.name for c in "$@"):
+            return None
+        if point.group == "kernel.function":
+            names = kernel.match_functions(point.name)
+            if not names or len(names) > _MANY_MATCHES:
+                return None
+            for name in names:
+                func = kernel.function(name)
+                if func is None or not func.from_btf or func.variadic and not func.params:
+                    return None
+                found.append(KernelContext("function", name, {p.name: p for p in func.params}, point.is_return,
+                                           func.return_type_id, func.returns_void))
+        else:
+            if not kernel.has_tracepoints():
+                return None
+            names = kernel.match_tracepoints(point.name.split(":", 1)[-1])
+            if not names or len(names) > _MANY_MATCHES:
+                return None
+            for name in names:
+                tracepoint = kernel.tracepoint(name)
+                if tracepoint is None or not tracepoint.names_known:
+                    return None
+                found.append(KernelContext("tracepoint", name, {p.name: p for p in tracepoint.params}, False,
+                                           None, False))
+    return found or None
+
+
+class _Walk:
+    """One body: its $variables against the contexts, and member chains and @casts against BTF."""
+
+    def __init__(self, unit: CheckUnit, contexts: list[KernelContext] | None):
+        self.unit = unit
+        self.kernel = unit.kernel
+        self.btf = unit.kernel.btf
+        self.contexts = contexts
+        self.reported: set = set()
+
+    def report(self, code: str, message: str, span: Span, severity=None, hints=()) -> None:
+        if (code, span) not in self.reported:
+            self.reported.add((code, span))
+            self.unit.report(code, message, span, severity=severity, hints=hints)
+
+    def run(self, body) -> None:
+        if body is not None and self.btf is not None:
+            self.visit(body, False)
+
+    def visit(self, node, guarded: bool) -> None:
+        kind = type(node)
+        if kind is ast.Defined:
+            return  # a test for a variable, not a use
+        if kind in (ast.IfStmt, ast.Ternary):
+            self.visit(node.condition, guarded)
+            inner = guarded or any(isinstance(n, ast.Defined) for n in ast.walk(node.condition))
+            self.visit(node.then, inner)
+            if node.otherwise is not None:
+                self.visit(node.otherwise, inner)
+            return
+        if kind is ast.TargetVariable:
+            self.target_type(node, guarded)
+            return
+        if kind is ast.Access:
+            self.access(node, guarded)
+            return
+        if kind is ast.Cast:
+            self.cast_type(node, guarded)
+            self.visit(node.operand, guarded)
+            return
+        if kind is ast.Binary and node.op == ".":
+            self.visit(node.left, guarded)
+            self.visit(node.right, guarded)
+            self.concatenation(node, guarded)
+            return
+        if kind is ast.Entry:
+            self.visit(node.operand, guarded)
+            return
+        for child in ast.child_list(node) or ():
+            self.visit(child, guarded)
+
+    # -- $variables
+
+    def target_type(self, var: ast.TargetVariable, guarded: bool) -> int | None:
+        """The BTF type id of `$name` in this handler (None: not known), reporting a name
+        that no derived probe has."""
+        contexts = self.contexts
+        name = var.name
+        if not contexts or name.startswith("$$") or self.btf is None:
+            return None
+        if name == "$return":
+            if not all(c.is_return for c in contexts):
+                return None  # reported by probe_points.py
+            void = [c.name for c in contexts if c.returns_void]
+            if void and not guarded:
+                self.report(codes.RETURN_OF_VOID_FUNCTION,
+                            f"$return: {_names(void)} return{'s' if len(void) == 1 else ''} nothing (void)",
+                            var.span, hints=("a .return probe of a void function has no return value to read",))
+                return None
+            return _same(c.return_type_id for c in contexts)
+        bare = name[1:]
+        missing = [c for c in contexts if bare not in c.params]
+        if missing:
+            if not guarded:
+                self.unknown_variable(var, missing)
+            return None
+        type_id = _same(c.params[bare].type_id for c in contexts)
+        if type_id is not None:
+            self.unit.c_types[id(var)] = self.kernel.render(type_id)
+        return type_id
+
+    def unknown_variable(self, var: ast.TargetVariable, missing: list[KernelContext]) -> None:
+        first = missing[0]
+        params = list(first.params)
+        similar = difflib.get_close_matches(var.name[1:], params, n=1, cutoff=0.6)
+        have = ", ".join("$" + p for p in params) if params else "no parameters"
+        what = "tracepoint" if first.kind == "tracepoint" else "function"
+        others = f" (nor of {len(missing) - 1} more)" if len(missing) > 1 else ""
+        message = (f"{var.name} is not a parameter of {what} {first.name}{others}: it has {have}"
+                   + (f" (did you mean '${similar[0]}'?)" if similar else ""))
+        if first.kind == "function":
+            self.report(codes.UNKNOWN_TARGET_VARIABLE, message, var.span, severity=Severity.WARNING,
+                        hints=("stap also reads the function's local variables, which BTF does not describe: "
+                               "if it is one, this is right (and needs debuginfo)",
+                               "test it with @defined(" + var.name + ") where kernels differ"))
+        else:
+            self.report(codes.UNKNOWN_TARGET_VARIABLE, message, var.span,
+                        hints=("a tracepoint's variables are the parameters of its TP_PROTO",))
+
+    # -- members and elements
+
+    def access(self, node: ast.Access, guarded: bool) -> None:
+        base = node.base
+        for step in node.steps:
+            if isinstance(step, ast.Subscript):
+                self.visit(step.index, guarded)
+        if isinstance(base, ast.TargetVariable):
+            if base.name.startswith("$$"):
+                return
+            type_id = self.target_type(base, guarded)
+            what = base.name
+        elif isinstance(base, ast.Cast):
+            self.visit(base.operand, guarded)
+            type_id = self.cast_type(base, guarded)
+            what = f'@cast(..., "{base.type_name.value}")'
+        else:
+            self.visit(base, guarded)
+            return
+        if type_id is None:
+            return
+        final = self.steps(node, type_id, what, guarded)
+        if final is not None:
+            self.unit.c_types[id(node)] = self.kernel.render(final)
+
+    def steps(self, node: ast.Access, type_id: int, what: str, guarded: bool) -> int | None:
+        from ..kernel import c_types
+
+        btf = self.btf
+        current = type_id
+        for step in node.steps:
+            if isinstance(step, ast.Member):
+                aggregate = c_types.aggregate(btf, current)
+                if aggregate is None:
+                    if c_types.is_incomplete(btf, current) or guarded:
+                        return None
+                    self.report(codes.MEMBER_OF_NON_STRUCT,
+                                f"'->{step.name}' on {what} ({self.kernel.render(current)}): it has no members",
+                                step.span, hints=("'->' reads a member of a struct or union, or of one a pointer "
+                                                  "points to",))
+                    return None
+                member = c_types.member(btf, aggregate, step.name)
+                if member is None:
+                    if not guarded:
+                        names = [n for n, _ in c_types.members(btf, aggregate)]
+                        similar = difflib.get_close_matches(step.name, names, n=1, cutoff=0.6)
+                        owner = self.kernel.render(aggregate)
+                        self.report(codes.UNKNOWN_MEMBER,
+                                    f"{owner} has no member '{step.name}'"
+                                    + (f" (did you mean '{similar[0]}'?)" if similar else ""), step.span,
+                                    hints=(f"{what} is of type {self.kernel.render(current)}; members change between "
+                                           "kernels: test with @defined where they differ",))
+                    return None
+                self.unit.c_types[id(step)] = self.kernel.render(member)
+                current = member
+                what = f"member '{step.name}'"
+            else:
+                element = c_types.element(btf, current)
+                if element is None:
+                    if not guarded:
+                        self.report(codes.MEMBER_OF_NON_STRUCT,
+                                    f"'[...]' on {what} ({self.kernel.render(current)}): it is neither an array "
+                                    "nor a pointer", step.span)
+                    return None
+                current = element
+                what = "an element"
+        return current
+
+    # -- @cast
+
+    def cast_type(self, node: ast.Cast, guarded: bool) -> int | None:
+        module = node.module.value if node.module is not None else None
+        if module is not None and not module.startswith("kernel"):
+            return None  # a program's, a module's or a header's types
+        if node.type_name.has_arguments:
+            return None
+        text = node.type_name.value.strip()
+        stars = len(text) - len(text.rstrip("* "))
+        bare = text.rstrip("* ").strip()
+        type_id = self.kernel.type_named(bare)
+        if type_id is None:
+            if not guarded and bare:
+                self.report(codes.UNKNOWN_CAST_TYPE,
+                            f"@cast to '{text}': the kernel's BTF has no such type"
+                            + _did_you_mean(self.kernel.similar_types(bare)), node.type_name.span,
+                            hints=("BTF holds the types the kernel's code uses; one only a header declares "
+                                   "is not in it (stap may still find it in the kernel's headers)",))
+            return None
+        if stars:
+            return None  # a pointer to a pointer: the member walk would be guesswork
+        return type_id
+
+    # -- `$p . member`
+
+    def concatenation(self, node: ast.Binary, guarded: bool) -> None:
+        from ..kernel import c_types
+
+        left, right = node.left, node.right
+        if guarded or not isinstance(right, ast.Variable) or self.unit.is_global(right.name):
+            return
+        if not isinstance(left, (ast.TargetVariable, ast.Access)) or id(left) not in self.unit.c_types:
+            return  # not a $variable or member chain whose type the walk found
+        type_id = _type_of_rendered(self, left)
+        if type_id is None:
+            return
+        aggregate = c_types.aggregate(self.btf, type_id)
+        if aggregate is None or c_types.member(self.btf, aggregate, right.name) is None:
+            return
+        self.report(codes.DOT_INSTEAD_OF_ARROW,
+                    f"'.' joins strings: {self.kernel.render(aggregate)} has a member '{right.name}', "
+                    f"read it with '->{right.name}'", right.span,
+                    hints=("stap reads this as the string concatenation of a number and an unset local "
+                           f"variable '{right.name}'",))
+
+
+def _type_of_rendered(walk: _Walk, node) -> int | None:
+    """The type id of a $variable or member chain the walk has typed (re-walked quietly)."""
+    quiet = _Walk(walk.unit, walk.contexts)
+    quiet.report = lambda *a, **k: None
+    if isinstance(node, ast.TargetVariable):
+        return quiet.target_type(node, True)
+    base = node.base
+    if not isinstance(base, ast.TargetVariable) or base.name.startswith("$$"):
+        return None
+    type_id = quiet.target_type(base, True)
+    return None if type_id is None else quiet.steps(node, type_id, base.name, True)
+
+
+def _same(values) -> int | None:
+    """The one value all give (None if they differ or there are none)."""
+    found = None
+    for value in values:
+        if value is None or (found is not None and value != found):
+            return None
+        found = value
+    return found
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
