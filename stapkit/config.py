@@ -21,6 +21,10 @@ a [tool.stapkit] table).  Options given on the command line win over the file.
     exclude = ["build/", "*.generated.stp"]   # gitignore-style, from this file's directory
     fail-on = "warning"            # the lowest severity that makes `lint` exit 1
 
+    # the kernel to check kernel probes and $variables against (docs/kernel.md)
+    kernel-btf = "kernels/6.1.0-13-amd64.stpk"   # BTF, a vmlinux, a saved description, or "running"
+    kernel-symbols = "kernels/System.map-6.1.0-13-amd64"
+
     [tool.stapkit.target]          # what %( %) conditionals compare against
     systemtap-version = "4.8"
     kernel-version = "5.14.0-284.el9.x86_64"
@@ -65,13 +69,16 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob relative to the file's directory, codes)
     exclude: tuple[str, ...] = ()  # gitignore-style patterns, relative to the file's directory
     fail_on: str | None = None  # "error", "warning" or "info"
+    kernel_btf: str | None = None  # a path (made absolute from the file's directory) or "running"
+    kernel_symbols: str | None = None
 
     def apply_target(self, target: Target) -> Target:
         return target.evolve(**self.target) if self.target else target
 
 
 _TOP_KEYS = {"guru", "tapset-dirs", "include", "check-all-branches", "max-file-size", "target", "format",
-             "line-length", "select", "extend-select", "ignore", "per-file-ignores", "exclude", "fail-on"}
+             "line-length", "select", "extend-select", "ignore", "per-file-ignores", "exclude", "fail-on",
+             "kernel-btf", "kernel-symbols"}
 FAIL_ON = ("error", "warning", "info")
 _FORMAT_KEYS = {"indent", "line-length"}
 _TARGET_KEYS = {
@@ -175,6 +182,12 @@ def _check(path: Path, table: dict, prefix: str) -> Config:
         if table["fail-on"] not in FAIL_ON:
             fail("fail-on", f"must be one of {', '.join(FAIL_ON)}")
         values["fail_on"] = table["fail-on"]
+    for key, field in (("kernel-btf", "kernel_btf"), ("kernel-symbols", "kernel_symbols")):
+        if key in table:
+            value = table[key]
+            if not isinstance(value, str) or not value:
+                fail(key, "must be a file name" + (' or "running"' if key == "kernel-btf" else ""))
+            values[field] = value if (value == "running" and key == "kernel-btf") else str(base / value)
     if "target" in table:
         values["target"] = _check_target(table["target"], lambda key, p: fail("target." + key, p))
     if "format" in table:

@@ -237,6 +237,9 @@ def _commands():
     db = _subcommand(parser, "db")
     for action in ("build", "info", "list", "show"):
         found.append((f"db {action}", _subcommand(db, action)))
+    kernel = _subcommand(db, "kernel")
+    for action in ("build", "info"):
+        found.append((f"db kernel {action}", _subcommand(kernel, action)))
     return found
 
 

@@ -49,6 +49,8 @@ def effective_settings(config) -> dict:
         "per-file-ignores": {glob: list(codes) for glob, codes in get("per_file_ignores", ())},
         "exclude": list(get("exclude", ())),
         "fail-on": get("fail_on", "warning"),
+        "kernel-btf": get("kernel_btf", None),
+        "kernel-symbols": get("kernel_symbols", None),
         "target": {
             "systemtap-version": target.systemtap_v,
             "kernel-version": target.kernel_vr,
@@ -103,7 +105,7 @@ def _toml(settings: dict) -> str:
         if isinstance(value, dict) and key != "per-file-ignores":
             tables.append((key, value))
         elif value is None:
-            lines.append(f"# {key}: the default set of rules")
+            lines.append(f"# {key}: " + ("the default set of rules" if key == "select" else "none"))
         else:
             lines.append(f"{key} = {_value(value)}")
     while tables:

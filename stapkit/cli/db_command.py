@@ -3,7 +3,9 @@
 `list PATTERN` is an offline `stap -l` (the alias names and built-in probe
 families that match, for the target), `show NAME` an offline `stap -L` (a
 probe point's variables and types, expansion, definition, deprecation; a
-function's overloads and privilege).
+function's overloads and privilege).  With `--kernel-btf`, both answer for
+kernel functions, tracepoints and types too; `db kernel build` saves a
+kernel's description to a file (stapkit/kernel/saved.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from . import exit_codes
 from .files import error, warn, write_atomically
+from .target_options import add_kernel_arguments
 
 
 def add_arguments(parser) -> None:
@@ -48,6 +51,7 @@ def add_arguments(parser) -> None:
     listing.add_argument("pattern", metavar="PATTERN")
     listing.add_argument("--functions", action="store_true", help="list functions matching PATTERN instead")
     _add_common(listing)
+    add_kernel_arguments(listing)
 
     show = actions.add_parser(
         "show", help="a probe point or function in detail (an offline stap -L)",
@@ -56,6 +60,37 @@ def add_arguments(parser) -> None:
                     "types, privilege).")
     show.add_argument("name", metavar="NAME")
     _add_common(show)
+    add_kernel_arguments(show)
+
+    kernel = actions.add_parser(
+        "kernel", help="kernel descriptions: save one to a file, or say what one holds",
+        description="A kernel description (its BTF and symbol table) checks kernel probes and "
+                    "$variables; `build` saves one to a compact file that other machines can use "
+                    "with --kernel-btf (docs/kernel.md).")
+    kernel_actions = kernel.add_subparsers(dest="kernel_command", metavar="ACTION")
+    kbuild = kernel_actions.add_parser("build", help="save a kernel's description to a file",
+                                       description="Read a kernel's BTF (and symbol table) and write the "
+                                                   "compact file that --kernel-btf and the configuration's "
+                                                   "kernel-btf take.")
+    kbuild.add_argument("--btf", metavar="PATH", default="running",
+                        help="the kernel's BTF: /sys/kernel/btf/vmlinux, a vmlinux file, or `running` "
+                             "(default: running, with /proc/kallsyms)")
+    kbuild.add_argument("--symbols", metavar="PATH",
+                        help="the kernel's symbol table (/proc/kallsyms, a System.map); with --btf running, "
+                             "/proc/kallsyms unless given")
+    kbuild.add_argument("--release", metavar="RELEASE",
+                        help="the kernel release it describes, as `uname -r` prints it (default: this "
+                             "machine's with --btf running)")
+    kbuild.add_argument("--arch", metavar="ARCH", help="its architecture (default: this machine's with --btf running)")
+    kbuild.add_argument("-o", "--output", metavar="FILE", type=Path, required=True, help="the file to write")
+    kinfo = kernel_actions.add_parser("info", help="what a kernel description holds",
+                                      description="Summarise a kernel description: its release, "
+                                                  "architecture, and how many types, functions, tracepoints "
+                                                  "and symbols it has.")
+    kinfo.add_argument("path", metavar="PATH", help="a saved file, a BTF file, or `running`")
+    kinfo.add_argument("--kernel-symbols", metavar="PATH", help="a symbol table to add")
+    kinfo.add_argument("--output-format", choices=("text", "json"), default="text")
+    kernel.set_defaults(kernel_parser=kernel)
     parser.set_defaults(db_parser=parser)
 
 
@@ -78,6 +113,14 @@ def run(args) -> int:
         return exit_codes.ERROR
     if args.db_command == "build":
         return _build(args)
+    if args.db_command == "kernel":
+        return _kernel_action(args)
+    if getattr(args, "kernel_btf", None) or getattr(args, "kernel_symbols", None):
+        from ..kernel.show import is_kernel_query
+
+        query = args.pattern if args.db_command == "list" else args.name
+        if is_kernel_query(query):
+            return _kernel_query(args, query)
     from ..tapsets.db import DatabaseError, TapsetDB
 
     try:
@@ -228,8 +271,13 @@ def _exists(db, kind: str, name: str, view) -> bool:
 
 
 def _show(db, view, args) -> int:
+    from ..kernel.show import is_kernel_query
     from ..tapsets.show import describe
 
+    if is_kernel_query(args.name):
+        error(f"'{args.name}' is a question for a kernel description: give one with --kernel-btf PATH "
+              "(/sys/kernel/btf/vmlinux, a vmlinux, a file of `stapkit db kernel build`, or `running`)")
+        return exit_codes.ERROR
     found = describe(db, args.name, view)
     if args.output_format == "json":
         json.dump(found.data, sys.stdout, indent=2)
@@ -237,3 +285,101 @@ def _show(db, view, args) -> int:
     else:
         sys.stdout.write(found.text)
     return exit_codes.SUCCESS if found.known else exit_codes.FINDINGS
+
+
+# ---------------------------------------------------------------- the kernel
+
+
+def _load_kernel(btf: str | None, symbols: str | None):
+    """The description, or None after an error message."""
+    from ..kernel.loading import KernelLoadError, KernelSource, load_kernel
+
+    try:
+        return load_kernel(KernelSource(btf=btf, symbols=symbols))
+    except KernelLoadError as err:
+        error(str(err))
+        return None
+
+
+def _kernel_query(args, query: str) -> int:
+    from ..kernel.show import describe_kernel, list_points
+
+    kernel = _load_kernel(args.kernel_btf, args.kernel_symbols)
+    if kernel is None:
+        return exit_codes.ERROR
+    if args.db_command == "list":
+        found = list_points(kernel, query) or []
+        if args.output_format == "json":
+            json.dump(found, sys.stdout, indent=2)
+            print()
+        else:
+            for name in found:
+                print(name)
+        if not found:
+            print(f"stapkit: nothing in the kernel matches '{query}'", file=sys.stderr)
+            return exit_codes.FINDINGS
+        return exit_codes.SUCCESS
+    found = describe_kernel(kernel, query)
+    if args.output_format == "json":
+        json.dump(found.data, sys.stdout, indent=2)
+        print()
+    else:
+        sys.stdout.write(found.text)
+    return exit_codes.SUCCESS if found.known else exit_codes.FINDINGS
+
+
+def _kernel_action(args) -> int:
+    if args.kernel_command is None:
+        args.kernel_parser.print_help(sys.stderr)
+        return exit_codes.ERROR
+    if args.kernel_command == "info":
+        kernel = _load_kernel(args.path, args.kernel_symbols)
+        if kernel is None:
+            return exit_codes.ERROR
+        summary = kernel.summary()
+        if args.output_format == "json":
+            json.dump(summary, sys.stdout, indent=2)
+            print()
+        else:
+            for key, value in summary.items():
+                print(f"{key}: {value if value is not None else '(unknown)'}")
+        return exit_codes.SUCCESS
+    return _kernel_build(args)
+
+
+def _kernel_build(args) -> int:
+    import platform
+
+    from ..kernel.btf import btf_bytes
+    from ..kernel.loading import RUNNING, RUNNING_BTF
+    from ..kernel.saved import dumps
+
+    kernel = _load_kernel(args.btf, args.symbols)
+    if kernel is None:
+        return exit_codes.ERROR
+    if kernel.btf is None and kernel.symbols is None:
+        error("nothing to save: give --btf or --symbols")
+        return exit_codes.ERROR
+    path = RUNNING_BTF if args.btf == RUNNING else args.btf
+    try:
+        with open(path, "rb") as f:
+            blob = btf_bytes(f.read(), path)
+    except OSError as err:  # it was read a moment ago
+        error(f"{path}: cannot read: {err.strerror or err}")
+        return exit_codes.ERROR
+    if kernel.btf is not None and blob[:2] not in (b"\x9f\xeb", b"\xeb\x9f"):
+        error(f"{path}: a saved description cannot be saved again; copy the file instead")
+        return exit_codes.ERROR
+    kernel.release = args.release or kernel.release or (platform.release() if args.btf == RUNNING else None)
+    kernel.arch = args.arch or kernel.arch or (platform.machine() if args.btf == RUNNING else None)
+    data = dumps(kernel, blob)
+    try:
+        write_atomically(args.output, data)
+    except OSError as err:
+        error(f"{args.output}: cannot write: {err.strerror or err}")
+        return exit_codes.ERROR
+    s = kernel.summary()
+    print(f"wrote {args.output}: kernel {s['release'] or '(release unknown)'} {s['arch'] or ''}".rstrip()
+          + f", {s['btf_types']} types, {s['functions']} functions, {s['tracepoints']} tracepoints, "
+          f"{s['symbols']} symbols, {len(data) / 1e6:.1f} MB")
+    return exit_codes.SUCCESS

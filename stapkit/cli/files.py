@@ -290,10 +290,10 @@ def error(message: str) -> None:
     print(f"stapkit: error: {message}", file=sys.stderr)
 
 
-def write_atomically(path, text: str, *, keep_mode: bool = False) -> None:
+def write_atomically(path, text: str | bytes, *, keep_mode: bool = False) -> None:
     """Write to a temporary file beside `path`, then rename: never a half-written file.
 
-    `newline=""`: the text's own line endings are written as they are.  With
+    Text or bytes; `newline=""`: the text's own line endings are written as they are.  With
     keep_mode the file keeps its permission bits; the directory is made if missing.
     """
     import tempfile
@@ -304,8 +304,12 @@ def write_atomically(path, text: str, *, keep_mode: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as out:
+                out.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                out.write(text)
         if mode is not None:
             os.chmod(temporary, mode)
         os.replace(temporary, path)

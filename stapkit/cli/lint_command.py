@@ -22,6 +22,7 @@ import attrs
 
 from . import exit_codes
 from .files import error, file_size, unified_diff, warn
+from .target_options import add_kernel_arguments
 
 OUTPUT_FORMATS = ("text", "concise", "json", "sarif", "github")
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
@@ -67,6 +68,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--explain-unverifiable", action="store_true",
                         help="say which probe points only the target system can confirm "
                              "(a kernel function, a module, a binary): info-level STP210")
+    add_kernel_arguments(parser)
+
+
+def kernel_source(args, config):
+    """The KernelSource of one file: the options, else its configuration's keys."""
+    from ..kernel.loading import KernelSource
+
+    btf = args.kernel_btf or (config.kernel_btf if config is not None else None)
+    symbols = args.kernel_symbols or (config.kernel_symbols if config is not None else None)
+    return KernelSource(btf=btf, symbols=symbols)
 
 
 @attrs.frozen
@@ -154,6 +165,8 @@ def run(args) -> int:
                 continue
         jobs.append(_Job(path, shown, options, fix_mode, text))
 
+    if not _kernels_load(jobs):
+        return exit_codes.ERROR
     try:
         outcomes = _lint_all(jobs, args)
     except DatabaseError as err:  # the default database, needed for a file not in the cache
@@ -174,6 +187,21 @@ def run(args) -> int:
             and any(o.original is not None and o.original != o.text for o in outcomes):
         status = exit_codes.FINDINGS
     return status
+
+
+def _kernels_load(jobs) -> bool:
+    """Read each kernel description the files use once, before any checking: a bad file is
+    one error for the run, not one per script (and the workers then find it read)."""
+    from ..kernel.loading import KernelLoadError, load_kernel
+
+    sources = {job.options.check.kernel for job in jobs if job.options.check.kernel}
+    for source in sources:
+        try:
+            load_kernel(source)
+        except KernelLoadError as err:
+            error(str(err))
+            return False
+    return True
 
 
 def _collect(paths, settings, args):
@@ -204,7 +232,8 @@ def _options_for(path, settings, args, select, extend, ignore):
     selection = for_file(config, where, select=select, extend_select=extend, ignore=ignore)
     if path == "-" and parse.macro_file is None:
         parse = attrs.evolve(parse, macro_file=(args.stdin_filename or "").endswith(".stpm"))
-    check = CheckOptions(parse=parse, db_path=args.db, explain_unverifiable=args.explain_unverifiable)
+    check = CheckOptions(parse=parse, db_path=args.db, explain_unverifiable=args.explain_unverifiable,
+                         kernel=kernel_source(args, config))
     return LintOptions(check, selection), config
 
 
@@ -275,7 +304,9 @@ class _Fingerprints:
         if key not in self.memo:
             # The kernel configuration is left out of Target's repr (it is long): add it.
             kernel_config = sorted(options.check.parse.target.kernel_config.items())
-            self.memo[key] = repr(options) + repr(kernel_config) + self.environment
+            # The kernel description's files by size and time (a new kernel build, a new result).
+            kernel = repr(options.check.kernel.identity())
+            self.memo[key] = repr(options) + repr(kernel_config) + kernel + self.environment
         return self.memo[key]
 
 

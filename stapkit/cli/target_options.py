@@ -30,6 +30,15 @@ def add_target_group(parser: argparse.ArgumentParser) -> None:
                             "those of a Debian amd64 kernel")
 
 
+def add_kernel_arguments(parser: argparse.ArgumentParser) -> None:
+    kernel = parser.add_argument_group("the target kernel (checks kernel probes and $variables; docs/kernel.md)")
+    kernel.add_argument("--kernel-btf", metavar="PATH",
+                        help="the kernel's BTF: /sys/kernel/btf/vmlinux, a vmlinux file, a file saved by "
+                             "`stapkit db kernel build`, or `running` (this machine's kernel)")
+    kernel.add_argument("--kernel-symbols", metavar="PATH",
+                        help="the kernel's symbol table: /proc/kallsyms or a System.map")
+
+
 def add_reading_group(parser: argparse.ArgumentParser) -> None:
     reading = parser.add_argument_group("reading scripts")
     reading.add_argument("-g", "--guru", action="store_true",

@@ -1,0 +1,152 @@
+"""`stapkit db show|list` for the kernel: functions, tracepoints and types, offline.
+
+`db show 'kernel.function("tcp_sendmsg")'` prints what `stap -L` prints with
+debuginfo (the point, then each `$parameter:type`), minus the file:line BTF
+does not have; the lines under it give the return type, the members of
+struct parameters and where the description came from.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..tapsets.show import Description
+from . import c_types
+from .description import KernelDescription
+
+_POINT = re.compile(r'^\s*(kernel\.function|kprobe\.function|kernel\.trace)\s*\(\s*"([^"]*)"\s*\)'
+                    r'((?:\.[A-Za-z_]+)*)\s*$')
+_TYPE = re.compile(r"^\s*(?:(struct|union|enum)\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*$")
+_SHOW_AT_MOST = 50
+
+
+def is_kernel_query(text: str) -> bool:
+    """Is this a question for the kernel description (a kernel point, or `struct x`)?"""
+    return bool(_POINT.match(text)) or bool(re.match(r"^\s*(struct|union|enum)\s+\w+\s*$", text))
+
+
+def list_points(kernel: KernelDescription, pattern: str) -> list[str] | None:
+    """The kernel points a pattern such as `kernel.function("tcp_send*")` matches; None when
+    the pattern is not a kernel point."""
+    match = _POINT.match(pattern)
+    if match is None:
+        return None
+    family, name, suffix = match.groups()
+    if family == "kernel.trace":
+        names = kernel.match_tracepoints(name.split(":", 1)[-1])
+    elif family == "kprobe.function":
+        names = [n for n in kernel.match_functions(name) if kernel.has_symbol(n)]
+    else:
+        names = kernel.match_functions(name.split("@", 1)[0])
+    return [f'{family}("{n}"){suffix}' for n in names]
+
+
+def describe_kernel(kernel: KernelDescription, text: str) -> Description:
+    match = _POINT.match(text)
+    if match is None:
+        return _describe_type(kernel, text)
+    family, name, suffix = match.groups()
+    bare = name.split(":", 1)[-1] if family == "kernel.trace" else name.split("@", 1)[0]
+    glob = any(c in bare for c in "*?[")
+    names = (kernel.match_tracepoints(bare) if family == "kernel.trace" else kernel.match_functions(bare))
+    if not names:
+        similar = ([] if glob else kernel.similar_tracepoints(bare) if family == "kernel.trace"
+                   else kernel.similar_functions(bare))
+        what = "tracepoint" if family == "kernel.trace" else "function"
+        line = (f"no {what} of {_kernel_name(kernel)} matches '{bare}'" if glob
+                else f"{family}(\"{bare}\"): no such {what} in {_kernel_name(kernel)}")
+        if similar:
+            line += " (did you mean " + " or ".join(f"'{n}'" for n in similar) + "?)"
+        return Description(False, line + "\n", {"name": text, "known": False, "similar": similar})
+    lines: list[str] = []
+    entries = []
+    for n in names[:_SHOW_AT_MOST]:
+        if family == "kernel.trace":
+            entry_lines, entry = _tracepoint_lines(kernel, n)
+        else:
+            entry_lines, entry = _function_lines(kernel, family, n, suffix)
+        lines += entry_lines
+        entries.append(entry)
+    if len(names) > _SHOW_AT_MOST:
+        lines.append(f"... and {len(names) - _SHOW_AT_MOST} more (`stapkit db list` lists them all)")
+    lines.append(f"  from {kernel.source}" + (f" (kernel {kernel.release})" if kernel.release else ""))
+    return Description(True, "\n".join(lines) + "\n",
+                       {"name": text, "known": True, "source": kernel.source, "release": kernel.release,
+                        "matches": entries})
+
+
+def _function_lines(kernel: KernelDescription, family: str, name: str, suffix: str):
+    func = kernel.function(name)
+    head = f'{family}("{name}"){suffix}'
+    entry = {"point": head, "function": name}
+    if family == "kprobe.function":
+        present = kernel.has_symbol(name)
+        entry["symbol"] = present
+        return [head, "  " + ("in the kernel's symbol table" if present else "not in the kernel's symbol table")
+                + " (kprobe probes have no $variables)"], entry
+    if not func.from_btf:
+        entry["parameters"] = None
+        return [head, "  only in the symbol table: BTF does not describe its parameters"], entry
+    variables = [f"${p.name}:{p.type}" for p in func.params]
+    if "return" in suffix.split(".") and not func.returns_void:
+        variables.append(f"$return:{func.return_type}")
+    lines = [" ".join([head] + variables)]
+    lines.append(f"  returns {func.return_type}" + (" (a variable number of arguments)" if func.variadic else ""))
+    lines += _member_lines(kernel, func.params)
+    entry.update(parameters=[{"name": p.name, "type": p.type} for p in func.params],
+                 returns=func.return_type, variadic=func.variadic)
+    return lines, entry
+
+
+def _tracepoint_lines(kernel: KernelDescription, name: str):
+    tracepoint = kernel.tracepoint(name)
+    head = f'kernel.trace("{name}")'
+    entry = {"point": head, "tracepoint": name,
+             "parameters": [{"name": p.name or None, "type": p.type} for p in tracepoint.params]}
+    if not tracepoint.names_known:
+        return [head, "  parameter types (BTF has no names for them): "
+                + ", ".join(p.type for p in tracepoint.params)], entry
+    lines = [" ".join([head] + [f"${p.name}:{p.type}" for p in tracepoint.params])]
+    lines += _member_lines(kernel, tracepoint.params)
+    return lines, entry
+
+
+def _member_lines(kernel: KernelDescription, params) -> list[str]:
+    """For each parameter that reaches a struct: its members, one level down."""
+    lines = []
+    for p in params:
+        aggregate = c_types.aggregate(kernel.btf, p.type_id)
+        if aggregate is None:
+            continue
+        members = kernel.members(aggregate)
+        shown = " ".join(f"{m.name}:{m.type}" for m in members[:12])
+        more = f" ... ({len(members)} members)" if len(members) > 12 else ""
+        lines.append(f"  ${p.name}->  {shown}{more}")
+    return lines
+
+
+def _describe_type(kernel: KernelDescription, text: str) -> Description:
+    match = _TYPE.match(text)
+    type_id = kernel.type_named(text) if match else None
+    if type_id is None:
+        similar = kernel.similar_types(text.strip())
+        line = f"{text.strip()}: no such type in {_kernel_name(kernel)}'s BTF"
+        if similar:
+            line += " (did you mean " + " or ".join(f"'{n}'" for n in similar) + "?)"
+        return Description(False, line + "\n", {"name": text, "known": False, "similar": similar})
+    name = kernel.render(type_id)
+    inner = c_types.strip(kernel.btf, type_id)
+    aggregate = c_types.aggregate(kernel.btf, inner)
+    lines = [name if c_types.strip(kernel.btf, type_id) == type_id else f"{name} = {kernel.render(inner)}"]
+    data: dict = {"name": name, "known": True}
+    if aggregate is not None:
+        members = kernel.members(aggregate)
+        lines += [f"  {m.name}:{m.type}" for m in members]
+        data["members"] = [{"name": m.name, "type": m.type} for m in members]
+    lines.append(f"  from {kernel.source}")
+    return Description(True, "\n".join(lines) + "\n", data)
+
+
+def _kernel_name(kernel: KernelDescription) -> str:
+    return f"kernel {kernel.release}" if kernel.release else "this kernel"
+

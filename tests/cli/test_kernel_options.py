@@ -1,0 +1,201 @@
+"""The command line with a kernel description: lint's --kernel-btf/--kernel-symbols and
+the configuration keys, the cache, `db show|list` of kernel points, `db kernel build|info`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.kernel.sample_kernel import write_sample_kernel
+
+RUNNING_BTF = "/sys/kernel/btf/vmlinux"
+needs_running_btf = pytest.mark.skipif(not os.path.exists(RUNNING_BTF),
+                                       reason="this machine's kernel has no /sys/kernel/btf/vmlinux")
+
+SCRIPT = 'probe kernel.function("tcp_sendmsg") {\n  printf("%d\\n", $sk->sk_rcvbuff)\n}\n'
+
+
+def stapkit(*args, cwd=None, env=None):
+    return subprocess.run([sys.executable, "-m", "stapkit", *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    btf, symbols = write_sample_kernel(tmp_path)
+    return btf, symbols
+
+
+def _codes(stdout: str) -> list[str]:
+    return [d["code"] for d in json.loads(stdout)]
+
+
+def test_lint_finds_kernel_mistakes_only_with_a_kernel(tmp_path, kernel):
+    btf, symbols = kernel
+    script = tmp_path / "s.stp"
+    script.write_text(SCRIPT)
+    without = stapkit("lint", "--no-cache", "--output-format", "json", str(script))
+    assert without.returncode == 0 and _codes(without.stdout) == []
+    found = stapkit("lint", "--no-cache", "--output-format", "json", "--kernel-btf", str(btf),
+                    "--kernel-symbols", str(symbols), str(script))
+    assert found.returncode == 1
+    (diagnostic,) = json.loads(found.stdout)
+    assert diagnostic["code"] == "STP321" and diagnostic["line"] == 2
+    assert diagnostic["message"] == "struct sock has no member 'sk_rcvbuff' (did you mean 'sk_rcvbuf'?)"
+
+
+def test_configuration_keys_are_relative_to_their_file(tmp_path, kernel):
+    btf, symbols = kernel
+    project = tmp_path / "project"
+    (project / "scripts").mkdir(parents=True)
+    (project / "stapkit.toml").write_text(f'kernel-btf = "../{btf.name}"\nkernel-symbols = "../{symbols.name}"\n')
+    (project / "scripts" / "s.stp").write_text(SCRIPT)
+    result = stapkit("lint", "--no-cache", "--output-format", "json", "scripts/s.stp", cwd=project)
+    assert result.returncode == 1 and _codes(result.stdout) == ["STP321"], result.stderr
+    shown = json.loads(stapkit("config", "--output-format", "json", str(project / "scripts")).stdout)
+    assert shown["settings"]["kernel-btf"] == str(project.resolve() / ".." / btf.name)
+    assert shown["settings"]["kernel-symbols"] == str(project.resolve() / ".." / symbols.name)
+
+
+def test_a_bad_configuration_value_names_the_key(tmp_path):
+    (tmp_path / "stapkit.toml").write_text("kernel-btf = 3\n")
+    (tmp_path / "s.stp").write_text("probe begin { exit() }\n")
+    result = stapkit("lint", "--no-cache", "s.stp", cwd=tmp_path)
+    assert result.returncode == 2 and "kernel-btf: must be a file name" in result.stderr
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: d / "missing.btf", "no such BTF file"),
+    (lambda d: _write(d / "text.btf", b"probe begin {}\n"), "not BTF"),
+    (lambda d: _write(d / "cut.btf", b"\x9f\xeb\x01\x00\x18\x00\x00\x00" + bytes(8)), "too short"),
+    (lambda d: _write(d / "damaged.stpk", b"STAPKIT-KERNEL\x00\x01\xff\x00\x00\x00{}"), "damaged kernel description"),
+])
+def test_bad_kernel_files_are_one_error_and_exit_2(tmp_path, make, message):
+    path = make(tmp_path)
+    (tmp_path / "a.stp").write_text(SCRIPT)
+    (tmp_path / "b.stp").write_text(SCRIPT)
+    result = stapkit("lint", "--no-cache", "--kernel-btf", str(path), "a.stp", "b.stp", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"stapkit: error: {path}:") and message in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_binary_file_as_symbol_table(tmp_path, kernel):
+    bad = _write(tmp_path / "System.map", bytes(range(256)))
+    (tmp_path / "a.stp").write_text(SCRIPT)
+    result = stapkit("lint", "--no-cache", "--kernel-symbols", str(bad), "a.stp", cwd=tmp_path)
+    assert result.returncode == 2 and "not a symbol table line" in result.stderr
+
+
+def test_the_cache_tells_kernels_apart(tmp_path, kernel):
+    btf, _ = kernel
+    script = tmp_path / "s.stp"
+    script.write_text(SCRIPT)
+    env = {"STAPKIT_CACHE_DIR": str(tmp_path / "cache")}
+    args = ("lint", "--output-format", "json", str(script))
+    assert _codes(stapkit(*args, env=env).stdout) == []
+    assert _codes(stapkit("lint", "--kernel-btf", str(btf), *args[1:], env=env).stdout) == ["STP321"]
+    # another kernel at the same path: a new result, not the cached one
+    from tests.kernel.btf_writer import BtfWriter
+
+    w = BtfWriter()
+    w.int("int", 4, signed=True)
+    btf.write_bytes(w.bytes())
+    os.utime(btf, ns=(10**18, 10**18))
+    assert _codes(stapkit("lint", "--kernel-btf", str(btf), *args[1:], env=env).stdout) == ["STP211"]
+
+
+# ---------------------------------------------------------------- db
+
+def test_db_show_a_kernel_function(kernel):
+    btf, symbols = kernel
+    result = stapkit("db", "show", 'kernel.function("vfs_write")', "--kernel-btf", str(btf))
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[:3] == [
+        'kernel.function("vfs_write") $file:struct file* $buf:const char* $count:size_t $pos:loff_t*',
+        "  returns ssize_t",
+        "  $file->  f_flags:unsigned int f_pos:loff_t f_inode:struct inode*",
+    ]
+    ret = stapkit("db", "show", 'kernel.function("tcp_sendmsg").return', "--kernel-btf", str(btf))
+    assert ret.stdout.splitlines()[0].endswith("$size:size_t $return:int")
+
+
+def test_db_show_tracepoints_kprobes_and_types(kernel):
+    btf, symbols = kernel
+    tp = stapkit("db", "show", 'kernel.trace("sched_switch")', "--kernel-btf", str(btf))
+    assert tp.stdout.splitlines()[0] == ('kernel.trace("sched_switch") $preempt:bool $prev:struct task_struct* '
+                                         '$next:struct task_struct* $prev_state:unsigned int')
+    kp = stapkit("db", "show", 'kprobe.function("entry_SYSCALL_64")', "--kernel-btf", str(btf),
+                 "--kernel-symbols", str(symbols))
+    assert kp.returncode == 0 and "in the kernel's symbol table" in kp.stdout
+    struct = stapkit("db", "show", "struct sock", "--kernel-btf", str(btf))
+    assert struct.stdout.splitlines()[:4] == ["struct sock", "  __sk_common:struct sock_common",
+                                              "  sk_rcvbuf:int", "  sk_sndbuf:int"]
+    data = json.loads(stapkit("db", "show", 'kernel.function("do_exit")', "--kernel-btf", str(btf),
+                              "--output-format", "json").stdout)
+    assert data["matches"][0]["parameters"] == [{"name": "code", "type": "long int"}]
+    assert data["matches"][0]["returns"] == "void"
+
+
+def test_db_show_unknown_and_without_a_kernel(kernel):
+    btf, _ = kernel
+    unknown = stapkit("db", "show", 'kernel.function("sys_ioctl")', "--kernel-btf", str(btf))
+    assert unknown.returncode == 1
+    assert unknown.stdout.strip() == ("kernel.function(\"sys_ioctl\"): no such function in this kernel "
+                                      "(did you mean '__x64_sys_ioctl'?)")
+    without = stapkit("db", "show", 'kernel.function("tcp_sendmsg")')
+    assert without.returncode == 2 and "--kernel-btf" in without.stderr
+    # a tapset name still answers from the tapset database with a kernel given
+    assert stapkit("db", "show", "socket.send", "--kernel-btf", str(btf)).returncode == 0
+
+
+def test_db_list_kernel_patterns(kernel):
+    btf, symbols = kernel
+    listed = stapkit("db", "list", 'kernel.function("vfs_*")', "--kernel-btf", str(btf))
+    assert listed.stdout.splitlines() == ['kernel.function("vfs_read")', 'kernel.function("vfs_write")']
+    traces = stapkit("db", "list", 'kernel.trace("sched_*")', "--kernel-btf", str(btf))
+    assert traces.stdout.splitlines() == ['kernel.trace("sched_process_exec")', 'kernel.trace("sched_switch")']
+    none = stapkit("db", "list", 'kernel.function("udp_*")', "--kernel-btf", str(btf))
+    assert none.returncode == 1 and none.stdout == ""
+
+
+def test_db_kernel_build_and_info_round_trip(tmp_path, kernel):
+    btf, symbols = kernel
+    saved = tmp_path / "out" / "sample.stpk"
+    built = stapkit("db", "kernel", "build", "--btf", str(btf), "--symbols", str(symbols), "--release",
+                    "6.1.0-13-amd64", "--arch", "x86_64", "-o", str(saved))
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith(f"wrote {saved}: kernel 6.1.0-13-amd64 x86_64, ")
+    info = json.loads(stapkit("db", "kernel", "info", str(saved), "--output-format", "json").stdout)
+    assert info["release"] == "6.1.0-13-amd64" and info["functions"] == 12 and info["tracepoints"] == 3
+    query = ('db', 'show', 'kernel.function("tcp_recvmsg")')
+    from_raw = stapkit(*query, "--kernel-btf", str(btf), "--kernel-symbols", str(symbols)).stdout
+    from_saved = stapkit(*query, "--kernel-btf", str(saved)).stdout
+    assert from_raw.splitlines()[:-1] == from_saved.splitlines()[:-1]
+    assert from_saved.splitlines()[-1].endswith("(kernel 6.1.0-13-amd64)")
+    # a saved file, not BTF: refused, and nothing written
+    again = stapkit("db", "kernel", "build", "--btf", str(saved), "-o", str(tmp_path / "again.stpk"))
+    assert again.returncode == 2 and not (tmp_path / "again.stpk").exists()
+
+
+def test_db_kernel_build_errors(tmp_path):
+    result = stapkit("db", "kernel", "build", "--btf", str(tmp_path / "nothing"), "-o", str(tmp_path / "x"))
+    assert result.returncode == 2 and "no such BTF file" in result.stderr and not (tmp_path / "x").exists()
+    assert stapkit("db", "kernel").returncode == 2
+
+
+@needs_running_btf
+def test_db_show_on_the_running_kernel():
+    result = stapkit("db", "show", 'kernel.function("tcp_sendmsg")', "--kernel-btf", "running")
+    assert result.stdout.splitlines()[0] == ('kernel.function("tcp_sendmsg") $sk:struct sock* '
+                                             '$msg:struct msghdr* $size:size_t')
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
