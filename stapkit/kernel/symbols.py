@@ -32,31 +32,27 @@ class KernelSymbols:
         return len(self.functions) + sum(len(names) for names in self.module_functions.values())
 
 
+# One code symbol a line: address, type t/T/w/W, name, and kallsyms' tab-separated [module].
+_CODE_LINE = re.compile(r"^[0-9a-fA-F]+ [tTwW] (\S+)(?:\t\[([^\]\s]+)\])?[ \t]*$", re.M)
+
+
 def parse_symbols(text: str, source: str = "<symbols>") -> KernelSymbols:
+    first = next(((number, line) for number, line in enumerate(text.splitlines()[:50], 1) if line.strip()), None)
+    if first is None:
+        raise SymbolsError(f"{source}:1:1: no symbol table lines (expected 'ADDRESS TYPE NAME [MODULE]')")
+    number, line = first
+    parts = line.split()
+    if len(parts) < 3 or len(parts[1]) != 1 or not _is_hex(parts[0]):
+        raise SymbolsError(f"{source}:{number}:1: not a symbol table line (expected 'ADDRESS TYPE NAME [MODULE]')")
     kernel: set[str] = set()
     modules: dict[str, set[str]] = {}
-    read = 0
-    for number, line in enumerate(text.splitlines(), 1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) < 3 or len(parts[1]) != 1 or not _is_hex(parts[0]):
-            if read == 0 and number > 5:
-                break
-            if read == 0:
-                raise SymbolsError(f"{source}:{number}:1: not a symbol table line "
-                                   "(expected 'ADDRESS TYPE NAME [MODULE]')")
-            continue
-        read += 1
-        if parts[1] not in _CODE_TYPES:
-            continue
-        name = _CLONE_SUFFIX.sub("", parts[2])
-        if len(parts) >= 4 and parts[3].startswith("["):
-            modules.setdefault(parts[3].strip("[]"), set()).add(name)
+    for name, module in _CODE_LINE.findall(text):  # one regex pass: kallsyms has 100,000+ lines
+        if "." in name:
+            name = _CLONE_SUFFIX.sub("", name)
+        if module:
+            modules.setdefault(module, set()).add(name)
         else:
             kernel.add(name)
-    if read == 0:
-        raise SymbolsError(f"{source}:1:1: no symbol table lines (expected 'ADDRESS TYPE NAME [MODULE]')")
     return KernelSymbols(frozenset(kernel), {m: frozenset(names) for m, names in modules.items()})
 
 
