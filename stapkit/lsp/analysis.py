@@ -186,16 +186,22 @@ def _partial_unit(analysis: Analysis) -> "CheckUnit | None":
 
     parse = analysis.parse
     options = analysis.options.lint.check
+    from ..semantic import kernel_targets
+    from ..semantic.checker import _kernel
+
     unit = CheckUnit(analysis.path, parse, analysis.db, TargetView(parse.target), guru=parse.guru,
                      privilege=parse.target.privilege,
                      tapset=options.parse.tapset or bool(options.parse.macro_file))
     try:
+        unit.kernel = _kernel(options)  # read (and checked) already by the settings
         probe_points.check(unit)
+        kernel_targets.check(unit)  # the kernel functions each probe reaches, and the types
     except Exception:  # an incomplete tree: the checks are written for complete ones
         import logging
 
         logging.getLogger(__name__).exception("probe points of a partial tree")
         unit.probes.clear()
+        unit.kernel_contexts.clear()
     unit.diagnostics.clear()
     return unit
 

@@ -2,6 +2,8 @@
 
 What is offered depends on where the cursor is (context.py):
 
+* after `->` with a kernel description (docs/kernel.md), the members of the
+  struct reached, and after `$` the probed kernel function's parameters;
 * in a probe header, the next component of a probe point: what the built-in
   families allow after the components typed so far (`kernel.` -> `function(...)`,
   `statement(...)`, ...) and the names of the tapset's aliases (`socket.` ->
@@ -33,6 +35,7 @@ from . import describe
 from .documents import PositionMap
 from .library import LibraryIndex
 
+KERNEL_NAMES_SHOWN = 200  # kernel functions offered at once (a kernel has 50,000+; the client asks again)
 MAX_ITEMS = 1000  # more than this and the client is told the list is incomplete (it asks again as the user types)
 
 _STATEMENT_KEYWORDS = ("if", "else", "for", "foreach", "in", "limit", "while", "break", "continue", "next",
@@ -77,6 +80,8 @@ class Completer:
             self.point()
         elif kind == ctxmod.POINT_ARGUMENT:
             self.point_argument()
+        elif kind == ctxmod.MEMBER:
+            self.kernel_members()
         elif kind == ctxmod.FORMAT:
             self.format()
         elif kind == ctxmod.TOP_LEVEL:
@@ -184,7 +189,37 @@ class Completer:
             return {}
         return {name: m for name, m in analysis.parse.macros.items() if not m.library}
 
+    def kernel_members(self) -> bool:
+        """After `$var->...->`, with a kernel description: the members of the struct reached
+        (without one, members need debuginfo: nothing is offered)."""
+        from .kernel_info import contexts_at, members_after
+
+        before = self.text[:self.ctx.prefix_span.start]
+        if not before.endswith("->"):
+            return False
+        kernel, contexts = contexts_at(self.analysis, self.offset)
+        members = members_after(kernel, contexts, before) if contexts else None
+        if members is None:
+            return False
+        for name, c_type in members:
+            self.add(name, types.CompletionItemKind.Field, "local", detail=c_type)
+        return True
+
+    def kernel_parameters(self) -> None:
+        """In a kernel.function or kernel.trace handler: the parameters, with their C types."""
+        from .kernel_info import contexts_at
+
+        kernel, contexts = contexts_at(self.analysis, self.offset)
+        for context in contexts or ():
+            for name, param in context.params.items():
+                self.add("$" + name, types.CompletionItemKind.Variable, "local", detail=param.type,
+                         description=f"{context.kind} {context.name}")
+            if context.is_return and context.return_type_id:
+                self.add("$return", types.CompletionItemKind.Variable, "local",
+                         detail=kernel.render(context.return_type_id), description=f"returned by {context.name}")
+
     def context_variables(self) -> None:
+        self.kernel_parameters()
         for name, meaning in describe.CONTEXT_VARIABLES.items():
             self.add(name, types.CompletionItemKind.Property, "local", detail="context variable",
                      documentation=meaning)
@@ -317,11 +352,34 @@ class Completer:
     def point_argument(self) -> None:
         ctx = self.ctx
         key = tuple(name for name, _ in ctx.components) + (ctx.component,)
+        self.kernel_names(key)
         for value in self.index.point_arguments.get(key, ()):
             if ctx.prefix and not value.startswith(ctx.prefix):
                 continue
             self.add(value, types.CompletionItemKind.Value, "local", detail="probed by the tapset library",
                      check=False)
+
+    def kernel_names(self, key: tuple[str, ...]) -> None:
+        """`kernel.function("tcp_se`, `kernel.trace("sched_`: the kernel's own names (with a kernel)."""
+        unit = self.analysis.unit() if self.analysis is not None else None
+        kernel = unit.kernel if unit is not None else None
+        if kernel is None or key not in (("kernel", "function"), ("kprobe", "function"), ("kernel", "trace")):
+            return
+        import bisect
+
+        prefix = self.ctx.prefix
+        names = kernel.tracepoint_names() if key[-1] == "trace" else kernel.function_names()
+        what = "tracepoint" if key[-1] == "trace" else "kernel function"
+        start = bisect.bisect_left(names, prefix)
+        shown = 0
+        for name in names[start:]:
+            if not name.startswith(prefix):
+                break
+            if shown == KERNEL_NAMES_SHOWN:
+                self.incomplete = True
+                break
+            self.add(name, types.CompletionItemKind.Function, "local", detail=what, check=False)
+            shown += 1
 
     # -- printf -------------------------------------------------------------------
 

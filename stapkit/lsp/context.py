@@ -28,7 +28,7 @@ POINT_ARGUMENT = "point-argument"  # inside the string argument of a component: 
 ALIAS_NAME = "alias-name"  # the name an alias defines (left of = or +=)
 TOP_LEVEL = "top-level"  # between declarations
 CODE = "code"  # in a body (or a probe's `if` condition)
-MEMBER = "member"  # after `->`: a struct member (needs debuginfo)
+MEMBER = "member"  # after `->`: a struct member (known with a kernel description)
 NONE = "none"  # nothing to offer: embedded C, a function's parameter list, a number, ...
 
 _DECLARATION_START = re.compile(r"^(?:(?:probe|function|global|private|@define)\b|%\{|%\()", re.MULTILINE)

@@ -84,8 +84,8 @@ CONTEXT_VARIABLES = {
 TYPE_NAMES = {"long": "long", "string": "string", "stats": "statistics", "unknown": "unknown type"}
 
 
-def code_block(text: str) -> str:
-    return f"```systemtap\n{text}\n```"
+def code_block(text: str, language: str = "systemtap") -> str:
+    return f"```{language}\n{text}\n```"
 
 
 def fenced_text(text: str) -> str:

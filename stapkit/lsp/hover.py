@@ -34,6 +34,8 @@ def hover_text(analysis: Analysis, found: lookup.Found) -> str | None:
         return probe_point_text(analysis, found)
     if kind == lookup.CONTEXT:
         return context_text(analysis, found)
+    if kind == lookup.MEMBER:
+        return member_text(analysis, found)
     if kind == lookup.MACRO:
         return macro_text(analysis, found.name)
     if kind == lookup.OPERATOR:
@@ -184,6 +186,9 @@ def probe_point_text(analysis: Analysis, found: lookup.Found) -> str | None:
             families = ()
         if families and "*" not in plain:
             parts.append(describe.probe_families(families, point.dotted()))
+            kernel_text = _kernel_point_text(analysis, point)
+            if kernel_text:
+                parts.append(kernel_text)
             continue
         if "*" in plain:
             parts.append(_wildcard_text(analysis, plain))
@@ -210,6 +215,24 @@ def probe_point_text(analysis: Analysis, found: lookup.Found) -> str | None:
             if shown:
                 parts.append(f"the handler sees: {shown}")
     return "\n\n".join(parts) or None
+
+
+def _kernel_point_text(analysis: Analysis, point: ast.ProbePoint) -> str | None:
+    """With a kernel description: the signature of the kernel function or tracepoint probed."""
+    from .kernel_info import point_text
+
+    unit = analysis.unit()
+    if unit is None or unit.kernel is None:
+        return None
+    comps = [c for c in point.components if isinstance(c, ast.Component)]
+    names = [c.name for c in comps]
+    for family, at in (("kernel.function", ("kernel", "function")), ("kprobe.function", ("kprobe", "function")),
+                       ("kernel.trace", ("kernel", "trace"))):
+        if tuple(names[:2]) == at and isinstance(comps[1].arg, ast.StringLit) and not comps[1].arg.has_arguments:
+            target = comps[1].arg.value
+            target = target.split(":", 1)[-1] if family == "kernel.trace" else target.split("@", 1)[0]
+            return point_text(unit.kernel, family, target)
+    return None
 
 
 def _argument_kind(arg) -> str | None:
@@ -248,8 +271,40 @@ def script_alias_text(analysis: Analysis, aliases: list[ast.AliasDecl]) -> str:
     return "\n\n".join(blocks)
 
 
+def member_text(analysis: Analysis, found: lookup.Found) -> str | None:
+    """A member in `$sk->__sk_common->skc_family`: its C type and its struct (with a kernel)."""
+    unit = analysis.unit()
+    if unit is None or id(found.node) not in unit.c_types:
+        return None
+    owner = unit.member_owners.get(id(found.node))
+    return (describe.code_block(f"{unit.c_types[id(found.node)]} {found.name}", "c")
+            + (f"\n\nmember of `{owner}`" if owner else "") + _kernel_source(unit.kernel))
+
+
+def _kernel_source(kernel) -> str:
+    return f" · from {kernel.source}" + (f" (kernel {kernel.release})" if kernel.release else "")
+
+
+def _kernel_context_text(analysis: Analysis, found: lookup.Found) -> str | None:
+    """`$sk: struct sock*`, a parameter of tcp_sendmsg, when a kernel description typed it."""
+    unit = analysis.unit()
+    if unit is None or id(found.node) not in unit.c_types:
+        return None
+    c_type = unit.c_types[id(found.node)]
+    contexts = unit.kernel_contexts.get(id(found.item)) or []
+    names = ", ".join(f"`{c.name}`" for c in contexts[:3]) + (", ..." if len(contexts) > 3 else "")
+    kinds = {c.kind for c in contexts}
+    what = ("the return value of " if found.name == "$return"
+            else "parameter of " + ("tracepoint " if kinds == {"tracepoint"} else ""))
+    return (describe.code_block(f"{found.name}: {c_type}", "c") + f"\n\n{what}{names}"
+            + _kernel_source(unit.kernel))
+
+
 def context_text(analysis: Analysis, found: lookup.Found) -> str:
     name = found.name
+    typed = _kernel_context_text(analysis, found)
+    if typed is not None:
+        return typed
     known = describe.CONTEXT_VARIABLES.get(name)
     if known:
         value = "long" if name == "$return" else "string"

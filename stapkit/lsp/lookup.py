@@ -22,6 +22,7 @@ VARIABLE = "variable"  # a global, tapset global, parameter, local or alias vari
 PROBE_POINT = "probe-point"  # a point of a probe's (or an alias's) header
 ALIAS_NAME = "alias-name"  # the name an alias of this file defines
 CONTEXT = "context"  # a context variable: $var, $$vars, $return
+MEMBER = "member"  # `->name` of a $variable, @cast or autocast chain
 MACRO = "macro"
 OPERATOR = "operator"  # @cast, @count, ...
 KEYWORD = "keyword"
@@ -118,6 +119,8 @@ def _from_tree(analysis: Analysis, item, tok, span: Span) -> Found | None:
         return _variable(analysis, item, path, word, span, node, declaration=True)
     if kind is ast.TargetVariable:
         return Found(CONTEXT, node.name, Span(node.span.start, node.span.end), item, node)
+    if kind is ast.Member and word == node.name:
+        return Found(MEMBER, node.name, span, item, node)
     if any(type(n) is ast.Component for n in path):
         return _probe_point(analysis, item, path, tok, span)
     if kind in (ast.Variable, ast.ForeachKey, ast.ArrayIndex, ast.InExpr, ast.Call, ast.Assignment,

@@ -13,6 +13,7 @@ of its own:
     db                        the tapset database (like --db)
     args                      the scripts' command-line arguments ($1, @1, ...; like --arg)
     diagnosticsDelay          milliseconds to wait after a change before checking (default 0)
+    kernelBtf, kernelSymbols  the configuration's kernel-btf and kernel-symbols (docs/kernel.md)
     path                      not read here: editor extensions keep the command's path under it
 
 A bad setting is reported to the user (window/showMessage) and the client's
@@ -225,10 +226,27 @@ class Settings:
             parse = attrs.evolve(parse, macro_file=path.endswith(".stpm"),
                                  tapset=parse.tapset or in_tapset_library(path, parse.tapset_roots))
         selection = for_file(config, path)
-        lint = LintOptions(CheckOptions(parse=parse, db_path=self.client.db), selection)
+        lint = LintOptions(CheckOptions(parse=parse, db_path=self.client.db, kernel=self._kernel(config)),
+                           selection)
         return DocumentOptions(lint, config.format_indent if config else None,
                                config.format_line_length if config else None,
                                file_config.path if file_config is not None else None)
+
+
+    def _kernel(self, config: Config | None):
+        """The kernel description named by `kernel-btf`/`kernel-symbols` (or the client's
+        kernelBtf/kernelSymbols), read now so that a bad file is one message, not a failed check."""
+        from ..kernel.loading import KernelLoadError, KernelSource, load_kernel
+
+        if config is None:
+            return KernelSource()
+        source = KernelSource(btf=config.kernel_btf, symbols=config.kernel_symbols)
+        try:
+            load_kernel(source)
+        except KernelLoadError as err:
+            self._warn_once(f"stapkit: {err}; kernel probes are checked without it")
+            return KernelSource()
+        return source
 
 
 def merge(file: Config | None, client: Config | None, preference: str) -> Config | None:

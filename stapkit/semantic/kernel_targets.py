@@ -236,7 +236,10 @@ class _Walk:
                             f"$return: {_names(void)} return{'s' if len(void) == 1 else ''} nothing (void)",
                             var.span, hints=("a .return probe of a void function has no return value to read",))
                 return None
-            return _same(c.return_type_id for c in contexts)
+            type_id = _same(c.return_type_id for c in contexts)
+            if type_id is not None:
+                self.unit.c_types[id(var)] = self.kernel.render(type_id)
+            return type_id
         bare = name[1:]
         missing = [c for c in contexts if bare not in c.params]
         if missing:
@@ -320,6 +323,7 @@ class _Walk:
                                            "kernels: test with @defined where they differ",))
                     return None
                 self.unit.c_types[id(step)] = self.kernel.render(member)
+                self.unit.member_owners[id(step)] = self.kernel.render(aggregate)
                 current = member
                 what = f"member '{step.name}'"
             else:

@@ -77,6 +77,7 @@ class CheckUnit:
     # (`struct sock*`), for $variables, their members and @cast members it could follow;
     # and id(ast.ProbeDecl) -> the kernel functions and tracepoints its $variables come from.
     c_types: dict[int, str] = attrs.field(factory=dict)
+    member_owners: dict[int, str] = attrs.field(factory=dict)  # id(ast.Member) -> `struct sock`
     kernel_contexts: dict[int, list] = attrs.field(factory=dict)
     diagnostics: list[Diagnostic] = attrs.field(factory=list)
     # Filled by probe_points.check: id(ast.ProbeDecl) -> ProbeInfo.
