@@ -15,6 +15,7 @@ exist".
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import fnmatch
 import re
@@ -92,6 +93,7 @@ class KernelDescription:
         self._tracepoints: dict[str, int] | None = None
         self._all_function_names: list[str] | None = None
         self._class_names: dict | None = None
+        self._variables: frozenset[str] | None = None
 
     # -- indexes, built on first use
 
@@ -205,14 +207,35 @@ class KernelDescription:
                 candidate = prefix + base
                 if candidate != name and self.has_function(candidate) and candidate not in found:
                     found.append(candidate)
+        # `__vfs_read` became `vfs_read`, `tcp_transmit_skb` `__tcp_transmit_skb`.
+        for candidate in (name.lstrip("_"), "__" + name.lstrip("_"), "_" + name.lstrip("_")):
+            if candidate != name and self.has_function(candidate) and candidate not in found:
+                found.append(candidate)
+        # `kmem_cache_alloc` became `kmem_cache_alloc_noprof`: the shortest name that extends it.
+        names = self.function_names()
+        start = bisect.bisect_left(names, name + "_")
+        longer = [n for n in names[start:start + 50] if n.startswith(name + "_")]
+        if longer:
+            shortest = min(longer, key=len)
+            if shortest not in found:
+                found.append(shortest)
         if len(found) >= limit:
             return found[:limit]
-        names = self.function_names()
         pool = [n for n in names if abs(len(n) - len(name)) <= 3 and n[:1] == name[:1]] or names
         for candidate in difflib.get_close_matches(name, pool, n=limit, cutoff=0.75):
             if candidate not in found:
                 found.append(candidate)
         return found[:limit]
+
+    def has_variable(self, name: str) -> bool:
+        """A global variable of the kernel image: a data symbol, or a BTF VAR (per-CPU data)."""
+        if self.symbols is not None and name in self.symbols.variables:
+            return True
+        if self._variables is None:
+            btf = self.btf
+            self._variables = frozenset(btf.name(i) for i in btf.ids_of_kind(k.VAR)) if btf is not None \
+                else frozenset()
+        return name in self._variables
 
     # -- tracepoints
 

@@ -7,8 +7,9 @@ a kernel travels as a file.  Layout (all integers little-endian):
     u32      length of the JSON header that follows
     header   JSON: release, arch, where it was built from, the section lengths
     section  the kernel's BTF blob, zlib-compressed (as it was: our reader reads it)
-    section  the symbol table's code names, zlib-compressed text: one name a
-             line for the kernel image, `[module] name` for modules
+    section  the symbol table's names, zlib-compressed text: one code name a
+             line for the kernel image, `[module] name` for modules' code,
+             `=name` for the image's data
 
 The BTF stays BTF, so what a saved file answers is exactly what the kernel's
 own BTF and symbol table answer; about 2.5 MB for a 5.5 MB vmlinux BTF and
@@ -46,6 +47,7 @@ def dumps(description: KernelDescription, btf_blob: bytes | None) -> bytes:
         lines += sorted(symbols.functions)
         for module, names in sorted(symbols.module_functions.items()):
             lines += [f"[{module}] {n}" for n in sorted(names)]
+        lines += [f"={n}" for n in sorted(symbols.variables)]
     symbols_section = zlib.compress("\n".join(lines).encode(), 6) if symbols is not None else b""
     header = json.dumps({
         "release": description.release,
@@ -91,12 +93,15 @@ def _symbols(text: str) -> KernelSymbols:
     """The symbol table back from its saved lines."""
     kernel: set[str] = set()
     modules: dict[str, set[str]] = {}
+    variables: set[str] = set()
     for line in text.split("\n"):
         if not line:
             continue
-        if line.startswith("["):
+        if line.startswith("="):
+            variables.add(line[1:])
+        elif line.startswith("["):
             module, _, name = line[1:].partition("] ")
             modules.setdefault(module, set()).add(name)
         else:
             kernel.add(line)
-    return KernelSymbols(frozenset(kernel), {m: frozenset(n) for m, n in modules.items()})
+    return KernelSymbols(frozenset(kernel), {m: frozenset(n) for m, n in modules.items()}, frozenset(variables))

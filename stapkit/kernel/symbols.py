@@ -1,7 +1,10 @@
 """A kernel symbol table: /proc/kallsyms or a System.map.
 
 Both are lines of `ADDRESS TYPE NAME [MODULE]`.  What a probe needs is the
-names of code: types `t`/`T` (and weak `w`/`W`).  The compiler's clones of a
+names of code: types `t`/`T` (and weak `w`/`W`); the `__pfx_`/`__cfi_` labels
+that padding and CFI put before each function are not functions.  The names of
+the image's data (`d`/`D`, `b`/`B`, `r`/`R`) are kept too: a `$name` in a
+kernel.function probe may be a global variable (`$jiffies`).  The compiler's clones of a
 function (`foo.isra.0`, `foo.constprop.0`, `foo.part.0`, `foo.cold`) are
 counted as `foo`: with debuginfo, stap finds them under the source name.
 Symbols of modules (`[ext4]`) are kept apart: `kernel.function` does not
@@ -26,6 +29,7 @@ class SymbolsError(ValueError):
 class KernelSymbols:
     functions: frozenset[str]  # code symbols of the kernel image
     module_functions: dict[str, frozenset[str]]  # module name -> its code symbols
+    variables: frozenset[str] = frozenset()  # data symbols of the kernel image
 
     @property
     def count(self) -> int:
@@ -34,6 +38,8 @@ class KernelSymbols:
 
 # One code symbol a line: address, type t/T/w/W, name, and kallsyms' tab-separated [module].
 _CODE_LINE = re.compile(r"^[0-9a-fA-F]+ [tTwW] (\S+)(?:\t\[([^\]\s]+)\])?[ \t]*$", re.M)
+_DATA_LINE = re.compile(r"^[0-9a-fA-F]+ [dDbBrR] (\S+)[ \t]*$", re.M)  # the image's (no [module])
+_NOT_FUNCTIONS = ("__pfx_", "__cfi_")
 
 
 def parse_symbols(text: str, source: str = "<symbols>") -> KernelSymbols:
@@ -47,13 +53,16 @@ def parse_symbols(text: str, source: str = "<symbols>") -> KernelSymbols:
     kernel: set[str] = set()
     modules: dict[str, set[str]] = {}
     for name, module in _CODE_LINE.findall(text):  # one regex pass: kallsyms has 100,000+ lines
+        if name.startswith(_NOT_FUNCTIONS):
+            continue
         if "." in name:
             name = _CLONE_SUFFIX.sub("", name)
         if module:
             modules.setdefault(module, set()).add(name)
         else:
             kernel.add(name)
-    return KernelSymbols(frozenset(kernel), {m: frozenset(names) for m, names in modules.items()})
+    return KernelSymbols(frozenset(kernel), {m: frozenset(names) for m, names in modules.items()},
+                         frozenset(_DATA_LINE.findall(text)))
 
 
 def _is_hex(text: str) -> bool:

@@ -59,16 +59,20 @@ def check(unit: CheckUnit) -> None:
             info = unit.probes.get(id(item))
             if info is None:
                 continue
-            for point in info.kernel_points:
+            # An alias definition's own points are judged where it is used (a use may be optional).
+            for point in info.kernel_points if isinstance(item, ast.ProbeDecl) else ():
                 if point.span is not None and (point.group, point.name, point.span) not in seen:
                     seen.add((point.group, point.name, point.span))
                     _check_exists(unit, point)
             contexts = _contexts(unit, info) if isinstance(item, ast.ProbeDecl) else None
             if contexts:
                 unit.kernel_contexts[id(item)] = contexts
-            _Walk(unit, contexts).run(item.body)
+            # A @cast without a module reads the probed program's types in a process or
+            # module probe, the kernel's elsewhere.
+            kernel_casts = not any(f.startswith(("process", "module")) for f in info.families)
+            _Walk(unit, contexts, kernel_casts).run(item.body, isinstance(item, ast.ProbeDecl))
         elif isinstance(item, ast.FunctionDecl):
-            _Walk(unit, None).run(item.body)
+            _Walk(unit, None, True).run(item.body, False)
 
 
 # ---------------------------------------------------------------- do the probed things exist
@@ -170,23 +174,34 @@ def _contexts(unit: CheckUnit, info) -> list[KernelContext] | None:
 class _Walk:
     """One body: its $variables against the contexts, and member chains and @casts against BTF."""
 
-    def __init__(self, unit: CheckUnit, contexts: list[KernelContext] | None):
+    def __init__(self, unit: CheckUnit, contexts: list[KernelContext] | None, kernel_casts: bool = True):
         self.unit = unit
         self.kernel = unit.kernel
         self.btf = unit.kernel.btf
         self.contexts = contexts
+        self.kernel_casts = kernel_casts
         self.reported: set = set()
+        self.elided: set[int] = set()
 
     def report(self, code: str, message: str, span: Span, severity=None, hints=()) -> None:
         if (code, span) not in self.reported:
             self.reported.add((code, span))
             self.unit.report(code, message, span, severity=severity, hints=hints)
 
-    def run(self, body) -> None:
-        if body is not None and self.btf is not None:
-            self.visit(body, False)
+    def run(self, body, handler: bool) -> None:
+        if body is None or self.btf is None:
+            return
+        if not (self.unit.result.first_line and self.unit.result.first_line.unoptimized):
+            # stap drops code without side effects before it looks at $variables and @casts
+            # in it (semok/cast.stp's "bogus @casts can get optimized away"); not with -u.
+            from .probe_points import _elided_statements
+
+            self.elided = _elided_statements(self.unit, body, handler)
+        self.visit(body, False)
 
     def visit(self, node, guarded: bool) -> None:
+        if id(node) in self.elided:
+            return
         kind = type(node)
         if kind is ast.Defined:
             return  # a test for a variable, not a use
@@ -243,6 +258,8 @@ class _Walk:
         bare = name[1:]
         missing = [c for c in contexts if bare not in c.params]
         if missing:
+            if all(c.kind == "function" for c in missing) and self.kernel.has_variable(bare):
+                return None  # a global variable of the kernel, which stap reads in a function probe
             if not guarded:
                 self.unknown_variable(var, missing)
             return None
@@ -262,8 +279,8 @@ class _Walk:
                    + (f" (did you mean '${similar[0]}'?)" if similar else ""))
         if first.kind == "function":
             self.report(codes.UNKNOWN_TARGET_VARIABLE, message, var.span, severity=Severity.WARNING,
-                        hints=("stap also reads the function's local variables, which BTF does not describe: "
-                               "if it is one, this is right (and needs debuginfo)",
+                        hints=("stap also reads the function's local variables and the kernel's global ones, "
+                               "which BTF does not describe: if it is one, this is right (and needs debuginfo)",
                                "test it with @defined(" + var.name + ") where kernels differ"))
         else:
             self.report(codes.UNKNOWN_TARGET_VARIABLE, message, var.span,
@@ -290,16 +307,19 @@ class _Walk:
             return
         if type_id is None:
             return
-        final = self.steps(node, type_id, what, guarded)
+        steps = node.steps
+        if isinstance(base, ast.Cast) and steps and isinstance(steps[0], ast.Subscript):
+            steps = steps[1:]  # `@cast(p, "T")[i]`: p read as an array of T (PR11556)
+        final = self.steps(steps, type_id, what, guarded)
         if final is not None:
             self.unit.c_types[id(node)] = self.kernel.render(final)
 
-    def steps(self, node: ast.Access, type_id: int, what: str, guarded: bool) -> int | None:
+    def steps(self, steps, type_id: int, what: str, guarded: bool) -> int | None:
         from ..kernel import c_types
 
         btf = self.btf
         current = type_id
-        for step in node.steps:
+        for step in steps:
             if isinstance(step, ast.Member):
                 aggregate = c_types.aggregate(btf, current)
                 if aggregate is None:
@@ -342,6 +362,8 @@ class _Walk:
 
     def cast_type(self, node: ast.Cast, guarded: bool) -> int | None:
         module = node.module.value if node.module is not None else None
+        if module is None and not self.kernel_casts:
+            return None  # the probed program's or module's types
         if module is not None and not module.startswith("kernel"):
             return None  # a program's, a module's or a header's types
         if node.type_name.has_arguments:
@@ -395,7 +417,7 @@ def _type_of_rendered(walk: _Walk, node) -> int | None:
     if not isinstance(base, ast.TargetVariable) or base.name.startswith("$$"):
         return None
     type_id = quiet.target_type(base, True)
-    return None if type_id is None else quiet.steps(node, type_id, base.name, True)
+    return None if type_id is None else quiet.steps(node.steps, type_id, base.name, True)
 
 
 def _same(values) -> int | None:

@@ -190,7 +190,7 @@ class _Leaf(NamedTuple):
     in_script: bool  # the family's point is written in the checked file
     span: Span | None  # that point, if so
     deprecated: object = None  # (ProbeAlias, version) for a deprecated alias
-    optional: bool = False  # from a `?` point, or one inside an optional alias use
+    optional: bool = False  # from a `?` or `!` point, or one inside an optional alias use
     arg_span: Span | None = None  # the named target's argument (`"vfs_read"`), where the checked file has it
 
     def param(self, name: str):
@@ -531,7 +531,9 @@ class _Derivation:
             raise self.truncated(nodes, point, others)
         results: list[_Leaf] = []
         for family in families:
-            results.append(self.build_family(family, point, chain, point.optional or parent_optional))
+            # (`!` is optional too: stap goes on to the next point when it does not resolve)
+            results.append(self.build_family(family, point, chain,
+                                             point.optional or point.sufficient or parent_optional))
         for alias in defs:
             results += self.expand_alias(alias, point, (), chain, parent_optional)
         return results

@@ -33,7 +33,7 @@ class KernelPoint:
     suffixes: tuple[str, ...]  # the components after it: ("return",), ("call",), ("callee", "return"), ...
     in_script: bool  # the point is written in the checked file (not in a tapset alias)
     via_alias: bool  # reached through an alias (of the script or the library)
-    optional: bool  # a `?` point, or under one: a missing target is no error
+    optional: bool  # a `?` or `!` point, or under one: a missing target is no error
     span: Span | None  # its argument in the checked file (else the point)
 
     @property

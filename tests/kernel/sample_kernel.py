@@ -7,7 +7,7 @@ tcp_recvmsg(sk, msg, len, flags, addr_len) -> int, vfs_read(file, buf, count, po
 schedule() -> void, wake_up_new_task(p) -> void, __x64_sys_ioctl(regs) -> long,
 __x64_sys_openat(regs) -> long, _printk(fmt, ...) -> int.
 Symbols only: entry_SYSCALL_64, tcp_v4_do_rcv (as tcp_v4_do_rcv.isra.0);
-module ext4: ext4_file_write_iter.
+module ext4: ext4_file_write_iter; data: jiffies; a padding label __pfx_tcp_sendmsg.
 Tracepoints: sched_switch(preempt, prev, next, prev_state) (names from
 __probestub_), sched_process_exec(p, old_pid, bprm) (names from __bpf_trace_),
 irq_handler_entry (types only, no names).
@@ -28,6 +28,7 @@ from .btf_writer import BtfWriter
 SYMBOLS = """\
 ffffffff81000000 T _stext
 ffffffff81001000 T entry_SYSCALL_64
+ffffffff81001ff0 T __pfx_tcp_sendmsg
 ffffffff81002000 T tcp_sendmsg
 ffffffff81002100 T tcp_recvmsg
 ffffffff81002200 t tcp_v4_do_rcv.isra.0

@@ -24,7 +24,8 @@ needs_running_btf = pytest.mark.skipif(not os.path.exists(RUNNING_BTF),
 def test_symbol_table_keeps_code_names_and_folds_compiler_clones():
     symbols = parse_symbols(SYMBOLS, "kallsyms")
     assert "tcp_v4_do_rcv" in symbols.functions  # tcp_v4_do_rcv.isra.0
-    assert "jiffies" not in symbols.functions  # data, not code
+    assert "jiffies" not in symbols.functions and "jiffies" in symbols.variables  # data, not code
+    assert "__pfx_tcp_sendmsg" not in symbols.functions  # a padding label, not a function
     assert "ext4_file_write_iter" not in symbols.functions
     assert symbols.module_functions == {"ext4": frozenset({"ext4_file_write_iter"})}
 
@@ -72,6 +73,7 @@ def test_wildcards_and_suggestions():
     assert d.match_functions("vfs_[rw]*") == ["vfs_read", "vfs_write"]
     assert d.match_functions("nothing*") == []
     assert d.similar_functions("sys_ioctl") == ["__x64_sys_ioctl"]
+    assert d.similar_functions("__tcp_sendmsg")[0] == "tcp_sendmsg"  # underscores come and go
     assert d.similar_functions("tcp_sendmesg")[0] == "tcp_sendmsg"
     assert d.match_tracepoints("sched_*") == ["sched_process_exec", "sched_switch"]
     assert d.similar_tracepoints("sched_swtch") == ["sched_switch"]
@@ -109,6 +111,7 @@ def test_a_saved_description_answers_as_the_original():
     assert saved.function("vfs_read") == original.function("vfs_read")
     assert saved.tracepoint("sched_switch") == original.tracepoint("sched_switch")
     assert saved.symbols.module_functions == original.symbols.module_functions
+    assert saved.symbols.variables == original.symbols.variables == {"jiffies"}
     assert saved.summary() == original.summary()
 
 

@@ -143,6 +143,23 @@ def test_probes_mixing_kinds_are_not_judged(sample):
     assert "STP320" not in _codes(text, sample)
 
 
+def test_kernel_globals_are_variables_of_a_function_probe(sample):
+    # stap reads the globals a function's code sees: $jiffies is a data symbol of the kernel
+    assert _codes('probe kernel.function("schedule") { println($jiffies) }\n', sample) == []
+    assert _codes('probe kernel.trace("sched_switch") { println($jiffies) }\n', sample) == ["STP320"]
+
+
+def test_code_stap_optimizes_away_is_not_judged(sample):
+    # semok/cast.stp: "bogus @casts can get optimized away"; so are unread locals' values
+    text = ('probe kernel.function("tcp_sendmsg") {\n'
+            '  @cast(0, "task_struct")->no_such_field\n'
+            '  unread = $sk->nothing\n'
+            '  println($size)\n'
+            '}\n')
+    assert _codes(text, sample) == []
+    assert _codes("#! stap -u\n" + text, sample) == ["STP321", "STP321"]
+
+
 def test_return_of_a_void_function(sample):
     found = _check('probe kernel.function("do_exit").return { println($return) }\n'
                    'probe kernel.function("tcp_sendmsg").return { println($return) }\n', sample)
@@ -191,6 +208,15 @@ def test_casts(sample):
     ]
 
 
+def test_cast_read_as_an_array_and_casts_in_program_probes(sample):
+    # PR11556: @cast(p, "T")[i] reads p as an array of T
+    assert _codes('probe begin { println(@cast(0, "task_struct", "kernel")[42]->tgid) }\n', sample) == []
+    # without a module, a @cast in a process probe reads the program's types
+    text = 'probe process("/usr/bin/stap").function("main") { println(@cast($s, "systemtap_session")->x) }\n'
+    assert _codes(text, sample) == []
+    assert _codes('probe begin { println(@cast(0, "systemtap_session")->x) }\n', sample) == ["STP325"]
+
+
 def test_types_are_recorded_for_the_language_server(sample):
     text = 'probe kernel.function("tcp_sendmsg") { println($sk->__sk_common->skc_family) }\n'
     result = check_text(text, "t.stp", CheckOptions(kernel=sample))
@@ -228,3 +254,15 @@ def test_every_debian_example_checks_against_the_running_kernel():
     options = CheckOptions(kernel=KernelSource(btf="running"))
     for path in paths:
         check_file(path, options)  # no crash on any of them
+
+
+def test_optional_and_sufficient_uses_of_script_aliases(sample):
+    # semok/twentytwo.stp and twentyseven.stp: the use decides, and `!` is optional too
+    text = ('probe baz.a = kernel.function("no_such_function") { }\n'
+            'probe baz.* ? { }\n'
+            'probe foo = kernel.function("sys_read") !, kernel.function("schedule") { }\n'
+            'probe foo { }\n'
+            'probe bar = kernel.function("no_such_function") { }\n'
+            'probe bar { }\n')
+    assert _check(text, sample) == [("STP211", "warning", 5, "kernel function 'no_such_function' is not in "
+                                                            "this kernel")]
