@@ -236,6 +236,12 @@ def _list(db, view, args) -> int:
     except PatternError as err:
         error(f"bad pattern '{args.pattern}': {err}")
         return exit_codes.ERROR
+    return _print_names(found, args, f"no {'function' if args.functions else 'probe point'} matches "
+                                     f"'{args.pattern}'")
+
+
+def _print_names(found: list[str], args, nothing: str) -> int:
+    """A listing, one name a line or a JSON list; exit 1 (and say so) when it is empty."""
     if args.output_format == "json":
         json.dump(found, sys.stdout, indent=2)
         print()
@@ -243,10 +249,19 @@ def _list(db, view, args) -> int:
         for name in found:
             print(name)
     if not found:
-        print(f"stapkit: no {'function' if args.functions else 'probe point'} matches '{args.pattern}'",
-              file=sys.stderr)
+        print(f"stapkit: {nothing}", file=sys.stderr)
         return exit_codes.FINDINGS
     return exit_codes.SUCCESS
+
+
+def _print_description(found, args) -> int:
+    """A `db show` answer, as text or JSON; exit 1 for an unknown name."""
+    if args.output_format == "json":
+        json.dump(found.data, sys.stdout, indent=2)
+        print()
+    else:
+        sys.stdout.write(found.text)
+    return exit_codes.SUCCESS if found.known else exit_codes.FINDINGS
 
 
 def _matching_families(pattern: str) -> list[str]:
@@ -278,13 +293,7 @@ def _show(db, view, args) -> int:
         error(f"'{args.name}' is a question for a kernel description: give one with --kernel-btf PATH "
               "(/sys/kernel/btf/vmlinux, a vmlinux, a file of `stapkit db kernel build`, or `running`)")
         return exit_codes.ERROR
-    found = describe(db, args.name, view)
-    if args.output_format == "json":
-        json.dump(found.data, sys.stdout, indent=2)
-        print()
-    else:
-        sys.stdout.write(found.text)
-    return exit_codes.SUCCESS if found.known else exit_codes.FINDINGS
+    return _print_description(describe(db, args.name, view), args)
 
 
 # ---------------------------------------------------------------- the kernel
@@ -308,24 +317,8 @@ def _kernel_query(args, query: str) -> int:
     if kernel is None:
         return exit_codes.ERROR
     if args.db_command == "list":
-        found = list_points(kernel, query) or []
-        if args.output_format == "json":
-            json.dump(found, sys.stdout, indent=2)
-            print()
-        else:
-            for name in found:
-                print(name)
-        if not found:
-            print(f"stapkit: nothing in the kernel matches '{query}'", file=sys.stderr)
-            return exit_codes.FINDINGS
-        return exit_codes.SUCCESS
-    found = describe_kernel(kernel, query)
-    if args.output_format == "json":
-        json.dump(found.data, sys.stdout, indent=2)
-        print()
-    else:
-        sys.stdout.write(found.text)
-    return exit_codes.SUCCESS if found.known else exit_codes.FINDINGS
+        return _print_names(list_points(kernel, query) or [], args, f"nothing in the kernel matches '{query}'")
+    return _print_description(describe_kernel(kernel, query), args)
 
 
 def _kernel_action(args) -> int:

@@ -95,6 +95,11 @@ class KernelDescription:
         self._class_names: dict | None = None
         self._variables: frozenset[str] | None = None
 
+    def use_symbols(self, symbols: KernelSymbols) -> None:
+        """Answer from this symbol table (one given beside a saved description)."""
+        self.symbols = symbols
+        self._all_function_names = None
+
     # -- indexes, built on first use
 
     def _function_ids(self) -> dict[str, int]:

@@ -103,8 +103,7 @@ def _read(source: KernelSource):
             raise KernelLoadError(str(error)) from None
     if description is not None:
         if symbols is not None:
-            description.symbols = symbols
-            description._all_function_names = None
+            description.use_symbols(symbols)
         return description
     return KernelDescription(btf, symbols, release=release, arch=arch,
                              source=" + ".join(p for p in (btf_path, symbols_path) if p))

@@ -851,6 +851,15 @@ class _Walker:
         return t
 
     def target_value(self, t: str, node, want: str | None) -> str:
+        c_type = self.unit.c_types.get(id(node)) if want == STRING and t == LONG and self.checking else None
+        if c_type is not None:
+            # With a kernel description the C type says why, and what to write instead.
+            text = "char" in c_type and ("*" in c_type or "[" in c_type)
+            hint = (f"it is a {c_type}: read the text with kernel_string(...)" if text
+                    else f"it is a {c_type}, which a script reads as a number")
+            self.report(codes.TYPE_MISMATCH, "type mismatch: expected string but found long", node.span,
+                        hints=(hint,))
+            return t
         return self.result(node, t, want)
 
     def peek(self, node) -> str:

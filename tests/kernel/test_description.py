@@ -193,3 +193,13 @@ def test_the_running_kernel():
     assert switch.names_known and [p.name for p in switch.params][-3:] == ["prev", "next", "prev_state"]
     if platform.machine() == "x86_64":
         assert "__x64_sys_ioctl" in d.similar_functions("sys_ioctl")
+
+
+def test_a_symbol_table_beside_a_saved_description_is_used(tmp_path):
+    btf, symbols = write_sample_kernel(tmp_path)
+    saved_path = tmp_path / "btf-only.stpk"
+    saved_path.write_bytes(dumps(KernelDescription(sample_description().btf, None), sample_btf()))
+    alone = load_kernel(KernelSource(btf=str(saved_path)))
+    assert not alone.has_function("entry_SYSCALL_64")
+    both = load_kernel(KernelSource(btf=str(saved_path), symbols=str(symbols)))
+    assert both.has_function("entry_SYSCALL_64") and "entry_SYSCALL_64" in both.function_names()

@@ -266,3 +266,13 @@ def test_optional_and_sufficient_uses_of_script_aliases(sample):
             'probe bar { }\n')
     assert _check(text, sample) == [("STP211", "warning", 5, "kernel function 'no_such_function' is not in "
                                                             "this kernel")]
+
+
+def test_a_char_array_printed_as_a_string_gets_the_kernel_type_in_the_hint(sample):
+    text = 'probe kernel.function("wake_up_new_task") { printf("%s %s\\n", $p->comm, kernel_string($p->comm)) }\n'
+    result = check_text(text, "t.stp", CheckOptions(kernel=sample))
+    (mismatch,) = [d for d in result.diagnostics if d.code == "STP105"]
+    assert mismatch.message == "type mismatch: expected string but found long"
+    assert mismatch.hints == ("it is a char[16]: read the text with kernel_string(...)",)
+    without = check_text(text, "t.stp", CheckOptions())
+    assert [d.hints for d in without.diagnostics if d.code == "STP105"] == [()]
