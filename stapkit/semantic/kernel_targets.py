@@ -60,10 +60,15 @@ def check(unit: CheckUnit) -> None:
             if info is None:
                 continue
             # An alias definition's own points are judged where it is used (a use may be optional).
+            # `A!, B`: when A exists, stap never tries B.
+            satisfied = False
             for point in info.kernel_points if isinstance(item, ast.ProbeDecl) else ():
+                if satisfied:
+                    break
                 if point.span is not None and (point.group, point.name, point.span) not in seen:
                     seen.add((point.group, point.name, point.span))
-                    _check_exists(unit, point)
+                    exists = _check_exists(unit, point)
+                    satisfied = point.sufficient and exists
             contexts = _contexts(unit, info) if isinstance(item, ast.ProbeDecl) else None
             if contexts:
                 unit.kernel_contexts[id(item)] = contexts
@@ -78,51 +83,58 @@ def check(unit: CheckUnit) -> None:
 # ---------------------------------------------------------------- do the probed things exist
 
 
-def _check_exists(unit: CheckUnit, point: KernelPoint) -> None:
-    if not point.in_script or point.optional or not point.name:
-        return
+def _check_exists(unit: CheckUnit, point: KernelPoint) -> bool:
+    """Report the point's target if the kernel lacks it (unless missing is allowed there);
+    False when it is missing, True when it exists or cannot be told."""
+    if not point.in_script or not point.name:
+        return True
     kernel = unit.kernel
     name = point.name.split("@", 1)[0]
     if not name or any(c in name for c in "$@"):
-        return
+        return True
+    missing = _missing(kernel, point, name)
+    if missing is None or point.optional:
+        return missing is None
+    code, message, severity, hints = missing
+    unit.report(code, message, point.span, severity=severity, hints=hints)
+    return False
+
+
+def _missing(kernel, point: KernelPoint, name: str):
+    """(code, message, severity, hints) when the kernel lacks the point's target, else None.
+    (For an optional point only whether it is missing matters: no suggestions are looked for.)"""
     where = f"kernel {kernel.release}" if kernel.release else "this kernel"
     glob = any(c in name for c in "*?[")
+    suggest = not glob and not point.optional
     if point.group == "kernel.trace":
-        if not kernel.has_tracepoints():
-            return
         name = name.split(":", 1)[-1]  # `kernel.trace("sched:sched_switch")`
-        if kernel.match_tracepoints(name):
-            return
-        similar = [] if glob else kernel.similar_tracepoints(name)
+        if not kernel.has_tracepoints() or kernel.match_tracepoints(name):
+            return None
         what = f"no tracepoint of {where} matches '{name}'" if glob else f"tracepoint '{name}' is not in {where}"
-        unit.report(codes.UNKNOWN_TRACEPOINT, what + _did_you_mean(similar), point.span,
-                    hints=("the kernel's BTF lists every tracepoint built into vmlinux; a module's "
-                           "tracepoints exist only while it is loaded, and are in its own BTF",))
-        return
+        return (codes.UNKNOWN_TRACEPOINT, what + _did_you_mean(kernel.similar_tracepoints(name) if suggest else []),
+                None, ("the kernel's BTF lists every tracepoint built into vmlinux; a module's "
+                       "tracepoints exist only while it is loaded, and are in its own BTF",))
     if "inline" in point.suffixes:
-        return  # an inline-only function is in neither BTF nor the symbol table
+        return None  # an inline-only function is in neither BTF nor the symbol table
     if point.group == "kprobe":
-        found = ([n for n in kernel.match_functions(name) if kernel.has_symbol(n)] if glob
-                 else kernel.has_symbol(name))
-        if found:
-            return
+        if (any(kernel.has_symbol(n) for n in kernel.match_functions(name)) if glob else kernel.has_symbol(name)):
+            return None
         have_table = kernel.symbols is not None
         what = (f"no symbol of {where} matches '{name}'" if glob
                 else f"kprobe.function('{name}'): {where} has no such symbol")
-        unit.report(codes.UNKNOWN_KERNEL_FUNCTION, what + _did_you_mean([] if glob else kernel.similar_functions(name)),
-                    point.span, severity=Severity.ERROR if have_table else Severity.WARNING,
-                    hints=("a kprobe attaches to a symbol of the kernel's symbol table"
-                           + ("" if have_table else "; only BTF was given (--kernel-symbols adds the table)"),))
-        return
+        return (codes.UNKNOWN_KERNEL_FUNCTION, what + _did_you_mean(kernel.similar_functions(name) if suggest else []),
+                Severity.ERROR if have_table else Severity.WARNING,
+                ("a kprobe attaches to a symbol of the kernel's symbol table"
+                 + ("" if have_table else "; only BTF was given (--kernel-symbols adds the table)"),))
     if kernel.match_functions(name):
-        return
+        return None
     what = f"no function of {where} matches '{name}'" if glob else f"kernel function '{name}' is not in {where}"
     hints = ["neither the kernel's BTF nor its symbol table has it; a function the compiler inlined at "
              "every call is in neither, and stap finds those only with debuginfo"]
     if kernel.symbols is None:
         hints.append("only BTF was given: assembly entry points are in the symbol table (--kernel-symbols)")
-    unit.report(codes.UNKNOWN_KERNEL_FUNCTION, what + _did_you_mean([] if glob else kernel.similar_functions(name)),
-                point.span, hints=tuple(hints))
+    similar = kernel.similar_functions(name) if suggest else []
+    return codes.UNKNOWN_KERNEL_FUNCTION, what + _did_you_mean(similar), None, tuple(hints)
 
 
 def _did_you_mean(names: list[str]) -> str:

@@ -192,6 +192,7 @@ class _Leaf(NamedTuple):
     deprecated: object = None  # (ProbeAlias, version) for a deprecated alias
     optional: bool = False  # from a `?` or `!` point, or one inside an optional alias use
     arg_span: Span | None = None  # the named target's argument (`"vfs_read"`), where the checked file has it
+    sufficient: bool = False  # from a `!` point: when it resolves, stap tries no later point
 
     def param(self, name: str):
         for key, value in self.params:
@@ -621,13 +622,14 @@ class _Derivation:
     # -- a family's builder: the checks it makes without the target system ---------
 
     def build_family(self, family, point: _Point, chain: tuple, optional: bool = False) -> _Leaf:
+        sufficient = point.sufficient
         params = tuple((c.name, c.value) for c in point.comps)
         arg_span = None
         if point.in_script:
             named = _NAMED_TARGET.get(family.group)
             arg_span = next((c.span for c in point.comps if c.name == named and c.kind is not None), None)
         leaf = _Leaf(family, params, chain, point.in_script, _anchor(point) if point.in_script else None,
-                     optional=optional, arg_span=arg_span)
+                     optional=optional, arg_span=arg_span, sufficient=sufficient)
         problem = _builder_check(family, leaf, self.unit.guru)
         if problem is not None:
             message, comp_name, hints = problem
@@ -928,7 +930,8 @@ def _kernel_point(leaf: _Leaf) -> KernelPoint | None:
     at = names.index(named) if named in names else len(names)
     value = leaf.param(named)
     return KernelPoint(group, value if isinstance(value, str) else None, tuple(names[at + 1:]),
-                       leaf.in_script, bool(leaf.chain), leaf.optional, leaf.arg_span or leaf.span)
+                       leaf.in_script, bool(leaf.chain), leaf.optional, leaf.arg_span or leaf.span,
+                       leaf.sufficient)
 
 
 def _kernel_confirms(unit: CheckUnit, leaf: _Leaf) -> bool:

@@ -35,6 +35,7 @@ class KernelPoint:
     via_alias: bool  # reached through an alias (of the script or the library)
     optional: bool  # a `?` or `!` point, or under one: a missing target is no error
     span: Span | None  # its argument in the checked file (else the point)
+    sufficient: bool = False  # a `!` point: when it resolves, the declaration's later points are not tried
 
     @property
     def is_return(self) -> bool:

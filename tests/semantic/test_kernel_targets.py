@@ -276,3 +276,10 @@ def test_a_char_array_printed_as_a_string_gets_the_kernel_type_in_the_hint(sampl
     assert mismatch.hints == ("it is a char[16]: read the text with kernel_string(...)",)
     without = check_text(text, "t.stp", CheckOptions())
     assert [d.hints for d in without.diagnostics if d.code == "STP105"] == [()]
+
+
+def test_points_after_a_sufficient_one_that_exists_are_not_tried(sample):
+    # examples/process/cycle_thief.stp: kernel.{trace("irq_handler_entry")!, trace("irq_entry")}
+    text = ('probe kernel.{trace("sched_switch")!, trace("no_such_tp")} { println(1) }\n'
+            'probe kernel.{trace("gone_tp")!, trace("also_gone")} { println(1) }\n')
+    assert _check(text, sample) == [("STP212", "warning", 2, "tracepoint 'also_gone' is not in this kernel")]
