@@ -15,7 +15,6 @@ exist".
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import fnmatch
 import re
@@ -216,14 +215,10 @@ class KernelDescription:
         for candidate in (name.lstrip("_"), "__" + name.lstrip("_"), "_" + name.lstrip("_")):
             if candidate != name and self.has_function(candidate) and candidate not in found:
                 found.append(candidate)
-        # `kmem_cache_alloc` became `kmem_cache_alloc_noprof`: the shortest name that extends it.
+        # Since 6.10 the allocators are `kmem_cache_alloc_noprof` & co (memory allocation profiling).
+        if self.has_function(name + "_noprof") and name + "_noprof" not in found:
+            found.append(name + "_noprof")
         names = self.function_names()
-        start = bisect.bisect_left(names, name + "_")
-        longer = [n for n in names[start:start + 50] if n.startswith(name + "_")]
-        if longer:
-            shortest = min(longer, key=len)
-            if shortest not in found:
-                found.append(shortest)
         if len(found) >= limit:
             return found[:limit]
         pool = [n for n in names if abs(len(n) - len(name)) <= 3 and n[:1] == name[:1]] or names
