@@ -165,11 +165,11 @@ def run(args) -> int:
                 continue
         jobs.append(_Job(path, shown, options, fix_mode, text))
 
-    if not _kernels_load(jobs):
-        return exit_codes.ERROR
+    from ..kernel.loading import KernelLoadError
+
     try:
         outcomes = _lint_all(jobs, args)
-    except DatabaseError as err:  # the default database, needed for a file not in the cache
+    except (DatabaseError, KernelLoadError) as err:  # needed for a file not in the cache
         error(str(err))
         return exit_codes.ERROR
     status = _write_fixes(outcomes, args, status)
@@ -187,21 +187,6 @@ def run(args) -> int:
             and any(o.original is not None and o.original != o.text for o in outcomes):
         status = exit_codes.FINDINGS
     return status
-
-
-def _kernels_load(jobs) -> bool:
-    """Read each kernel description the files use once, before any checking: a bad file is
-    one error for the run, not one per script (and the workers then find it read)."""
-    from ..kernel.loading import KernelLoadError, load_kernel
-
-    sources = {job.options.check.kernel for job in jobs if job.options.check.kernel}
-    for source in sources:
-        try:
-            load_kernel(source)
-        except KernelLoadError as err:
-            error(str(err))
-            return False
-    return True
 
 
 def _collect(paths, settings, args):
@@ -262,6 +247,10 @@ def _lint_all(jobs: list[_Job], args) -> list[_Outcome]:
         from ..semantic.checker import load_db
 
         load_db(args.db)  # here, so that a bad database is one error, not one per file
+        from ..kernel.loading import load_kernel
+
+        for source in {job.options.check.kernel for _, job in pending if job.options.check.kernel}:
+            load_kernel(source)  # likewise for a kernel description (KernelLoadError); not on a warm run
     n_jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     on_disk = [(n, j) for n, j in pending if j.path != "-"]
     if n_jobs > 1 and len(on_disk) > 4:

@@ -199,3 +199,20 @@ def test_db_show_on_the_running_kernel():
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+def test_a_warm_run_does_not_read_the_kernel(tmp_path, kernel):
+    btf, _ = kernel
+    script = tmp_path / "s.stp"
+    script.write_text(SCRIPT)
+    env = {"STAPKIT_CACHE_DIR": str(tmp_path / "cache")}
+    args = ("lint", "--output-format", "json", "--kernel-btf", str(btf), str(script))
+    assert _codes(stapkit(*args, env=env).stdout) == ["STP321"]
+    program = ("import runpy, sys\nsys.argv = ['stapkit', *sys.argv[1:]]\n"
+               "try:\n    runpy.run_module('stapkit', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+               "print(sorted(m for m in sys.modules if m.startswith('stapkit.kernel.') or "
+               "m.startswith('stapkit.syntax.parser')), file=sys.stderr)\n")
+    warm = subprocess.run([sys.executable, "-c", program, *args], capture_output=True, text=True,
+                          env={**os.environ, **env})
+    assert _codes(warm.stdout) == ["STP321"]
+    assert warm.stderr.strip().splitlines()[-1] == "['stapkit.kernel.loading']"
