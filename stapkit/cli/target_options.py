@@ -126,8 +126,9 @@ def parse_options_from_arguments(args, config=None):
     if check_all and config is not None and config.check_all_branches is not None:
         check_all = config.check_all_branches
     max_size = args.max_file_size or (config.max_file_size if config is not None else None)
+    target = _kernel_described_target(args, config, target_from_arguments(args, base))
     return ParseOptions(
-        target=target_from_arguments(args, base),
+        target=target,
         guru=args.guru or bool(config is not None and config.guru),
         args=script_args,
         tapset=args.tapset,
@@ -135,6 +136,25 @@ def parse_options_from_arguments(args, config=None):
         check_all_branches=check_all,
         max_file_size=max_size or DEFAULT_MAX_FILE_SIZE,
     )
+
+
+def _kernel_described_target(args, config, target):
+    """A kernel description for a known release and arch (`running`, a saved file) is the target
+    of the %( kernel_v %) and %( arch %) conditions too, unless those were given."""
+    from ..kernel.loading import described_target
+
+    btf = getattr(args, "kernel_btf", None) or (config.kernel_btf if config is not None else None)
+    release, arch = described_target(btf)
+    configured = config.target if config is not None else {}
+    changes = {}
+    if release and not args.kernel_version and "kernel_vr" not in configured:
+        from ..syntax.target import is_kernel_release
+
+        if is_kernel_release(release):
+            changes.update(kernel_vr=release, kernel_v=release.split("-", 1)[0])
+    if arch and not args.arch and "arch" not in configured:
+        changes["arch"] = arch
+    return target.evolve(**changes) if changes else target
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:

@@ -21,10 +21,11 @@ from __future__ import annotations
 import json
 import struct
 import zlib
+from typing import TYPE_CHECKING
 
-from .btf import Btf, BtfError
-from .description import KernelDescription
-from .symbols import KernelSymbols
+if TYPE_CHECKING:  # (imported when used: read_header must stay light for `stapkit lint`'s warm runs)
+    from .description import KernelDescription
+    from .symbols import KernelSymbols
 
 MAGIC = b"STAPKIT-KERNEL\0"
 VERSION = 1
@@ -38,7 +39,7 @@ def is_saved(data: bytes) -> bool:
     return data.startswith(MAGIC)
 
 
-def dumps(description: KernelDescription, btf_blob: bytes | None) -> bytes:
+def dumps(description: "KernelDescription", btf_blob: bytes | None) -> bytes:
     """The file's bytes.  `btf_blob` is the BTF the description was read from."""
     btf_section = zlib.compress(btf_blob, 6) if btf_blob is not None else b""
     symbols = description.symbols
@@ -59,7 +60,25 @@ def dumps(description: KernelDescription, btf_blob: bytes | None) -> bytes:
     return MAGIC + bytes([VERSION]) + struct.pack("<I", len(header)) + header + btf_section + symbols_section
 
 
-def loads(data: bytes, source: str = "<saved>") -> KernelDescription:
+def read_header(path: str) -> dict | None:
+    """The JSON header of a saved file (release, arch, ...), without reading the rest; None for
+    anything else (another kind of file, an unreadable or damaged one: loading reports those)."""
+    try:
+        with open(path, "rb") as f:
+            start = f.read(len(MAGIC) + 5)
+            if not is_saved(start) or len(start) < len(MAGIC) + 5 or start[len(MAGIC)] != VERSION:
+                return None
+            (length,) = struct.unpack_from("<I", start, len(MAGIC) + 1)
+            header = json.loads(f.read(min(length, 1 << 16)))
+    except (OSError, ValueError):
+        return None
+    return header if isinstance(header, dict) else None
+
+
+def loads(data: bytes, source: str = "<saved>") -> "KernelDescription":
+    from .btf import Btf, BtfError
+    from .description import KernelDescription
+
     if not is_saved(data):
         raise SavedKernelError(f"{source}: not a kernel description written by `stapkit db kernel build`")
     at = len(MAGIC)
@@ -89,8 +108,10 @@ def loads(data: bytes, source: str = "<saved>") -> KernelDescription:
                              source=header.get("source") or source)
 
 
-def _symbols(text: str) -> KernelSymbols:
+def _symbols(text: str) -> "KernelSymbols":
     """The symbol table back from its saved lines."""
+    from .symbols import KernelSymbols
+
     kernel: set[str] = set()
     modules: dict[str, set[str]] = {}
     variables: set[str] = set()

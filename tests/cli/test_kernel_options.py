@@ -215,4 +215,32 @@ def test_a_warm_run_does_not_read_the_kernel(tmp_path, kernel):
     warm = subprocess.run([sys.executable, "-c", program, *args], capture_output=True, text=True,
                           env={**os.environ, **env})
     assert _codes(warm.stdout) == ["STP321"]
-    assert warm.stderr.strip().splitlines()[-1] == "['stapkit.kernel.loading']"
+    # no BTF read, no parser: only the light modules that name the kernel's release
+    assert warm.stderr.strip().splitlines()[-1] == "['stapkit.kernel.loading', 'stapkit.kernel.saved']"
+
+
+def test_a_described_kernel_is_the_target_of_the_conditionals(tmp_path, kernel):
+    btf, symbols = kernel
+    saved = tmp_path / "old.stpk"
+    assert stapkit("db", "kernel", "build", "--btf", str(btf), "--release", "4.19.0-1-amd64", "--arch", "aarch64",
+                   "-o", str(saved)).returncode == 0
+    script = tmp_path / "v.stp"
+    # only the old kernels' branch has a mistake
+    script.write_text('%( kernel_v >= "5.0" %? probe begin { println(1) exit() } %: '
+                      'probe begin { printf("%d\\n", "x") exit() } %)\n')
+    lint = ("lint", "--no-cache", "--only-target-branches", "--output-format", "json", "--kernel-btf", str(saved))
+    assert _codes(stapkit(*lint, str(script)).stdout) == ["STP105"]  # the saved file says 4.19
+    assert _codes(stapkit(*lint, "--kernel-version", "6.1.0", str(script)).stdout) == []  # the option wins
+    from stapkit.cli.target_options import parse_options_from_arguments
+    from stapkit.cli import build_parser
+
+    args = build_parser().parse_args(["lint", "--kernel-btf", str(saved), str(script)])
+    target = parse_options_from_arguments(args).target
+    assert (target.kernel_vr, target.kernel_v, target.arch) == ("4.19.0-1-amd64", "4.19.0", "arm64")
+    args = build_parser().parse_args(["lint", "--kernel-btf", str(saved), "--kernel-version", "6.1.0",
+                                      "--arch", "x86_64", str(script)])
+    target = parse_options_from_arguments(args).target
+    assert (target.kernel_vr, target.arch) == ("6.1.0", "x86_64")
+    # raw BTF does not say which release it is: the default target stays
+    args = build_parser().parse_args(["lint", "--kernel-btf", str(btf), str(script)])
+    assert parse_options_from_arguments(args).target.kernel_vr == "6.12.0-amd64"
