@@ -194,6 +194,7 @@ class _Walk:
         self.kernel_casts = kernel_casts
         self.reported: set = set()
         self.elided: set[int] = set()
+        self.type_ids: dict[int, int] = {}  # id($variable or member chain) -> its BTF type id
 
     def report(self, code: str, message: str, span: Span, severity=None, hints=()) -> None:
         if (code, span) not in self.reported:
@@ -278,6 +279,7 @@ class _Walk:
         type_id = _same(c.params[bare].type_id for c in contexts)
         if type_id is not None:
             self.unit.c_types[id(var)] = self.kernel.render(type_id)
+            self.type_ids[id(var)] = type_id
         return type_id
 
     def unknown_variable(self, var: ast.TargetVariable, missing: list[KernelContext]) -> None:
@@ -325,6 +327,7 @@ class _Walk:
         final = self.steps(steps, type_id, what, guarded)
         if final is not None:
             self.unit.c_types[id(node)] = self.kernel.render(final)
+            self.type_ids[id(node)] = final
 
     def steps(self, steps, type_id: int, what: str, guarded: bool) -> int | None:
         from ..kernel import c_types
@@ -404,11 +407,9 @@ class _Walk:
         left, right = node.left, node.right
         if guarded or not isinstance(right, ast.Variable) or self.unit.is_global(right.name):
             return
-        if not isinstance(left, (ast.TargetVariable, ast.Access)) or id(left) not in self.unit.c_types:
-            return  # not a $variable or member chain whose type the walk found
-        type_id = _type_of_rendered(self, left)
+        type_id = self.type_ids.get(id(left))
         if type_id is None:
-            return
+            return  # not a $variable or member chain whose type the walk found
         aggregate = c_types.aggregate(self.btf, type_id)
         if aggregate is None or c_types.member(self.btf, aggregate, right.name) is None:
             return
@@ -417,19 +418,6 @@ class _Walk:
                     f"read it with '->{right.name}'", right.span,
                     hints=("stap reads this as the string concatenation of a number and an unset local "
                            f"variable '{right.name}'",))
-
-
-def _type_of_rendered(walk: _Walk, node) -> int | None:
-    """The type id of a $variable or member chain the walk has typed (re-walked quietly)."""
-    quiet = _Walk(walk.unit, walk.contexts)
-    quiet.report = lambda *a, **k: None
-    if isinstance(node, ast.TargetVariable):
-        return quiet.target_type(node, True)
-    base = node.base
-    if not isinstance(base, ast.TargetVariable) or base.name.startswith("$$"):
-        return None
-    type_id = quiet.target_type(base, True)
-    return None if type_id is None else quiet.steps(node.steps, type_id, base.name, True)
 
 
 def _same(values) -> int | None:
