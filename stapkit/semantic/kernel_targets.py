@@ -23,6 +23,8 @@ under `@defined(...)`, which is how scripts test for a variable.
 from __future__ import annotations
 
 import difflib
+import fnmatch
+import re
 
 import attrs
 
@@ -116,6 +118,8 @@ def _missing(kernel, point: KernelPoint, name: str):
                        "tracepoints exist only while it is loaded, and are in its own BTF",))
     if "inline" in point.suffixes:
         return None  # an inline-only function is in neither BTF nor the symbol table
+    if point.module is not None:
+        return _missing_in_module(kernel, point, name, glob, suggest)
     if point.group == "kprobe":
         if (any(kernel.has_symbol(n) for n in kernel.match_functions(name)) if glob else kernel.has_symbol(name)):
             return None
@@ -137,6 +141,28 @@ def _missing(kernel, point: KernelPoint, name: str):
     return codes.UNKNOWN_KERNEL_FUNCTION, what + _did_you_mean(similar), None, tuple(hints)
 
 
+def _missing_in_module(kernel, point: KernelPoint, name: str, glob: bool, suggest: bool):
+    """A module's function, judged by the module's symbols in the symbol table: only a module
+    that was loaded when the table was read is there (and BTF describes none of them here)."""
+    module = point.module
+    symbols = kernel.symbols
+    if not module or any(c in module for c in "*?[") or symbols is None:
+        return None
+    names = symbols.module_functions.get(module)
+    if names is None:
+        return None  # not loaded then: nothing is known
+    regex = re.compile(fnmatch.translate(name)) if glob else None
+    if (any(regex.match(n) for n in names) if glob else name in names):
+        return None
+    where = f"module {module}" + (f" of kernel {kernel.release}" if kernel.release else "")
+    what = f"no function of {where} matches '{name}'" if glob else f"{where} has no function '{name}'"
+    similar = difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.75) if suggest else []
+    kprobe = point.group == "kprobe"
+    return (codes.UNKNOWN_KERNEL_FUNCTION, what + _did_you_mean(similar), Severity.ERROR if kprobe else None,
+            (f"the symbol table lists the code of {module} as it was loaded"
+             + ("" if kprobe else "; a function the compiler inlined everywhere is not in it"),))
+
+
 def _did_you_mean(names: list[str]) -> str:
     if not names:
         return ""
@@ -154,7 +180,7 @@ def _contexts(unit: CheckUnit, info) -> list[KernelContext] | None:
     kernel = unit.kernel
     found: list[KernelContext] = []
     for point in info.kernel_points:
-        if not point.in_script or point.via_alias or not point.name or point.group == "kprobe":
+        if not point.in_script or point.via_alias or not point.name or point.group in ("kprobe", "module.function"):
             return None
         if _SKIPPED_SUFFIXES.intersection(point.suffixes) or any(c in point.name for c in "$@"):
             return None

@@ -918,27 +918,30 @@ _NEEDS = {
 
 
 # The component that names what a kernel probe attaches to (see unit.KernelPoint).
-_NAMED_TARGET = {"kernel.function": "function", "kprobe": "function", "kernel.trace": "trace"}
+_NAMED_TARGET = {"kernel.function": "function", "kprobe": "function", "kernel.trace": "trace",
+                 "module.function": "function"}
 
 
 def _kernel_point(leaf: _Leaf) -> KernelPoint | None:
     group = leaf.family.group
     named = _NAMED_TARGET.get(group)
-    if named is None or (group == "kprobe" and leaf.has("module")):
+    if named is None:
         return None
     names = [key for key, _ in leaf.params]
     at = names.index(named) if named in names else len(names)
     value = leaf.param(named)
+    module = leaf.param("module") if leaf.has("module") else None
     return KernelPoint(group, value if isinstance(value, str) else None, tuple(names[at + 1:]),
                        leaf.in_script, bool(leaf.chain), leaf.optional, leaf.arg_span or leaf.span,
-                       leaf.sufficient)
+                       leaf.sufficient, module if isinstance(module, str) else ("" if leaf.has("module") else None))
 
 
 def _kernel_confirms(unit: CheckUnit, leaf: _Leaf) -> bool:
     """With a kernel description, kernel_targets.py checks this point's target itself."""
     kernel = unit.kernel
-    if kernel is None or not leaf.in_script or leaf.chain or leaf.family.group not in _NAMED_TARGET:
-        return False
+    if kernel is None or not leaf.in_script or leaf.chain or leaf.family.group not in _NAMED_TARGET \
+            or leaf.has("module"):
+        return False  # (a module's functions: only while it is loaded, and only by name)
     if leaf.family.group == "kernel.trace":
         return kernel.has_tracepoints()
     return not leaf.has("inline")

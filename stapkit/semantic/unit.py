@@ -28,7 +28,7 @@ class KernelPoint:
     """One derived probe on the kernel that a kernel description can confirm
     (kernel.function, kprobe.function, kernel.trace), as probe_points.py resolved it."""
 
-    group: str  # "kernel.function", "kprobe" or "kernel.trace"
+    group: str  # "kernel.function", "module.function", "kprobe" or "kernel.trace"
     name: str | None  # the function or tracepoint as written ("vfs_*"); None for an address or unknown text
     suffixes: tuple[str, ...]  # the components after it: ("return",), ("call",), ("callee", "return"), ...
     in_script: bool  # the point is written in the checked file (not in a tapset alias)
@@ -36,6 +36,7 @@ class KernelPoint:
     optional: bool  # a `?` or `!` point, or under one: a missing target is no error
     span: Span | None  # its argument in the checked file (else the point)
     sufficient: bool = False  # a `!` point: when it resolves, the declaration's later points are not tried
+    module: str | None = None  # module(...).function / kprobe.module(...): the module ("" if not a literal)
 
     @property
     def is_return(self) -> bool:

@@ -283,3 +283,20 @@ def test_points_after_a_sufficient_one_that_exists_are_not_tried(sample):
     text = ('probe kernel.{trace("sched_switch")!, trace("no_such_tp")} { println(1) }\n'
             'probe kernel.{trace("gone_tp")!, trace("also_gone")} { println(1) }\n')
     assert _check(text, sample) == [("STP212", "warning", 2, "tracepoint 'also_gone' is not in this kernel")]
+
+
+def test_functions_of_a_module_in_the_symbol_table(sample):
+    text = ('probe module("ext4").function("ext4_file_write_iter") { println($iocb) }\n'
+            'probe module("ext4").function("ext4_file_read_iter") { println(1) }\n'
+            'probe kprobe.module("ext4").function("ext4_file_writ_iter") { println(1) }\n'
+            'probe module("xfs").function("xfs_anything") { println(1) }\n'  # not loaded: unknown
+            'probe module("ext4").function("ext4_*") { println(1) }\n'
+            'probe module("ext4").function("btrfs_*") { println(1) }\n')
+    assert _check(text, sample) == [
+        ("STP211", "warning", 2, "module ext4 has no function 'ext4_file_read_iter' "
+                                 "(did you mean 'ext4_file_write_iter'?)"),
+        ("STP211", "error", 3, "module ext4 has no function 'ext4_file_writ_iter' "
+                               "(did you mean 'ext4_file_write_iter'?)"),
+        ("STP211", "warning", 6, "no function of module ext4 matches 'btrfs_*'"),
+    ]
+    assert _codes(text, KernelSource(btf=sample.btf)) == []  # no symbol table: nothing known of modules
