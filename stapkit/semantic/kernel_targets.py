@@ -182,10 +182,11 @@ def _contexts(unit: CheckUnit, info) -> list[KernelContext] | None:
     for point in info.kernel_points:
         if not point.in_script or point.via_alias or not point.name or point.group in ("kprobe", "module.function"):
             return None
-        if _SKIPPED_SUFFIXES.intersection(point.suffixes) or any(c in point.name for c in "$@"):
+        function = point.name.split("@", 1)[0]  # `f@net/ipv4/tcp.c`: still f's entry
+        if _SKIPPED_SUFFIXES.intersection(point.suffixes) or "$" in point.name or not function:
             return None
         if point.group == "kernel.function":
-            names = kernel.match_functions(point.name)
+            names = kernel.match_functions(function)
             if not names or len(names) > _MANY_MATCHES:
                 return None
             for name in names:

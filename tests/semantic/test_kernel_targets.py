@@ -300,3 +300,8 @@ def test_functions_of_a_module_in_the_symbol_table(sample):
         ("STP211", "warning", 6, "no function of module ext4 matches 'btrfs_*'"),
     ]
     assert _codes(text, KernelSource(btf=sample.btf)) == []  # no symbol table: nothing known of modules
+
+
+def test_a_function_named_with_its_file_has_its_parameters(sample):
+    text = 'probe kernel.function("tcp_sendmsg@net/ipv4/tcp.c") { println($sizee) }\n'
+    assert _codes(text, sample) == ["STP320"]
