@@ -48,6 +48,15 @@ def _matches(selector: str, code: str) -> bool:
     return selector == "ALL" or code.startswith(selector)
 
 
+def never_silenced(code: str, stage: str, severity: str) -> bool:
+    """An error of the parser or the checker: stap rejects the script, so no selection or
+    suppression hides it.  Except what a kernel description found: that holds for the kernel
+    given, and a script may be meant for others too."""
+    from ..semantic.codes import KERNEL_DEPENDENT
+
+    return stage != "linter" and severity == "error" and code not in KERNEL_DEPENDENT
+
+
 @attrs.frozen
 class Selection:
     select: tuple[str, ...] | None = None  # None: the default set
@@ -59,8 +68,8 @@ class Selection:
         from .registry import all_rules
 
         entry = all_rules().get(code)
-        if entry is not None and entry.stage != "linter" and entry.severity.value == "error":
-            return True  # stap rejects the script: never silenced
+        if entry is not None and never_silenced(code, entry.stage, entry.severity.value):
+            return True
         opt_in = code in OPT_IN
         best_on, best_off = -1, -1
         if self.select is None and not opt_in:

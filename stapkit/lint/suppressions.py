@@ -86,6 +86,7 @@ def apply_suppressions(diagnostics: list[Diagnostic], parse_result, selection) -
     if not suppressions:
         return diagnostics
     from .registry import all_rules
+    from .selection import never_silenced
 
     rules = all_rules()
     index = LineIndex(parse_result.text)
@@ -93,7 +94,7 @@ def apply_suppressions(diagnostics: list[Diagnostic], parse_result, selection) -
     kept = []
     for d in diagnostics:
         entry = rules.get(d.code)
-        if entry is not None and entry.stage != "linter" and d.severity is Severity.ERROR:
+        if entry is not None and never_silenced(d.code, entry.stage, d.severity.value):
             kept.append(d)  # stap would reject the script: not suppressible
             continue
         line = None

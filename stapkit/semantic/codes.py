@@ -74,6 +74,13 @@ GURU_PROBE_POINT = "STP604"  # probe_points.py
 UNPRIVILEGED_FUNCTION = "STP605"  # type_check.py
 
 
+# Findings that hold for the kernel description given (--kernel-btf), not for every kernel a
+# script may run on: unlike stap's other errors, these can be ignored and suppressed.
+KERNEL_DEPENDENT = frozenset({UNKNOWN_KERNEL_FUNCTION, UNKNOWN_TRACEPOINT, UNKNOWN_TARGET_VARIABLE, UNKNOWN_MEMBER,
+                              MEMBER_OF_NON_STRUCT, DOT_INSTEAD_OF_ARROW, RETURN_OF_VOID_FUNCTION,
+                              UNKNOWN_CAST_TYPE})
+
+
 def _e(code, name, summary, severity=Severity.ERROR) -> CodeInfo:
     return CodeInfo(code, name, severity, summary)
 

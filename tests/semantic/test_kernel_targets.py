@@ -305,3 +305,21 @@ def test_functions_of_a_module_in_the_symbol_table(sample):
 def test_a_function_named_with_its_file_has_its_parameters(sample):
     text = 'probe kernel.function("tcp_sendmsg@net/ipv4/tcp.c") { println($sizee) }\n'
     assert _codes(text, sample) == ["STP320"]
+
+
+def test_kernel_findings_can_be_ignored_and_suppressed(sample):
+    # They hold for the kernel given; a script may be meant for other kernels too.
+    from stapkit.lint.options import LintOptions
+    from stapkit.lint.runner import lint_text
+    from stapkit.lint.selection import Selection
+
+    text = ('probe kernel.function("tcp_sendmsg") {\n'
+            '  println($sk->sk_rcvbuff)  # stapkit: disable=STP321\n'
+            '  println($sk->sk_sndbuff)\n'
+            '  printf("%d\\n", "x")  # stapkit: disable=STP105\n'
+            '}\n')
+    found = lint_text(text, "t.stp", LintOptions(CheckOptions(kernel=sample)))
+    assert sorted((d.code, d.span.start) for d in found.diagnostics if d.code in ("STP321", "STP105")) == [
+        ("STP105", text.index('"x"')), ("STP321", text.index("->sk_sndbuff"))]  # stap's own error stays
+    ignored = lint_text(text, "t.stp", LintOptions(CheckOptions(kernel=sample), Selection(ignore=("STP32",))))
+    assert "STP321" not in {d.code for d in ignored.diagnostics}
