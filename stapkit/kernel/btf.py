@@ -44,9 +44,13 @@ class Btf:
 
     `kinds[id]`, `name_offsets[id]`, `vlens[id]`, `size_or_type[id]` hold each
     record's header; `data_offsets[id]` is where its extra data starts in `types`.
+
+    A module's BTF (/sys/kernel/btf/ext4) is split BTF: its type ids go on after
+    vmlinux's, and its string offsets count from the start of vmlinux's strings.
+    Read with `base`, it is one table of both: the base's records and strings first.
     """
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, base: "Btf | None" = None):
         if len(data) >= 2 and data[:2] not in (b"\x9f\xeb", b"\xeb\x9f"):
             raise BtfError(f"not BTF (it starts with {bytes(data[:4])!r}, BTF with 0x{MAGIC:04x})")
         if len(data) < _HEADER.size:
@@ -59,25 +63,36 @@ class Btf:
         start = hdr_len
         if start + type_off + type_len > len(data) or start + str_off + str_len > len(data):
             raise BtfError("the BTF header points past the end of the data")
-        self.types = bytes(data[start + type_off:start + type_off + type_len])
-        self.strings = bytes(data[start + str_off:start + str_off + str_len])
-        self.kinds = bytearray(b"\0")  # id 0 is void
-        self.name_offsets = array("I", [0])
-        self.vlens = array("I", [0])
-        self.size_or_type = array("I", [0])
-        self.data_offsets = array("I", [0])
-        self.kind_flags = bytearray(b"\0")
-        self._scan()
+        own_types = bytes(data[start + type_off:start + type_off + type_len])
+        own_strings = bytes(data[start + str_off:start + str_off + str_len])
+        self.base = base
+        if base is None:
+            self.types, self.strings = own_types, own_strings
+            self.kinds = bytearray(b"\0")  # id 0 is void
+            self.name_offsets = array("I", [0])
+            self.vlens = array("I", [0])
+            self.size_or_type = array("I", [0])
+            self.data_offsets = array("I", [0])
+            self.kind_flags = bytearray(b"\0")
+        else:
+            self.types, self.strings = base.types + own_types, base.strings + own_strings
+            self.kinds = bytearray(base.kinds)
+            self.name_offsets = array("I", base.name_offsets)
+            self.vlens = array("I", base.vlens)
+            self.size_or_type = array("I", base.size_or_type)
+            self.data_offsets = array("I", base.data_offsets)
+            self.kind_flags = bytearray(base.kind_flags)
+        self.first_own_id = len(self.kinds)  # 1, or the first id after the base's
+        self._scan(len(self.types) - len(own_types))
         self._names: dict[int, str] = {}
 
-    def _scan(self) -> None:
+    def _scan(self, offset: int) -> None:
         types = self.types
         end = len(types)
         unpack = struct.unpack_from
         fixed, per_item = _FIXED, _PER_ITEM
         kinds, names, vlens, sizes, offsets, flags = (
             self.kinds, self.name_offsets, self.vlens, self.size_or_type, self.data_offsets, self.kind_flags)
-        offset = 0
         while offset < end:
             if offset + 12 > end:
                 raise BtfError(f"type record {len(kinds)} is cut short")
@@ -170,9 +185,9 @@ class Btf:
                 found.append((self.string(name_off), (high << 32) | low))
         return found
 
-    def ids_of_kind(self, kind: int):
-        """Every type id of one kind, in order."""
-        start = 0
+    def ids_of_kind(self, kind: int, own: bool = False):
+        """Every type id of one kind, in order (with `own`, only those of this blob, not its base's)."""
+        start = self.first_own_id if own else 0
         kinds = self.kinds
         while True:
             start = kinds.find(kind, start)

@@ -81,18 +81,49 @@ class KernelDescription:
     """Questions about one kernel.  `btf` may be None (symbols only) and so may `symbols`."""
 
     def __init__(self, btf: k.Btf | None, symbols: KernelSymbols | None, *,
-                 release: str | None = None, arch: str | None = None, source: str = ""):
+                 release: str | None = None, arch: str | None = None, source: str = "",
+                 module_dir: str | None = None, own_only: bool = False):
         self.btf = btf
         self.symbols = symbols
         self.release = release
         self.arch = arch
         self.source = source
+        # Where the modules' split BTF lies beside vmlinux's (/sys/kernel/btf), if anywhere.
+        self.module_dir = module_dir
+        # A module's description: its functions and tracepoints are its own, its types
+        # include vmlinux's (its BTF refers to them).
+        self.own_only = own_only
+        self._modules: dict[str, KernelDescription | None] = {}
         self._functions: dict[str, int] | None = None
         self._types: dict[str, list[int]] | None = None
         self._tracepoints: dict[str, int] | None = None
         self._all_function_names: list[str] | None = None
         self._class_names: dict | None = None
         self._variables: frozenset[str] | None = None
+
+    def module(self, name: str) -> "KernelDescription | None":
+        """A loaded module's description, from its split BTF beside vmlinux's
+        (/sys/kernel/btf/<name>) and its part of the symbol table; None when there is none."""
+        if name in self._modules:
+            return self._modules[name]
+        found = None
+        if self.module_dir and self.btf is not None and name and "/" not in name and name != "vmlinux":
+            import os
+
+            path = os.path.join(self.module_dir, name)
+            try:
+                with open(path, "rb") as f:
+                    btf = k.Btf(f.read(), base=self.btf)
+            except (OSError, k.BtfError):
+                btf = None  # no such module loaded (or unreadable): nothing is known of it
+            if btf is not None:
+                symbols = None
+                if self.symbols is not None:
+                    symbols = KernelSymbols(self.symbols.module_functions.get(name, frozenset()), {})
+                found = KernelDescription(btf, symbols, release=self.release, arch=self.arch, source=path,
+                                          own_only=True)
+        self._modules[name] = found
+        return found
 
     def use_symbols(self, symbols: KernelSymbols) -> None:
         """Answer from this symbol table (one given beside a saved description)."""
@@ -106,7 +137,7 @@ class KernelDescription:
             found: dict[str, int] = {}
             if self.btf is not None:
                 btf = self.btf
-                for type_id in btf.ids_of_kind(k.FUNC):
+                for type_id in btf.ids_of_kind(k.FUNC, own=self.own_only):
                     found.setdefault(btf.name(type_id), type_id)
             self._functions = found
         return self._functions
@@ -133,7 +164,7 @@ class KernelDescription:
             found: dict[str, int] = {}
             if self.btf is not None:
                 btf = self.btf
-                for type_id in btf.ids_of_kind(k.TYPEDEF):
+                for type_id in btf.ids_of_kind(k.TYPEDEF, own=self.own_only):
                     name = btf.name(type_id)
                     if name.startswith(_TRACEPOINT_PREFIX):
                         found[name[len(_TRACEPOINT_PREFIX):]] = type_id

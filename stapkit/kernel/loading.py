@@ -105,7 +105,10 @@ def _read(source: KernelSource):
         if symbols is not None:
             description.use_symbols(symbols)
         return description
-    return KernelDescription(btf, symbols, release=release, arch=arch,
+    # Modules' split BTF lies beside vmlinux's: /sys/kernel/btf/{vmlinux,ext4,...}, or a copy of it.
+    module_dir = os.path.dirname(btf_path) if btf is not None and os.path.basename(btf_path) == "vmlinux" \
+        and data[:4] != b"\x7fELF" else None
+    return KernelDescription(btf, symbols, release=release, arch=arch, module_dir=module_dir,
                              source=" + ".join(p for p in (btf_path, symbols_path) if p))
 
 

@@ -216,7 +216,8 @@ class Completer:
                          description=f"{context.kind} {context.name}")
             if context.is_return and context.return_type_id:
                 self.add("$return", types.CompletionItemKind.Variable, "local",
-                         detail=kernel.render(context.return_type_id), description=f"returned by {context.name}")
+                         detail=(context.description or kernel).render(context.return_type_id),
+                         description=f"returned by {context.name}")
 
     def context_variables(self) -> None:
         self.kernel_parameters()

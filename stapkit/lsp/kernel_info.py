@@ -71,7 +71,7 @@ def chain_type(kernel, contexts, variable: str, steps: str) -> int | None:
     if len(ids) != 1:
         return None
     current = ids.pop()
-    btf = kernel.btf
+    btf = (contexts[0].description or kernel).btf
     for member, index in re.findall(r"->(\w+)|(\[[^\[\]]*\])", steps):
         if member:
             aggregate = c_types.aggregate(btf, current)
@@ -91,6 +91,7 @@ def members_after(kernel, contexts, text_before: str):
     type_id = chain_type(kernel, contexts, match.group(1), match.group(2))
     if type_id is None:
         return None
+    kernel = contexts[0].description or kernel  # a module's types are in its own description
     aggregate = c_types.aggregate(kernel.btf, type_id)
     if aggregate is None:
         return None

@@ -49,6 +49,7 @@ class KernelContext:
     is_return: bool
     return_type_id: int | None  # functions
     returns_void: bool
+    description: object = None  # the KernelDescription its type ids belong to (a module's, or vmlinux's)
 
 
 def check(unit: CheckUnit) -> None:
@@ -142,13 +143,15 @@ def _missing(kernel, point: KernelPoint, name: str):
 
 
 def _missing_in_module(kernel, point: KernelPoint, name: str, glob: bool, suggest: bool):
-    """A module's function, judged by the module's symbols in the symbol table: only a module
-    that was loaded when the table was read is there (and BTF describes none of them here)."""
+    """A module's function, judged by the module's BTF (/sys/kernel/btf/<module>) and its symbols
+    in the symbol table: only a module that was loaded then is in them."""
     module = point.module
-    symbols = kernel.symbols
-    if not module or any(c in module for c in "*?[") or symbols is None:
+    if not module or any(c in module for c in "*?["):
         return None
-    names = symbols.module_functions.get(module)
+    described = kernel.module(module)  # its split BTF, when it is loaded here
+    names = set(described.function_names()) if described is not None else None
+    if kernel.symbols is not None and module in kernel.symbols.module_functions:
+        names = (names or set()) | kernel.symbols.module_functions[module]
     if names is None:
         return None  # not loaded then: nothing is known
     regex = re.compile(fnmatch.translate(name)) if glob else None
@@ -159,8 +162,8 @@ def _missing_in_module(kernel, point: KernelPoint, name: str, glob: bool, sugges
     similar = difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.75) if suggest else []
     kprobe = point.group == "kprobe"
     return (codes.UNKNOWN_KERNEL_FUNCTION, what + _did_you_mean(similar), Severity.ERROR if kprobe else None,
-            (f"the symbol table lists the code of {module} as it was loaded"
-             + ("" if kprobe else "; a function the compiler inlined everywhere is not in it"),))
+            (f"the module's BTF and symbols list its code as it was loaded"
+             + ("" if kprobe else "; a function the compiler inlined everywhere is not in them"),))
 
 
 def _did_you_mean(names: list[str]) -> str:
@@ -180,21 +183,27 @@ def _contexts(unit: CheckUnit, info) -> list[KernelContext] | None:
     kernel = unit.kernel
     found: list[KernelContext] = []
     for point in info.kernel_points:
-        if not point.in_script or point.via_alias or not point.name or point.group in ("kprobe", "module.function"):
+        if not point.in_script or point.via_alias or not point.name or point.group == "kprobe":
             return None
         function = point.name.split("@", 1)[0]  # `f@net/ipv4/tcp.c`: still f's entry
         if _SKIPPED_SUFFIXES.intersection(point.suffixes) or "$" in point.name or not function:
             return None
-        if point.group == "kernel.function":
-            names = kernel.match_functions(function)
+        if point.group in ("kernel.function", "module.function"):
+            # a module's functions: from its split BTF, when it is loaded here
+            described = kernel if point.group == "kernel.function" else (
+                kernel.module(point.module) if point.module and not any(c in point.module for c in "*?[")
+                else None)
+            if described is None:
+                return None
+            names = described.match_functions(function)
             if not names or len(names) > _MANY_MATCHES:
                 return None
             for name in names:
-                func = kernel.function(name)
+                func = described.function(name)
                 if func is None or not func.from_btf or func.variadic and not func.params:
                     return None
                 found.append(KernelContext("function", name, {p.name: p for p in func.params}, point.is_return,
-                                           func.return_type_id, func.returns_void))
+                                           func.return_type_id, func.returns_void, described))
         else:
             if not kernel.has_tracepoints():
                 return None
@@ -206,7 +215,9 @@ def _contexts(unit: CheckUnit, info) -> list[KernelContext] | None:
                 if tracepoint is None or not tracepoint.names_known:
                     return None
                 found.append(KernelContext("tracepoint", name, {p.name: p for p in tracepoint.params}, False,
-                                           None, False))
+                                           None, False, kernel))
+    if len({id(c.description) for c in found}) > 1:
+        return None  # a module's and vmlinux's functions in one probe: their type ids differ
     return found or None
 
 
@@ -215,8 +226,10 @@ class _Walk:
 
     def __init__(self, unit: CheckUnit, contexts: list[KernelContext] | None, kernel_casts: bool = True):
         self.unit = unit
-        self.kernel = unit.kernel
-        self.btf = unit.kernel.btf
+        # The description whose type ids the handler's $variables have: a module's (its split BTF
+        # holds vmlinux's types too) or vmlinux's.
+        self.kernel = contexts[0].description if contexts else unit.kernel
+        self.btf = self.kernel.btf
         self.contexts = contexts
         self.kernel_casts = kernel_casts
         self.reported: set = set()
@@ -378,9 +391,15 @@ class _Walk:
                         names = [n for n, _ in c_types.members(btf, aggregate)]
                         similar = difflib.get_close_matches(step.name, names, n=1, cutoff=0.6)
                         owner = self.kernel.render(aggregate)
+                        detail = f" (did you mean '{similar[0]}'?)" if similar else ""
+                        if owner.endswith("{...}"):
+                            # an unnamed struct (futex_key's `shared`): name it by where it is, and
+                            # list its few members since there is no type name to look up
+                            owner = f"the unnamed {owner.split()[0]} of {what}"
+                            if not similar and len(names) <= 8:
+                                detail = " (it has " + ", ".join(f"'{n}'" for n in names) + ")"
                         self.report(codes.UNKNOWN_MEMBER,
-                                    f"{owner} has no member '{step.name}'"
-                                    + (f" (did you mean '{similar[0]}'?)" if similar else ""), step.span,
+                                    f"{owner} has no member '{step.name}'" + detail, step.span,
                                     hints=(f"{what} is of type {self.kernel.render(current)}; members change between "
                                            "kernels: test with @defined where they differ",))
                     return None

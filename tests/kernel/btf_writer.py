@@ -14,20 +14,25 @@ FUNC, FUNC_PROTO, VAR, DATASEC, FLOAT, DECL_TAG, TYPE_TAG, ENUM64 = range(12, 20
 
 
 class BtfWriter:
-    def __init__(self):
+    """`first_id` and `string_base` make split BTF (a module's): ids after the base's
+    (len(base)), string offsets after the base's strings (len(base.strings))."""
+
+    def __init__(self, first_id: int = 1, string_base: int = 0):
+        self._first_id = first_id
+        self._string_base = string_base
         self._strings = bytearray(b"\0")
         self._offsets: dict[str, int] = {"": 0}
         self._records: list[list] = []  # [kind, name, size_or_type, extra(list), kind_flag]
 
     def _str(self, text: str) -> int:
         if text not in self._offsets:
-            self._offsets[text] = len(self._strings)
+            self._offsets[text] = self._string_base + len(self._strings)
             self._strings += text.encode() + b"\0"
         return self._offsets[text]
 
     def _add(self, kind, name="", size_or_type=0, extra=None, kind_flag=0) -> int:
         self._records.append([kind, name, size_or_type, extra if extra is not None else [], kind_flag])
-        return len(self._records)
+        return len(self._records) + self._first_id - 1
 
     # -- kinds
     def int(self, name: str, size: int, signed: bool = False) -> int:
@@ -52,7 +57,7 @@ class BtfWriter:
         return self._add(UNION if union else STRUCT, name, size)
 
     def members(self, aggregate: int, members: list[tuple[str, int]]) -> int:
-        record = self._records[aggregate - 1]
+        record = self._records[aggregate - self._first_id]
         record[3] = [("III", self._str(name), type_id, 64 * i) for i, (name, type_id) in enumerate(members)]
         return aggregate
 
@@ -70,7 +75,7 @@ class BtfWriter:
 
     def func(self, name: str, proto: int, linkage: int = 1) -> int:
         record = self._add(FUNC, name, proto)
-        self._records[record - 1].append(linkage)
+        self._records[record - self._first_id].append(linkage)
         return record
 
     def function(self, name: str, returns: int, params: list[tuple[str, int]]) -> int:

@@ -136,3 +136,41 @@ def sample_description():
     from stapkit.kernel.symbols import parse_symbols
 
     return KernelDescription(Btf(sample_btf()), parse_symbols(SYMBOLS, "kallsyms"), source="sample")
+
+
+def sample_module_btf(base_blob: bytes | None = None) -> bytes:
+    """The split BTF of a module `ext4` over the sample kernel's BTF (as /sys/kernel/btf/ext4):
+    ext4_file_write_iter(iocb, from) -> ssize_t, ext4_sync_file(file, start, end, datasync) -> int,
+    and a struct kiocb {ki_filp, ki_pos} of its own that refers to vmlinux's struct file."""
+    from stapkit.kernel.btf import Btf
+
+    base = Btf(base_blob or sample_btf())
+
+    def base_id(kind_name: str, name: str) -> int:
+        from stapkit.kernel import btf as k
+
+        kind = {"int": k.INT, "struct": k.STRUCT, "typedef": k.TYPEDEF}[kind_name]
+        return next(i for i in base.ids_of_kind(kind) if base.name(i) == name)
+
+    w = BtfWriter(first_id=len(base), string_base=len(base.strings))
+    file_ptr = w.ptr(base_id("struct", "file"))
+    loff_t, ssize_t, int_ = base_id("typedef", "loff_t"), base_id("typedef", "ssize_t"), base_id("int", "int")
+    kiocb = w.struct("kiocb", 16)
+    w.members(kiocb, [("ki_filp", file_ptr), ("ki_pos", loff_t)])
+    iov_iter = w.fwd("iov_iter")
+    w.function("ext4_file_write_iter", ssize_t, [("iocb", w.ptr(kiocb)), ("from", w.ptr(iov_iter))])
+    w.function("ext4_sync_file", int_, [("file", file_ptr), ("start", loff_t), ("end", loff_t),
+                                        ("datasync", int_)])
+    return w.bytes()
+
+
+def write_sample_btf_dir(directory: Path) -> tuple[Path, Path]:
+    """Like /sys/kernel/btf: `vmlinux` and the split BTF of module `ext4`; and the symbol table."""
+    btf_dir = directory / "btf"
+    btf_dir.mkdir()
+    blob = sample_btf()
+    (btf_dir / "vmlinux").write_bytes(blob)
+    (btf_dir / "ext4").write_bytes(sample_module_btf(blob))
+    symbols = directory / "kallsyms"
+    symbols.write_text(SYMBOLS)
+    return btf_dir / "vmlinux", symbols

@@ -203,3 +203,22 @@ def test_a_symbol_table_beside_a_saved_description_is_used(tmp_path):
     assert not alone.has_function("entry_SYSCALL_64")
     both = load_kernel(KernelSource(btf=str(saved_path), symbols=str(symbols)))
     assert both.has_function("entry_SYSCALL_64") and "entry_SYSCALL_64" in both.function_names()
+
+
+def test_a_modules_split_btf_beside_vmlinux(tmp_path):
+    from .sample_kernel import write_sample_btf_dir
+
+    vmlinux, symbols = write_sample_btf_dir(tmp_path)
+    kernel = load_kernel(KernelSource(btf=str(vmlinux), symbols=str(symbols)))
+    ext4 = kernel.module("ext4")
+    assert ext4 is not None and ext4.source == str(tmp_path / "btf" / "ext4")
+    assert ext4.function_names() == ["ext4_file_write_iter", "ext4_sync_file"]  # its own, not vmlinux's
+    func = ext4.function("ext4_sync_file")
+    assert [(p.name, p.type) for p in func.params] == [("file", "struct file*"), ("start", "loff_t"),
+                                                       ("end", "loff_t"), ("datasync", "int")]
+    # its types refer to vmlinux's, which its description reads through
+    kiocb = ext4.type_named("struct kiocb")
+    assert {m.name: m.type for m in ext4.members(kiocb)} == {"ki_filp": "struct file*", "ki_pos": "loff_t"}
+    assert kernel.module("xfs") is None and kernel.module("../etc") is None
+    # a vmlinux that is not in a btf directory (or an ELF file, a saved file) has no modules beside it
+    assert load_kernel(KernelSource(btf=str(write_sample_kernel(tmp_path)[0]))).module("ext4") is None
