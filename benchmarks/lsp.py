@@ -18,8 +18,11 @@ driven by a small client in this script that timestamps each message as it arriv
   start-up                from starting the server to its answer to `initialize`, and to the
                           diagnostics of the script (the tapset database loaded, the first check).
 
+With --kernel-btf PATH (or `running`) the server is given that kernel description, as an
+editor's settings give it (kernelBtf): the same measurements with the kernel checks on.
+
 Usage:
-  python3 benchmarks/lsp.py [--runs N] [--json]      (N rounds of each measurement; default 20)
+  python3 benchmarks/lsp.py [--runs N] [--json] [--kernel-btf PATH]   (N rounds of each; default 20)
   python3 benchmarks/lsp.py --report RESULTS.json
 """
 
@@ -154,16 +157,17 @@ def position_at(text: str, offset: int) -> dict:
     return {"line": line, "character": len(text[offset - column:offset].encode("utf-16-le")) // 2}
 
 
-def start(command, env, cwd) -> tuple[Client, float]:
+def start(command, env, cwd, options=None) -> tuple[Client, float]:
     client = Client(command, env, cwd)
-    _, elapsed = client.request("initialize", {"processId": None, "rootUri": None, "capabilities": CAPABILITIES})
+    _, elapsed = client.request("initialize", {"processId": None, "rootUri": None, "capabilities": CAPABILITIES,
+                                               "initializationOptions": options})
     client.notify("initialized", {})
     return client, elapsed
 
 
-def measure_session(command, env, cwd, text: str, runs: int) -> dict:
+def measure_session(command, env, cwd, text: str, runs: int, options=None) -> dict:
     spawned = time.perf_counter()
-    client, _ = start(command, env, cwd)
+    client, _ = start(command, env, cwd, options)
     initialized = time.perf_counter() - spawned
     client.notify("textDocument/didOpen", {"textDocument": {"uri": URI, "languageId": "systemtap", "version": 1,
                                                             "text": text}})
@@ -222,21 +226,24 @@ def measure_session(command, env, cwd, text: str, runs: int) -> dict:
             "completion": completion}
 
 
-def check_alone(src: Path, text: str, runs: int) -> list[float]:
+def check_alone(src: Path, text: str, runs: int, options=None) -> list[float]:
     """The check of the same text in a child process of the snapshot, without the server."""
     code = (
         "import json, sys, time\n"
         "from stapkit.lint.runner import lint_text\n"
-        "from stapkit.lsp.settings import Settings\n"
+        "from stapkit.lsp.settings import Settings, client_settings\n"
         "text = sys.stdin.read()\n"
-        "options = Settings().options_for('/tmp/stapkit-lsp-benchmark/script.stp').lint\n"
+        "settings = Settings()\n"
+        "settings.client = client_settings(json.loads(sys.argv[1]), None)  # the editor's settings\n"
+        "options = settings.options_for('/tmp/stapkit-lsp-benchmark/script.stp').lint\n"
         "lint_text(text, 'script.stp', options)\n"
         "times = []\n"
         f"for _ in range({runs}):\n"
         "    start = time.perf_counter(); lint_text(text, 'script.stp', options)\n"
         "    times.append(time.perf_counter() - start)\n"
         "print(json.dumps(times))\n")
-    out = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", code, json.dumps((options or {}).get("stapkit"))], input=text,
+                         capture_output=True, text=True,
                          env=_bench.stapkit_env(src), check=True)
     return json.loads(out.stdout)
 
@@ -252,7 +259,9 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=20, metavar="N")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--report", type=Path, metavar="JSONFILE")
+    ap.add_argument("--kernel-btf", metavar="PATH", help="give the server this kernel description (or `running`)")
     args = ap.parse_args(argv)
+    options = {"stapkit": {"kernelBtf": args.kernel_btf}} if args.kernel_btf else None
     if args.report:
         print_report(json.loads(args.report.read_text()))
         return 0
@@ -265,17 +274,17 @@ def main(argv=None) -> int:
         command = [sys.executable, "-m", "stapkit.lsp"]
         text = script_text()
         log(f"script: {text.count(chr(10)) + 1} lines; {args.runs} rounds")
-        results = {"lines": text.count("\n") + 1, "parts": list(PARTS)}
+        results = {"lines": text.count("\n") + 1, "parts": list(PARTS), "kernel_btf": args.kernel_btf}
         log("check alone ...")
-        results["check_alone"] = summary(check_alone(src, text, args.runs))
+        results["check_alone"] = summary(check_alone(src, text, args.runs, options))
         log("session ...")
-        session = measure_session(command, env, scratch, text, args.runs)
+        session = measure_session(command, env, scratch, text, args.runs, options)
         results["change_to_diagnostics"] = summary(session["change_to_diagnostics"])
         results["completion_typing"] = summary(session["completion"]["typing"])
         results["completion_idle"] = summary(session["completion"]["idle"])
         results["completion_by_kind"] = {k: summary(v) for k, v in session["completion"]["by_kind"].items()}
         log("start-up ...")
-        starts = [measure_session(command, env, scratch, text, 0) for _ in range(3)]
+        starts = [measure_session(command, env, scratch, text, 0, options) for _ in range(3)]
         results["initialize"] = summary([s["initialize"] for s in starts])
         results["first_diagnostics"] = summary([s["first_diagnostics"] for s in starts])
         return results
@@ -297,7 +306,8 @@ def print_report(r: dict) -> None:
         s = r[key]
         rows.append([name, ms(s["median"]), ms(s["p90"]), ms(s["min"]), str(s["n"]),
                      f"< {ms(goal)}" if goal else ""])
-    print(f"a {r['lines']}-line script of {len(r['parts'])} Debian examples")
+    kernel = f", with the kernel description {r['kernel_btf']}" if r.get("kernel_btf") else ""
+    print(f"a {r['lines']}-line script of {len(r['parts'])} Debian examples{kernel}")
     print(_bench.table(["measurement", "median ms", "p90 ms", "min ms", "n", "goal (median)"], rows,
                        right={1, 2, 3, 4}))
     print()

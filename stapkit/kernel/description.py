@@ -100,6 +100,8 @@ class KernelDescription:
         self._all_function_names: list[str] | None = None
         self._class_names: dict | None = None
         self._variables: frozenset[str] | None = None
+        self._by_initial: dict[str, list[str]] | None = None
+        self._similar: dict[tuple[str, int], list[str]] = {}
 
     def module(self, name: str) -> "KernelDescription | None":
         """A loaded module's description, from its split BTF beside vmlinux's
@@ -129,6 +131,8 @@ class KernelDescription:
         """Answer from this symbol table (one given beside a saved description)."""
         self.symbols = symbols
         self._all_function_names = None
+        self._by_initial = None
+        self._similar.clear()
 
     # -- indexes, built on first use
 
@@ -227,7 +231,22 @@ class KernelDescription:
         regex = re.compile(fnmatch.translate(pattern))
         return [name for name in self.function_names() if regex.match(name)]
 
+    def _names_by_initial(self) -> dict[str, list[str]]:
+        if self._by_initial is None:
+            found: dict[str, list[str]] = {}
+            for n in self.function_names():
+                found.setdefault(n[:1], []).append(n)
+            self._by_initial = found
+        return self._by_initial
+
     def similar_functions(self, name: str, limit: int = 3) -> list[str]:
+        """Names to suggest for one that is not found (remembered: an editor asks on every check)."""
+        key = (name, limit)
+        if key not in self._similar:
+            self._similar[key] = self._similar_functions(name, limit)
+        return list(self._similar[key])
+
+    def _similar_functions(self, name: str, limit: int) -> list[str]:
         """Names to suggest for one that is not found: a system call's wrappers first
         (`sys_ioctl` became `__x64_sys_ioctl` in 4.17), then the closest spellings."""
         found: list[str] = []
@@ -249,10 +268,10 @@ class KernelDescription:
         # Since 6.10 the allocators are `kmem_cache_alloc_noprof` & co (memory allocation profiling).
         if self.has_function(name + "_noprof") and name + "_noprof" not in found:
             found.append(name + "_noprof")
-        names = self.function_names()
         if len(found) >= limit:
             return found[:limit]
-        pool = [n for n in names if abs(len(n) - len(name)) <= 3 and n[:1] == name[:1]] or names
+        # difflib over 100,000 names is slow: those of about the same length and first letter
+        pool = [n for n in self._names_by_initial().get(name[:1], ()) if abs(len(n) - len(name)) <= 3]
         for candidate in difflib.get_close_matches(name, pool, n=limit, cutoff=0.75):
             if candidate not in found:
                 found.append(candidate)

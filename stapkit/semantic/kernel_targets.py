@@ -221,6 +221,9 @@ def _contexts(unit: CheckUnit, info) -> list[KernelContext] | None:
     return found or None
 
 
+_KERNEL_NODES = (ast.TargetVariable, ast.Access, ast.Cast)
+
+
 class _Walk:
     """One body: its $variables against the contexts, and member chains and @casts against BTF."""
 
@@ -244,6 +247,8 @@ class _Walk:
     def run(self, body, handler: bool) -> None:
         if body is None or self.btf is None:
             return
+        if not any(type(node) in _KERNEL_NODES for node in ast.walk(body)):
+            return  # most bodies: nothing here to look up (and the elision below is not cheap)
         if not (self.unit.result.first_line and self.unit.result.first_line.unoptimized):
             # stap drops code without side effects before it looks at $variables and @casts
             # in it (semok/cast.stp's "bogus @casts can get optimized away"); not with -u.
