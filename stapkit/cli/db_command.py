@@ -335,9 +335,25 @@ def _kernel_action(args) -> int:
             print()
         else:
             for key, value in summary.items():
+                if isinstance(value, list):
+                    value = ", ".join(value) or "(none)"
                 print(f"{key}: {value if value is not None else '(unknown)'}")
         return exit_codes.SUCCESS
     return _kernel_build(args)
+
+
+def _module_blobs(kernel) -> dict[str, bytes]:
+    """The split BTF of the modules beside vmlinux's (/sys/kernel/btf/<module>): saved too."""
+    import os
+
+    found = {}
+    for name in kernel.summary()["modules"]:
+        try:
+            with open(os.path.join(kernel.module_dir, name), "rb") as f:
+                found[name] = f.read()
+        except OSError as err:
+            warn(f"{os.path.join(kernel.module_dir, name)}: left out: {err.strerror or err}")
+    return found
 
 
 def _kernel_build(args) -> int:
@@ -365,7 +381,7 @@ def _kernel_build(args) -> int:
         return exit_codes.ERROR
     kernel.release = args.release or kernel.release or (platform.release() if args.btf == RUNNING else None)
     kernel.arch = args.arch or kernel.arch or (platform.machine() if args.btf == RUNNING else None)
-    data = dumps(kernel, blob)
+    data = dumps(kernel, blob, _module_blobs(kernel))
     try:
         write_atomically(args.output, data)
     except OSError as err:
@@ -374,5 +390,5 @@ def _kernel_build(args) -> int:
     s = kernel.summary()
     print(f"wrote {args.output}: kernel {s['release'] or '(release unknown)'} {s['arch'] or ''}".rstrip()
           + f", {s['btf_types']} types, {s['functions']} functions, {s['tracepoints']} tracepoints, "
-          f"{s['symbols']} symbols, {len(data) / 1e6:.1f} MB")
+          f"{s['symbols']} symbols, {len(s['modules'])} modules, {len(data) / 1e6:.1f} MB")
     return exit_codes.SUCCESS

@@ -82,7 +82,7 @@ class KernelDescription:
 
     def __init__(self, btf: k.Btf | None, symbols: KernelSymbols | None, *,
                  release: str | None = None, arch: str | None = None, source: str = "",
-                 module_dir: str | None = None, own_only: bool = False):
+                 module_dir: str | None = None, own_only: bool = False, saved_modules: dict | None = None):
         self.btf = btf
         self.symbols = symbols
         self.release = release
@@ -93,6 +93,8 @@ class KernelDescription:
         # A module's description: its functions and tracepoints are its own, its types
         # include vmlinux's (its BTF refers to them).
         self.own_only = own_only
+        # Modules' split BTF kept in a saved file (stapkit db kernel build): name -> object with read()
+        self.saved_modules = saved_modules or {}
         self._modules: dict[str, KernelDescription | None] = {}
         self._functions: dict[str, int] | None = None
         self._types: dict[str, list[int]] | None = None
@@ -104,12 +106,20 @@ class KernelDescription:
         self._similar: dict[tuple[str, int], list[str]] = {}
 
     def module(self, name: str) -> "KernelDescription | None":
-        """A loaded module's description, from its split BTF beside vmlinux's
-        (/sys/kernel/btf/<name>) and its part of the symbol table; None when there is none."""
+        """A loaded module's description, from its split BTF (kept in a saved file, or beside
+        vmlinux's: /sys/kernel/btf/<name>) and its part of the symbol table; None when there is none."""
         if name in self._modules:
             return self._modules[name]
         found = None
-        if self.module_dir and self.btf is not None and name and "/" not in name and name != "vmlinux":
+        btf = None
+        path = f"{self.source} [{name}]"
+        if name in self.saved_modules and self.btf is not None:
+            data = self.saved_modules[name].read()
+            try:
+                btf = k.Btf(data, base=self.btf) if data is not None else None
+            except k.BtfError:
+                btf = None
+        elif self.module_dir and self.btf is not None and name and "/" not in name and name != "vmlinux":
             import os
 
             path = os.path.join(self.module_dir, name)
@@ -118,12 +128,12 @@ class KernelDescription:
                     btf = k.Btf(f.read(), base=self.btf)
             except (OSError, k.BtfError):
                 btf = None  # no such module loaded (or unreadable): nothing is known of it
-            if btf is not None:
-                symbols = None
-                if self.symbols is not None:
-                    symbols = KernelSymbols(self.symbols.module_functions.get(name, frozenset()), {})
-                found = KernelDescription(btf, symbols, release=self.release, arch=self.arch, source=path,
-                                          own_only=True)
+        if btf is not None:
+            symbols = None
+            if self.symbols is not None:
+                symbols = KernelSymbols(self.symbols.module_functions.get(name, frozenset()), {})
+            found = KernelDescription(btf, symbols, release=self.release, arch=self.arch, source=path,
+                                      own_only=True)
         self._modules[name] = found
         return found
 
@@ -383,7 +393,19 @@ class KernelDescription:
             "functions": len(self._function_ids()),
             "tracepoints": len(self._tracepoint_ids()),
             "symbols": len(self.symbols.functions) if self.symbols is not None else 0,
+            "modules": sorted(self.saved_modules) if self.saved_modules else self._module_files(),
         }
+
+    def _module_files(self) -> list[str]:
+        """The modules whose BTF lies beside vmlinux's (loaded ones, for /sys/kernel/btf)."""
+        import os
+
+        if not self.module_dir:
+            return []
+        try:
+            return sorted(n for n in os.listdir(self.module_dir) if n != "vmlinux")
+        except OSError:
+            return []
 
 
 def _is_glob(text: str) -> bool:

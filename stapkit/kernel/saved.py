@@ -10,6 +10,8 @@ a kernel travels as a file.  Layout (all integers little-endian):
     section  the symbol table's names, zlib-compressed text: one code name a
              line for the kernel image, `[module] name` for modules' code,
              `=name` for the image's data
+    sections the split BTF of each module loaded when it was built, zlib-compressed,
+             in the order of the header's "modules" (name -> section length)
 
 The BTF stays BTF, so what a saved file answers is exactly what the kernel's
 own BTF and symbol table answer; about 2.1 MB for a 5.5 MB vmlinux BTF and
@@ -39,9 +41,12 @@ def is_saved(data: bytes) -> bool:
     return data.startswith(MAGIC)
 
 
-def dumps(description: "KernelDescription", btf_blob: bytes | None) -> bytes:
-    """The file's bytes.  `btf_blob` is the BTF the description was read from."""
+def dumps(description: "KernelDescription", btf_blob: bytes | None,
+          modules: dict[str, bytes] | None = None) -> bytes:
+    """The file's bytes.  `btf_blob` is the BTF the description was read from; `modules` the
+    split BTF of modules over it (/sys/kernel/btf/<module>), by module name."""
     btf_section = zlib.compress(btf_blob, 6) if btf_blob is not None else b""
+    module_sections = {name: zlib.compress(blob, 6) for name, blob in sorted((modules or {}).items())}
     symbols = description.symbols
     lines: list[str] = []
     if symbols is not None:
@@ -56,8 +61,10 @@ def dumps(description: "KernelDescription", btf_blob: bytes | None) -> bytes:
         "source": description.source,
         "btf": len(btf_section),
         "symbols": len(symbols_section) if symbols is not None else None,
+        "modules": {name: len(section) for name, section in module_sections.items()},
     }, sort_keys=True).encode()
-    return MAGIC + bytes([VERSION]) + struct.pack("<I", len(header)) + header + btf_section + symbols_section
+    return (MAGIC + bytes([VERSION]) + struct.pack("<I", len(header)) + header + btf_section + symbols_section
+            + b"".join(module_sections.values()))
 
 
 def read_header(path: str) -> dict | None:
@@ -100,12 +107,31 @@ def loads(data: bytes, source: str = "<saved>") -> "KernelDescription":
         if symbols_len is not None:
             symbols = _symbols(zlib.decompress(data[at:at + symbols_len]).decode())
             at += symbols_len
+        modules = {}
+        for name, length in sorted(header.get("modules", {}).items()):
+            modules[name] = data[at:at + length]  # decompressed when a script asks for the module
+            at += length
     except (ValueError, KeyError, TypeError, zlib.error, BtfError) as error:
         raise SavedKernelError(f"{source}: damaged kernel description ({error})") from None
     if at != len(data):
         raise SavedKernelError(f"{source}: damaged kernel description (its sections do not add up)")
     return KernelDescription(btf, symbols, release=header.get("release"), arch=header.get("arch"),
-                             source=header.get("source") or source)
+                             source=header.get("source") or source,
+                             saved_modules={name: _Deferred(blob) for name, blob in modules.items()})
+
+
+class _Deferred:
+    """A module's compressed split BTF: decompressed when first asked for (a damaged one is
+    then no module, not an error of the whole file)."""
+
+    def __init__(self, compressed: bytes):
+        self.compressed = compressed
+
+    def read(self) -> bytes | None:
+        try:
+            return zlib.decompress(self.compressed)
+        except zlib.error:
+            return None
 
 
 def _symbols(text: str) -> "KernelSymbols":

@@ -20,18 +20,45 @@ _TYPE = re.compile(r"^\s*(?:(struct|union|enum)\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*$
 _SHOW_AT_MOST = 50
 
 
+# `module("ext4").function("ext4_sync_file")`: the same questions, of a module's description
+_MODULE_POINT = re.compile(r'^\s*module\s*\(\s*"([^"*?\[\]]+)"\s*\)\.(function\s*\(.*)$')
+
+
 def is_kernel_query(text: str) -> bool:
     """Is this a question for the kernel description (a kernel point, or `struct x`)?"""
-    return bool(_POINT.match(text)) or bool(re.match(r"^\s*(struct|union|enum)\s+\w+\s*$", text))
+    return bool(_POINT.match(text) or _module_query(text)) or \
+        bool(re.match(r"^\s*(struct|union|enum)\s+\w+\s*$", text))
+
+
+def _module_query(text: str):
+    """(module, the same point as a kernel.function one) for a module(...).function(...) point."""
+    match = _MODULE_POINT.match(text)
+    if match is None or not _POINT.match("kernel." + match.group(2)):
+        return None
+    return match.group(1), "kernel." + match.group(2)
+
+
+def _in_module(kernel: KernelDescription, text: str):
+    """A module point's module description and the point as a kernel one; (kernel, text) else."""
+    query = _module_query(text)
+    if query is None:
+        return kernel, text, None
+    module, point = query
+    return kernel.module(module), point, module
 
 
 def list_points(kernel: KernelDescription, pattern: str) -> list[str] | None:
     """The kernel points a pattern such as `kernel.function("tcp_send*")` matches; None when
     the pattern is not a kernel point."""
+    kernel, pattern, module = _in_module(kernel, pattern)
+    if kernel is None:
+        return []
     match = _POINT.match(pattern)
     if match is None:
         return None
     family, name, suffix = match.groups()
+    if module is not None:
+        return [f'module("{module}").function("{n}"){suffix}' for n in kernel.match_functions(name.split("@", 1)[0])]
     if family == "kernel.trace":
         names = kernel.match_tracepoints(name.split(":", 1)[-1])
     elif family == "kprobe.function":
@@ -42,6 +69,16 @@ def list_points(kernel: KernelDescription, pattern: str) -> list[str] | None:
 
 
 def describe_kernel(kernel: KernelDescription, text: str) -> Description:
+    described, point, module = _in_module(kernel, text)
+    if described is None:
+        line = (f"module {module}: no BTF for it in {kernel.source} (modules are described only while "
+                "loaded: /sys/kernel/btf/<module>)")
+        return Description(False, line + "\n", {"name": text, "known": False, "similar": []})
+    if module is not None:
+        found = describe_kernel(described, point)  # as kernel.function(...), then said of the module
+        head = f'module("{module}").function'
+        return Description(found.known, found.text.replace("kernel.function", head),
+                           {**found.data, "name": text, "module": module})
     match = _POINT.match(text)
     if match is None:
         return _describe_type(kernel, text)

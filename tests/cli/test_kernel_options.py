@@ -244,3 +244,37 @@ def test_a_described_kernel_is_the_target_of_the_conditionals(tmp_path, kernel):
     # raw BTF does not say which release it is: the default target stays
     args = build_parser().parse_args(["lint", "--kernel-btf", str(btf), str(script)])
     assert parse_options_from_arguments(args).target.kernel_vr == "6.12.0-amd64"
+
+
+def test_a_saved_file_keeps_the_modules_btf(tmp_path):
+    from tests.kernel.sample_kernel import write_sample_btf_dir
+
+    vmlinux, symbols = write_sample_btf_dir(tmp_path)
+    saved = tmp_path / "with-modules.stpk"
+    built = stapkit("db", "kernel", "build", "--btf", str(vmlinux), "--symbols", str(symbols), "-o", str(saved))
+    assert built.returncode == 0 and ", 1 modules, " in built.stdout
+    info = stapkit("db", "kernel", "info", str(saved))
+    assert "modules: ext4" in info.stdout.splitlines()
+    script = tmp_path / "m.stp"
+    script.write_text('probe module("ext4").function("ext4_sync_file") { println($file->f_flagz) }\n')
+    # the same finding from the saved file as from the directory the modules' BTF was in
+    for source in (str(saved), str(vmlinux)):
+        found = json.loads(stapkit("lint", "--no-cache", "--output-format", "json", "--kernel-btf", source,
+                                   str(script)).stdout)
+        assert [(d["code"], d["message"]) for d in found] == [
+            ("STP321", "struct file has no member 'f_flagz' (did you mean 'f_flags'?)")], source
+
+
+def test_db_show_and_list_a_modules_functions(tmp_path):
+    from tests.kernel.sample_kernel import write_sample_btf_dir
+
+    vmlinux, _ = write_sample_btf_dir(tmp_path)
+    shown = stapkit("db", "show", 'module("ext4").function("ext4_sync_file")', "--kernel-btf", str(vmlinux))
+    assert shown.returncode == 0
+    assert shown.stdout.splitlines()[0] == ('module("ext4").function("ext4_sync_file") $file:struct file* '
+                                            '$start:loff_t $end:loff_t $datasync:int')
+    listed = stapkit("db", "list", 'module("ext4").function("*")', "--kernel-btf", str(vmlinux))
+    assert listed.stdout.splitlines() == ['module("ext4").function("ext4_file_write_iter")',
+                                          'module("ext4").function("ext4_sync_file")']
+    missing = stapkit("db", "show", 'module("xfs").function("xfs_file_read_iter")', "--kernel-btf", str(vmlinux))
+    assert missing.returncode == 1 and "module xfs: no BTF for it" in missing.stdout
