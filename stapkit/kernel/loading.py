@@ -69,6 +69,38 @@ def load_kernel(source: KernelSource):
 
 
 def _read(source: KernelSource):
+    description = _read_files(source)
+    _check_usable(description, source)
+    return description
+
+
+def _check_usable(description, source: KernelSource) -> None:
+    """Read the names and follow the type references now: a file whose header is right but
+    whose contents are damaged fails here, once, instead of in the check of every script."""
+    import struct
+
+    from . import btf as k
+    from .btf import BtfError
+
+    try:
+        description.function_names()
+        description.tracepoint_names()
+        btf = description.btf
+        if btf is not None:
+            referring = (k.PTR, k.TYPEDEF, k.VOLATILE, k.CONST, k.RESTRICT, k.FUNC, k.TYPE_TAG, k.VAR,
+                         k.DECL_TAG)
+            count = len(btf)
+            for kind in referring:
+                for type_id in btf.ids_of_kind(kind):
+                    if btf.size_or_type[type_id] >= count:
+                        raise BtfError(f"type {type_id} refers to type {btf.size_or_type[type_id]}, "
+                                       f"past the last ({count - 1})")
+    except (BtfError, IndexError, struct.error, UnicodeError) as error:
+        where = source.btf or source.symbols
+        raise KernelLoadError(f"{where}: not a usable kernel description ({error})") from None
+
+
+def _read_files(source: KernelSource):
     from .btf import Btf, BtfError, btf_bytes
     from .description import KernelDescription
     from .saved import SavedKernelError, is_saved, loads

@@ -242,7 +242,7 @@ class Settings:
             return KernelSource()
         source = KernelSource(btf=config.kernel_btf, symbols=config.kernel_symbols)
         try:
-            load_kernel(source)
+            load_kernel(source)  # (it also reads the names: a damaged file fails here, once)
         except KernelLoadError as err:
             self._warn_once(f"stapkit: {err}; kernel probes are checked without it")
             return KernelSource()

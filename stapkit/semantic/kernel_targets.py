@@ -78,9 +78,22 @@ def check(unit: CheckUnit) -> None:
             # A @cast without a module reads the probed program's types in a process or
             # module probe, the kernel's elsewhere.
             kernel_casts = not any(f.startswith(("process", "module")) for f in info.families)
-            _Walk(unit, contexts, kernel_casts).run(item.body, isinstance(item, ast.ProbeDecl))
+            _walk(_Walk(unit, contexts, kernel_casts), item.body, isinstance(item, ast.ProbeDecl))
         elif isinstance(item, ast.FunctionDecl):
-            _Walk(unit, None, True).run(item.body, False)
+            _walk(_Walk(unit, None, True), item.body, False)
+
+
+def _walk(walk: "_Walk", body, handler: bool) -> None:
+    """Loading checked the names and direct type references of the description; a member or
+    parameter record damaged past that ends the walk of this body, not the whole check."""
+    import struct
+
+    from ..kernel.btf import BtfError
+
+    try:
+        walk.run(body, handler)
+    except (BtfError, IndexError, struct.error):
+        pass
 
 
 # ---------------------------------------------------------------- do the probed things exist

@@ -278,3 +278,32 @@ def test_db_show_and_list_a_modules_functions(tmp_path):
                                           'module("ext4").function("ext4_sync_file")']
     missing = stapkit("db", "show", 'module("xfs").function("xfs_file_read_iter")', "--kernel-btf", str(vmlinux))
     assert missing.returncode == 1 and "module xfs: no BTF for it" in missing.stdout
+
+
+def test_a_kernel_file_damaged_past_its_header_is_one_error(tmp_path, kernel):
+    import struct
+
+    btf, _ = kernel
+    data = bytearray(btf.read_bytes())
+    struct.pack_into("<I", data, 20, 1)  # btf_header.str_len: the names now point past the strings
+    damaged = _write(tmp_path / "damaged.btf", bytes(data))
+    (tmp_path / "a.stp").write_text(SCRIPT)
+    result = stapkit("lint", "--no-cache", "--kernel-btf", str(damaged), "a.stp", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"stapkit: error: {damaged}: not a usable kernel description (string offset ")
+
+
+def test_a_type_reference_past_the_end_is_caught_when_loading(tmp_path):
+    from stapkit.kernel.loading import KernelLoadError
+
+    from tests.kernel.btf_writer import BtfWriter
+
+    w = BtfWriter()
+    w.int("int", 4)
+    w.ptr(99)  # no type 99
+    bad = _write(tmp_path / "refs.btf", w.bytes())
+    with pytest.raises(KernelLoadError, match=r"refs\.btf: not a usable kernel description \(type 2 refers to type 99"):
+        from stapkit.kernel.loading import KernelSource, load_kernel
+
+        load_kernel(KernelSource(btf=str(bad)))
