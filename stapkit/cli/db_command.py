@@ -47,7 +47,9 @@ def add_arguments(parser) -> None:
     listing = actions.add_parser(
         "list", help="probe points matching a pattern (an offline stap -l)",
         description="List the probe aliases and built-in probe families matching PATTERN, with "
-                    "stap's wildcards: '*' within a component, '**' across components, {a,b} braces.")
+                    "stap's wildcards: '*' within a component, '**' across components, {a,b} braces. "
+                    "With --kernel-btf, also a kernel's functions, tracepoints or types: "
+                    "'kernel.function(\"tcp_*\")', 'kernel.trace(\"sched_*\")', 'struct sk_*'.")
     listing.add_argument("pattern", metavar="PATTERN")
     listing.add_argument("--functions", action="store_true", help="list functions matching PATTERN instead")
     _add_common(listing)
@@ -57,7 +59,9 @@ def add_arguments(parser) -> None:
         "show", help="a probe point or function in detail (an offline stap -L)",
         description="Show a probe alias (its variables and their types, expansion, definition, "
                     "conditions and deprecation), a built-in probe family or a function (overloads, "
-                    "types, privilege).")
+                    "types, privilege). With --kernel-btf, also a kernel point (kernel.function(\"f\"), "
+                    "kernel.trace(\"t\"), kprobe.function(\"f\")) or type (struct task_struct, "
+                    "@cast(p, \"task_struct\"), size_t), from that kernel's description.")
     show.add_argument("name", metavar="NAME")
     _add_common(show)
     add_kernel_arguments(show)
@@ -103,7 +107,7 @@ def _add_common(parser, target: bool = True) -> None:
     parser.add_argument("--output-format", choices=("text", "json"), default="text")
     if target:
         parser.add_argument("--all-targets", action="store_true",
-                            help="include items of every target (each %( %) branch, every runtime and arch)")
+                            help="include items of every target (each %%( %%) branch, every runtime and arch)")
         add_target_group(parser)
 
 
@@ -172,7 +176,7 @@ def _build(args) -> int:
     for message in result.warnings:
         warn(message)
     try:
-        write_atomically(output, result.text)
+        _write_shared(output, result.text)
     except OSError as err:
         error(f"cannot write '{output}': {err.strerror or err}")
         return exit_codes.ERROR
@@ -186,6 +190,20 @@ def _build(args) -> int:
             print(line)
     return exit_codes.SUCCESS
 
+
+
+def _write_shared(path: Path, data: str | bytes) -> None:
+    """Write atomically, with the permissions of a file made the usual way: the temporary
+    file's are 0600, and these files are meant to be committed or shared (CI, other users).
+    A file written over keeps its own."""
+    import os
+
+    existed = path.exists()
+    write_atomically(path, data, keep_mode=existed)
+    if not existed:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(path, 0o666 & ~mask)
 
 
 # ---------------------------------------------------------------- info
@@ -293,7 +311,18 @@ def _show(db, view, args) -> int:
         error(f"'{args.name}' is a question for a kernel description: give one with --kernel-btf PATH "
               "(/sys/kernel/btf/vmlinux, a vmlinux, a file of `stapkit db kernel build`, or `running`)")
         return exit_codes.ERROR
-    return _print_description(describe(db, args.name, view), args)
+    found = describe(db, args.name, view)
+    if not found.known and (args.kernel_btf or args.kernel_symbols):
+        # `task_struct`, `size_t`: a type's name as @cast writes it, if the kernel has it
+        from ..kernel.show import describe_kernel, is_type_name, knows_type
+
+        if is_type_name(args.name):
+            kernel = _load_kernel(args.kernel_btf, args.kernel_symbols)
+            if kernel is None:
+                return exit_codes.ERROR
+            if knows_type(kernel, args.name):
+                return _print_description(describe_kernel(kernel, args.name), args)
+    return _print_description(found, args)
 
 
 # ---------------------------------------------------------------- the kernel
@@ -383,12 +412,17 @@ def _kernel_build(args) -> int:
     kernel.arch = args.arch or kernel.arch or (platform.machine() if args.btf == RUNNING else None)
     data = dumps(kernel, blob, _module_blobs(kernel))
     try:
-        write_atomically(args.output, data)
+        _write_shared(args.output, data)
     except OSError as err:
         error(f"{args.output}: cannot write: {err.strerror or err}")
         return exit_codes.ERROR
     s = kernel.summary()
     print(f"wrote {args.output}: kernel {s['release'] or '(release unknown)'} {s['arch'] or ''}".rstrip()
           + f", {s['btf_types']} types, {s['functions']} functions, {s['tracepoints']} tracepoints, "
-          f"{s['symbols']} symbols, {len(s['modules'])} modules, {len(data) / 1e6:.1f} MB")
+          f"{s['symbols']} symbols, {len(s['modules'])} modules, {_size(len(data))}")
     return exit_codes.SUCCESS
+
+
+def _size(count: int) -> str:
+    """2.1 MB; a small (test) file in kB rather than '0.0 MB'."""
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count / 1e3:.1f} kB"

@@ -8,9 +8,11 @@ struct parameters and where the description came from.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 
 from ..tapsets.show import Description
+from . import btf as k
 from . import c_types
 from .description import KernelDescription
 
@@ -24,10 +26,25 @@ _SHOW_AT_MOST = 50
 _MODULE_POINT = re.compile(r'^\s*module\s*\(\s*"([^"*?\[\]]+)"\s*\)\.(function\s*\(.*)$')
 
 
+# `@cast(p, "task_struct")` or `@cast(p, "task_struct", "kernel<linux/sched.h>")`: the type
+# named there (the expression does not matter here), and the module it is looked up in
+_CAST = re.compile(r'^\s*@cast\s*\(.*?,\s*"([^"]+)"\s*(?:,\s*"([^"]*)"\s*)?\)\s*$', re.S)
+# `struct sk_*` in `db list`
+_TYPE_PATTERN = re.compile(r"^\s*(struct|union|enum)\s+([A-Za-z0-9_*?\[\]]+)\s*$")
+
+
 def is_kernel_query(text: str) -> bool:
-    """Is this a question for the kernel description (a kernel point, or `struct x`)?"""
-    return bool(_POINT.match(text) or _module_query(text)) or \
-        bool(re.match(r"^\s*(struct|union|enum)\s+\w+\s*$", text))
+    """Is this a question for the kernel description (a kernel point, `struct x`, `@cast(p, "x")`)?"""
+    return bool(_POINT.match(text) or _module_query(text) or _CAST.match(text) or _TYPE_PATTERN.match(text))
+
+
+def is_type_name(text: str) -> bool:
+    """Could this be a C type's bare name (`task_struct`, `size_t`) as @cast writes it?"""
+    return bool(_TYPE.match(text))
+
+
+def knows_type(kernel: KernelDescription, text: str) -> bool:
+    return bool(_TYPE.match(text)) and kernel.type_named(text) is not None
 
 
 def _module_query(text: str):
@@ -53,6 +70,11 @@ def list_points(kernel: KernelDescription, pattern: str) -> list[str] | None:
     kernel, pattern, module = _in_module(kernel, pattern)
     if kernel is None:
         return []
+    types = _TYPE_PATTERN.match(pattern)
+    if types is not None:
+        word, glob = types.groups()
+        return [n for n in kernel.type_names() if n.startswith(word + " ")
+                and fnmatch.fnmatchcase(n[len(word) + 1:], glob)]
     match = _POINT.match(pattern)
     if match is None:
         return None
@@ -69,6 +91,9 @@ def list_points(kernel: KernelDescription, pattern: str) -> list[str] | None:
 
 
 def describe_kernel(kernel: KernelDescription, text: str) -> Description:
+    cast = _CAST.match(text)
+    if cast is not None:
+        return _describe_cast(kernel, *cast.groups())
     described, point, module = _in_module(kernel, text)
     if described is None:
         line = (f"module {module}: no BTF for it in {kernel.source} (modules are described only while "
@@ -155,11 +180,32 @@ def _member_lines(kernel: KernelDescription, params) -> list[str]:
         aggregate = c_types.aggregate(kernel.btf, p.type_id)
         if aggregate is None:
             continue
-        members = kernel.members(aggregate)
+        members = [m for m in kernel.members(aggregate) if not _is_marker(kernel, m)]
         shown = " ".join(f"{m.name}:{m.type}" for m in members[:12])
         more = f" ... ({len(members)} members)" if len(members) > 12 else ""
         lines.append(f"  ${p.name}->  {shown}{more}")
     return lines
+
+
+def _is_marker(kernel: KernelDescription, member) -> bool:
+    """`__cacheline_group_begin__sock_write_rx:__u8[0]`: a zero-length array that only marks
+    a place in the layout.  Left out of the one-line summaries, where it hides the data."""
+    if not member.name.startswith("__cacheline_group_"):
+        return False
+    type_id = c_types.strip(kernel.btf, member.type_id)
+    return kernel.btf.kinds[type_id] == k.ARRAY and kernel.btf.array_info(type_id)[1] == 0
+
+
+def _describe_cast(kernel: KernelDescription, type_name: str, module: str | None) -> Description:
+    """`@cast(p, "T", "M")`: the type T, in the module M's BTF when M names a module."""
+    if module and module != "kernel" and not module.startswith("kernel<"):
+        described = kernel.module(module)
+        if described is None:
+            line = (f"module {module}: no BTF for it in {kernel.source} (modules are described only while "
+                    "loaded: /sys/kernel/btf/<module>)")
+            return Description(False, line + "\n", {"name": type_name, "known": False, "similar": []})
+        kernel = described
+    return _describe_type(kernel, type_name)
 
 
 def _describe_type(kernel: KernelDescription, text: str) -> Description:

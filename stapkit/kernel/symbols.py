@@ -36,9 +36,10 @@ class KernelSymbols:
         return len(self.functions) + sum(len(names) for names in self.module_functions.values())
 
 
-# One code symbol a line: address, type t/T/w/W, name, and kallsyms' tab-separated [module].
-_CODE_LINE = re.compile(r"^[0-9a-fA-F]+ [tTwW] (\S+)(?:\t\[([^\]\s]+)\])?[ \t]*$", re.M)
-_DATA_LINE = re.compile(r"^[0-9a-fA-F]+ [dDbBrR] (\S+)[ \t]*$", re.M)  # the image's (no [module])
+# One symbol a line: address, type (code t/T/w/W, data d/D/b/B/r/R), name, and kallsyms'
+# tab-separated [module].  One pass over the whole text with one pattern: kallsyms has
+# 100,000+ lines, and a second pass just for the few data symbols cost as much as the first.
+_LINE = re.compile(r"^[0-9a-fA-F]+ ([tTwWdDbBrR]) (\S+)(?:\t\[([^\]\s]+)\])?[ \t]*$", re.M)
 _NOT_FUNCTIONS = ("__pfx_", "__cfi_")
 
 
@@ -52,7 +53,12 @@ def parse_symbols(text: str, source: str = "<symbols>") -> KernelSymbols:
         raise SymbolsError(f"{source}:{number}:1: not a symbol table line (expected 'ADDRESS TYPE NAME [MODULE]')")
     kernel: set[str] = set()
     modules: dict[str, set[str]] = {}
-    for name, module in _CODE_LINE.findall(text):  # one regex pass: kallsyms has 100,000+ lines
+    variables: set[str] = set()
+    for kind, name, module in _LINE.findall(text):
+        if kind not in _CODE_TYPES:
+            if not module:  # the image's data; modules' data is not looked up
+                variables.add(name)
+            continue
         if name.startswith(_NOT_FUNCTIONS):
             continue
         if "." in name:
@@ -62,7 +68,7 @@ def parse_symbols(text: str, source: str = "<symbols>") -> KernelSymbols:
         else:
             kernel.add(name)
     return KernelSymbols(frozenset(kernel), {m: frozenset(names) for m, names in modules.items()},
-                         frozenset(_DATA_LINE.findall(text)))
+                         frozenset(variables))
 
 
 def _is_hex(text: str) -> bool:

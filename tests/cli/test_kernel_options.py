@@ -307,3 +307,26 @@ def test_a_type_reference_past_the_end_is_caught_when_loading(tmp_path):
         from stapkit.kernel.loading import KernelSource, load_kernel
 
         load_kernel(KernelSource(btf=str(bad)))
+
+
+def test_the_options_win_over_the_configuration(tmp_path, kernel):
+    btf, symbols = kernel
+    project = tmp_path / "project"
+    project.mkdir()
+    # the configuration names files that do not exist: only the options are read
+    (project / "stapkit.toml").write_text('kernel-btf = "gone.btf"\nkernel-symbols = "gone.map"\n')
+    (project / "s.stp").write_text(SCRIPT)
+    configured = stapkit("lint", "--no-cache", "s.stp", cwd=project)
+    assert configured.returncode == 2
+    assert configured.stderr.strip() == f"stapkit: error: {project.resolve() / 'gone.btf'}: no such BTF file"
+    given = stapkit("lint", "--no-cache", "--output-format", "json", "--kernel-btf", str(btf),
+                    "--kernel-symbols", str(symbols), "s.stp", cwd=project)
+    assert given.returncode == 1 and _codes(given.stdout) == ["STP321"], given.stderr
+
+
+def test_running_in_the_configuration_is_kept_as_the_word(tmp_path):
+    (tmp_path / "stapkit.toml").write_text('kernel-btf = "running"\n')
+    shown = json.loads(stapkit("config", "--output-format", "json", str(tmp_path)).stdout)
+    assert shown["settings"]["kernel-btf"] == "running" and shown["settings"]["kernel-symbols"] is None
+    text = stapkit("config", str(tmp_path)).stdout
+    assert any("kernel-btf" in line and "running" in line for line in text.splitlines()), text
