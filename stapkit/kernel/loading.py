@@ -144,25 +144,28 @@ def _read_files(source: KernelSource):
                              source=" + ".join(p for p in (btf_path, symbols_path) if p))
 
 
-# uname -m -> the arch names of stap's %( arch == "..." %) conditions
-_STAP_ARCH = {"x86_64": "x86_64", "i686": "i386", "i386": "i386", "aarch64": "arm64", "arm64": "arm64",
-              "ppc64le": "powerpc", "ppc64": "powerpc", "s390x": "s390", "riscv64": "riscv", "mips64": "mips"}
-
-
 def described_target(btf: str | None) -> tuple[str | None, str | None]:
     """The (kernel release, stap arch) a kernel description says it is for, read cheaply (the
     word `running`, or a saved file's header); (None, None) when it does not say (raw BTF)."""
     if not btf:
         return None, None
     if btf == RUNNING:
-        return platform.release(), _STAP_ARCH.get(platform.machine())
+        return platform.release(), _stap_arch(platform.machine())
     from .saved import read_header
 
     header = read_header(btf)
     if header is None:
         return None, None
     arch = header.get("arch")
-    return header.get("release"), _STAP_ARCH.get(arch, arch) if arch else None
+    return header.get("release"), _stap_arch(arch) if arch else None
+
+
+def _stap_arch(machine: str) -> str | None:
+    """stap's name for `arch` on a machine of this `uname -m` name; None for one it has no target for."""
+    from ..syntax.target import ARCHES, stap_arch_name
+
+    arch = stap_arch_name(machine)
+    return arch if arch in ARCHES else None
 
 
 def _read_bytes(path: str, what: str) -> bytes:

@@ -68,6 +68,30 @@ DEFAULT_KERNEL_CONFIG = KernelConfig(
 
 ARCHES = ("x86_64", "i386", "arm", "arm64", "powerpc", "s390", "mips", "ia64", "riscv")
 RUNTIMES = ("kernel", "dyninst", "bpf")
+
+
+def stap_arch_name(machine: str) -> str:
+    """The name stap 4.8 uses for `arch` on a machine of this `uname -m` name (util.cxx
+    normalize_machine)."""
+    if machine in ("i486", "i586", "i686"):
+        return "i386"
+    if machine == "sun4u":
+        return "sparc64"
+    if machine == "aarch64":
+        return "arm64"
+    if (machine.startswith("arm") and machine != "arm64") or machine == "sa110":
+        return "arm"
+    if machine == "s390x":
+        return "s390"
+    if machine == "riscv64":
+        return "riscv"
+    if machine.startswith("ppc"):
+        return "powerpc"
+    if machine.startswith("mips"):
+        return "mips"
+    if machine.startswith(("sh2", "sh3", "sh4")):
+        return "sh"
+    return machine
 PRIVILEGES = ("stapusr", "stapsys", "stapdev")
 
 

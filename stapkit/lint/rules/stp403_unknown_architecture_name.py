@@ -55,7 +55,7 @@ from __future__ import annotations
 
 from ...diagnostics import Applicability, Edit, Fix, Severity, Span
 from ...syntax.literals import quote_string, string_value
-from ...syntax.target import RUNTIMES
+from ...syntax.target import RUNTIMES, stap_arch_name
 from ..rule import LintContext, Rule
 
 RULE = Rule("STP403", "unknown-architecture-name", Severity.WARNING,
@@ -64,30 +64,6 @@ RULE = Rule("STP403", "unknown-architecture-name", Severity.WARNING,
 
 # Names no Linux machine is called by `uname -m`, but people write for it.
 _NOT_MACHINE_NAMES = {"amd64": "x86_64", "x64": "x86_64", "x86-64": "x86_64", "x86": None, "i86pc": None}
-
-
-def stap_arch_name(machine: str) -> str:
-    """The name stap 4.8 uses for `arch` on a machine of this `uname -m` name (util.cxx
-    normalize_machine)."""
-    if machine in ("i486", "i586", "i686"):
-        return "i386"
-    if machine == "sun4u":
-        return "sparc64"
-    if machine == "aarch64":
-        return "arm64"
-    if (machine.startswith("arm") and machine != "arm64") or machine == "sa110":
-        return "arm"
-    if machine == "s390x":
-        return "s390"
-    if machine == "riscv64":
-        return "riscv"
-    if machine.startswith("ppc"):
-        return "powerpc"
-    if machine.startswith("mips"):
-        return "mips"
-    if machine.startswith(("sh2", "sh3", "sh4")):
-        return "sh"
-    return machine
 
 
 def check(ctx: LintContext) -> None:
