@@ -196,7 +196,7 @@ def _parser_input_difference(text: str, out: str, before, path: str, options) ->
         if read(tokens_b, run.target, run.argc, forced)[1] != declarations:
             return "in a branch of a %( %) conditional the target does not take"
     if not runs.exhausted:
-        return f"the file has too many conditionals to read every branch in {MAX_ALTERNATIVE_RUNS} runs"
+        return f"the file has too many conditionals to read every branch ({runs.stopped})"
     return ""
 
 

@@ -14,21 +14,31 @@ newly reached branches are reported, with the condition that leads to them.
 
 from __future__ import annotations
 
+import collections
 import itertools
 from typing import Callable
 
 import attrs
 
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import Diagnostic, Severity, Span
 from . import codes
 from .conditions import VERSION_VARIABLES, ConditionError, evaluate
 from .feeder import split_declarations
-from .preprocessor import Conditional, PreprocessResult, preprocess
+from .preprocessor import MAX_EXPANDED_TOKENS, Conditional, PreprocessResult, preprocess
 from .target import ARCHES, PRIVILEGES, RUNTIMES, Target
 from .tokens import Token
 
-MAX_ALTERNATIVE_RUNS = 24
+# The bounds of the search, far above what real files need: the corpora's
+# (testsuite, tapsets, examples) most are 33 runs (argv.stp), 35,072 tokens
+# read (eventcount.stp) and 2,244 condition evaluations.  Past a bound the
+# search ends with one finding (STP047) naming the branches left unchecked.
+MAX_ALTERNATIVE_RUNS = 400
+# Candidate targets tried for one branch, and condition evaluations for the
+# whole search (each candidate is checked against every conditional met).
 MAX_COMBINATIONS = 4096
+MAX_EVALUATIONS = 500_000
+# Tokens read (the file's and its macro expansions') over all the runs of a search.
+MAX_WORK = 5_000_000
 
 Branch = tuple[int, bool]  # (offset of the conditional's "%(", which branch)
 
@@ -53,36 +63,68 @@ class AlternativeRuns:
     """
 
     def __init__(self, tokens: list[Token], main: PreprocessResult, *, target: Target, library,
-                 argc: int, path: str | None, max_runs: int = MAX_ALTERNATIVE_RUNS):
+                 argc: int, path: str | None, max_runs: int = MAX_ALTERNATIVE_RUNS,
+                 max_work: int = MAX_WORK, max_evaluations: int = MAX_EVALUATIONS):
         self.tokens = tokens
         self.target = target
         self.library = library
         self.argc = argc
         self.path = path
         self.max_runs = max_runs
+        self.work_left = max_work
+        self.evaluations = _Counter(max_evaluations)
+        # Why the search stopped before every branch was taken ("" while it has not).
+        self.stopped = ""
+        self.max_work = max_work
+        if any(d.code == codes.MACRO_EXPANSION_TOO_LARGE for d in main.diagnostics):
+            self.stopped = "the file's macros expand too far (STP046)"
         self.known: dict[int, Conditional] = {c.open.start: c for c in main.conditionals}
         self.new_conditionals: list[Conditional] = []
         self.covered: set[Branch] = {(c.open.start, c.taken) for c in main.conditionals
                                      if c.taken is not None}
-        self.worklist: list[Branch] = []
+        # Branches still to take, in the order met (a set beside it: files have thousands).
+        self.worklist: collections.deque[Branch] = collections.deque()
+        self.queued: set[Branch] = set()
         for cond in main.conditionals:
-            _queue_other_branches(cond, self.covered, self.worklist)
+            _queue_other_branches(cond, self.covered, self.worklist, self.queued)
 
     def __iter__(self):
         known = self.known
         covered = self.covered
         worklist = self.worklist
         runs = 0
-        while worklist and runs < self.max_runs:
-            branch = worklist.pop(0)
+        while worklist and not self.stopped:
+            if runs >= self.max_runs:
+                self.stopped = f"the search for targets stops after {self.max_runs} runs"
+                break
+            if self.work_left <= len(self.tokens):
+                self.stopped = f"the search stops after reading {self.max_work:,} tokens"
+                break
+            branch = worklist.popleft()
+            self.queued.discard(branch)
             if branch in covered:
                 continue
             path_branches = _path_to(branch, known)
-            alt_target, alt_argc, reachable = solve(path_branches, known, self.target, self.argc)
+            alt_target, alt_argc, reachable = solve(path_branches, known, self.target, self.argc,
+                                                    self.evaluations)
+            if self.evaluations.spent:
+                worklist.appendleft(branch)
+                self.queued.add(branch)
+                self.stopped = f"the search stops after {self.evaluations.limit:,} condition evaluations"
+                break
             why_unreachable = "" if reachable else _why_unreachable(path_branches, known)
             runs += 1
+            budget = min(MAX_EXPANDED_TOKENS, self.work_left - len(self.tokens))
             alt = preprocess(self.tokens, target=alt_target, library_macros=self.library, argc=alt_argc,
-                             forced=dict(path_branches), path=self.path)
+                             forced=dict(path_branches), path=self.path, max_expanded_tokens=budget)
+            self.work_left -= len(self.tokens) + alt.expanded
+            if alt.expanded > budget:
+                # Over the budget: the run is not what stap would read; the search ends here.
+                worklist.appendleft(branch)
+                self.queued.add(branch)
+                self.stopped = (f"the search stops after reading {self.max_work:,} tokens" if budget < MAX_EXPANDED_TOKENS
+                                else "the file's macros expand too far for a target that takes them (STP046)")
+                break
             newly: set[Branch] = set()
             for cond in alt.conditionals:
                 key = cond.open.start
@@ -93,14 +135,47 @@ class AlternativeRuns:
                     newly.add((key, cond.taken))
             covered |= newly
             for cond in alt.conditionals:
-                _queue_other_branches(cond, covered, worklist)
+                _queue_other_branches(cond, covered, worklist, self.queued)
             if newly:
                 yield AlternativeRun(alt_target, alt_argc, reachable, why_unreachable, alt, frozenset(newly))
 
     @property
     def exhausted(self) -> bool:
-        """Was every branch taken (rather than the run limit reached)?"""
+        """Was every branch taken (rather than a limit of the search reached)?"""
         return all(branch in self.covered for branch in self.worklist)
+
+    def unchecked(self) -> list[Branch]:
+        """The branches no run took (after the iteration), in the order of the file."""
+        return sorted({branch for branch in self.worklist if branch not in self.covered})
+
+    def not_checked_finding(self) -> Diagnostic | None:
+        """After the iteration: the finding that some branches were not checked (None if all were)."""
+        left = self.unchecked()
+        if not left:
+            return None
+        first = self.known.get(left[0][0])
+        span = first.open if first is not None else Span(0, 0)
+        where = "the '%:' branch" if left[0][1] is False else "the '%?' branch"
+        condition = first.then_branch.condition_text if first is not None else "?"
+        count = f"{len(left)} branches" if len(left) > 1 else "1 branch"
+        return Diagnostic(
+            codes.BRANCHES_NOT_CHECKED,
+            f"{count} of %( %) conditionals that the target does not take not checked: "
+            f"{self.stopped or 'the search stopped'}",
+            span, Severity.INFO,
+            hints=(f"the first is {where} of '%( {condition} %?'",
+                   "syntax errors there are found only by a run for a target that takes them"))
+
+
+class _Counter:
+    """A budget of steps shared by every call that spends from it."""
+
+    __slots__ = ("left", "limit", "spent")
+
+    def __init__(self, limit: int):
+        self.left = limit
+        self.limit = limit
+        self.spent = False  # a step was refused
 
 
 def check_untaken_branches(
@@ -154,6 +229,9 @@ def check_untaken_branches(
                 continue
             seen_keys.add(key)
             found.append(_annotate(diag, branch_of, known, run.target, target, run.why_unreachable))
+    not_checked = runs.not_checked_finding()
+    if not_checked is not None:
+        found.append(not_checked)
     return found, runs.new_conditionals
 
 
@@ -168,22 +246,29 @@ def declarations_reaching(alt: PreprocessResult, newly) -> list[list[Token]]:
     return chunks
 
 
-def _queue_other_branches(cond: Conditional, covered: set[Branch], worklist: list[Branch]) -> None:
+def _queue_other_branches(cond: Conditional, covered: set[Branch], worklist, queued: set[Branch]) -> None:
     start = cond.open.start
     choices = (True, False) if cond.taken is None else (not cond.taken,)
     for which in choices:
         if which is False and cond.else_branch is None:
             continue  # an absent %: branch has nothing to check
-        if (start, which) not in covered and (start, which) not in worklist:
+        if (start, which) not in covered and (start, which) not in queued:
             worklist.append((start, which))
+            queued.add((start, which))
 
 
 def _path_to(branch: Branch, known: dict[int, Conditional]) -> list[Branch]:
-    """The branch and the branches of every enclosing conditional that lead to it."""
+    """The branch and the branches of every enclosing conditional that lead to it.
+
+    A conditional can be its own parent: one written in a macro argument that
+    the macro's body uses twice is met inside itself.  Each is taken once.
+    """
     path = [branch]
+    seen = {branch[0]}
     cond = known.get(branch[0])
-    while cond is not None and cond.parent is not None:
+    while cond is not None and cond.parent is not None and cond.parent[0] not in seen:
         path.append(cond.parent)
+        seen.add(cond.parent[0])
         cond = known.get(cond.parent[0])
     return path
 
@@ -276,12 +361,14 @@ def _describe_difference(alt: Target, base: Target) -> str:
 
 
 def solve(path: list[Branch], known: dict[int, Conditional], target: Target,
-          argc: int) -> tuple[Target, int, bool]:
+          argc: int, evaluations: _Counter | None = None) -> tuple[Target, int, bool]:
     """A target (and argument count) under which every branch of `path` is taken.
 
     The third value says whether one was found; if not, the given target is
     returned (the caller forces the branches then).  Candidates for each
     variable are the values the conditions compare it with, and their neighbours.
+    Each candidate costs one evaluation per conditional from `evaluations`;
+    when that is spent, no target is found.
     """
     conditions = [(known[offset].condition, which) for offset, which in path
                   if offset in known and known[offset].condition is not None]
@@ -292,11 +379,18 @@ def solve(path: list[Branch], known: dict[int, Conditional], target: Target,
     # The other conditions of the file must still make sense for the new
     # target (a CONFIG_ option compared with numbers cannot become "y").
     others = [c.condition for c in known.values() if c.taken is not None and c.condition is not None]
+    if evaluations is None:
+        evaluations = _Counter(MAX_EVALUATIONS)
+    cost = len(conditions) + len(others)
     combos = 0
     for values in itertools.product(*(candidates[name] for name in names)):
         combos += 1
         if combos > MAX_COMBINATIONS:
             break
+        if evaluations.left < cost:
+            evaluations.spent = True
+            break
+        evaluations.left -= cost
         assignment = dict(zip(names, values))
         alt_target, alt_argc = _apply(assignment, target, argc)
         try:

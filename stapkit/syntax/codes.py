@@ -47,6 +47,8 @@ INVALID_MACRO_DEFINITION = "STP042"
 INVALID_MACRO_INVOCATION = "STP043"
 MACRO_REDEFINES_OPERATOR = "STP044"
 MACRO_LIBRARY_ERROR = "STP045"
+MACRO_EXPANSION_TOO_LARGE = "STP046"
+BRANCHES_NOT_CHECKED = "STP047"
 
 # Files and arguments
 EMPTY_FILE = "STP050"
@@ -112,6 +114,10 @@ CODES: dict[str, CodeInfo] = {
                  "a macro named like a built-in @operator"),
         CodeInfo(MACRO_LIBRARY_ERROR, "macro-library-error", Severity.WARNING,
                  "a library macro file (.stpm) that stap would skip"),
+        CodeInfo(MACRO_EXPANSION_TOO_LARGE, "macro-expansion-too-large", Severity.ERROR,
+                 "macros that expand to more tokens than any real script (exponential expansion)"),
+        CodeInfo(BRANCHES_NOT_CHECKED, "branches-not-checked", Severity.INFO,
+                 "conditional branches the target does not take that were too many to check"),
         CodeInfo(EMPTY_FILE, "empty-file", Severity.WARNING,
                  "a script with no declarations (for the target)"),
         CodeInfo(UNREADABLE_FILE, "unreadable-file", Severity.ERROR,

@@ -38,6 +38,15 @@ from .target import Target
 from .tokens import AT_WORD_SINCE, AT_WORDS, Token, make_token
 
 MAX_MACRO_DEPTH = 100
+# The most tokens the macro expansions of one file may read from macro bodies
+# and arguments.  Macros can expand exponentially (`@define m %( @m @m %)`,
+# or nine macros each invoking the previous one ten times), so the expander
+# has a budget; past it, one finding (STP046) at the invocation.  The largest
+# real file (of the tapsets, examples and testsuite) reads 18,330 tokens
+# (tapset/python3.stp); the bound is 55 times that, and reached in about a
+# second on exponential input.
+MAX_EXPANDED_TOKENS = 1_000_000
+INVOCATION_COST = 10
 
 # Token kinds that make the preprocessor stop and look; everything else goes
 # straight through.  Every @word could be a macro invocation.
@@ -111,11 +120,31 @@ class PreprocessResult(NamedTuple):
     diagnostics: list[Diagnostic]
     conditionals: list[Conditional]
     macros: dict[str, MacroDef]  # the file's own @define's
+    expanded: int = 0  # tokens read from macro bodies and arguments (the expansion budget spent)
 
 
 class _ParamBinding(NamedTuple):
     tokens: list[Token]
     caller: "_Activation | None"  # whose parameters the argument may refer to
+
+
+class _ExpansionAbandoned(Exception):
+    """An expansion past a bound: the outermost invocation is given up (see `abandon`)."""
+
+    def __init__(self, code: str, message: str, hints: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hints = hints
+
+
+class _Outermost(NamedTuple):
+    """The invocation in the file that the macro bodies being read come from."""
+
+    token: Token  # its @name
+    span: Span  # from @name to the ')' of its arguments
+    out_len: int  # the output's length before it
+    open_len: int  # the open conditionals before it
 
 
 class _Activation:
@@ -160,18 +189,22 @@ def preprocess(
     argc: int = 0,
     forced: dict[int, bool] | None = None,
     path: str | None = None,
+    max_expanded_tokens: int = MAX_EXPANDED_TOKENS,
 ) -> PreprocessResult:
     """Expand macros and resolve conditionals for `target`.
 
     `argc` is what `$#` counts when the arguments are placeholders.  `forced`
     maps the offset of a conditional's `%(` to the branch it must take
     whatever its condition says (used to check branches no target reaches).
+    `max_expanded_tokens` bounds the tokens read from macro bodies (and
+    arguments) in all; past it, an invocation is reported and left unexpanded.
     """
-    return _Preprocessor(tokens, target, library_macros or {}, argc, forced or {}, path).run()
+    return _Preprocessor(tokens, target, library_macros or {}, argc, forced or {}, path,
+                         max_expanded_tokens).run()
 
 
 class _Preprocessor:
-    def __init__(self, tokens, target, library, argc, forced, path):
+    def __init__(self, tokens, target, library, argc, forced, path, max_expanded_tokens):
         self.tokens = tokens
         self.n = len(tokens)
         self.i = 0
@@ -187,6 +220,11 @@ class _Preprocessor:
         self.conditionals: list[Conditional] = []
         self.open: list[_OpenConditional] = []
         self.version = target.language_version
+        self.budget = max_expanded_tokens
+        self.limit = max_expanded_tokens
+        self.expanded = 0  # tokens read from macro bodies and arguments so far
+        self.over_budget = False  # once over, no further invocation is expanded
+        self.outermost: _Outermost | None = None
 
     # -- reporting -------------------------------------------------------
 
@@ -209,6 +247,9 @@ class _Preprocessor:
             if act.cursor < len(act.body):
                 tok = act.body[act.cursor]
                 act.cursor += 1
+                self.expanded += 1
+                if self.expanded > self.budget:
+                    self.over()
                 if act.remap:
                     return make_token(tok.kind, tok.text, act.start, act.end, tok.flags, (act.origin, tok))
                 return tok
@@ -238,9 +279,9 @@ class _Preprocessor:
                 macro, params = self.lookup_macro(tok.text[1:])
                 if macro is None and params is None:
                     return tok
-                if macro is not None and macro.body is None:
-                    # A library macro known only by its signature: the parser
-                    # takes it as an opaque call.
+                if macro is not None and (macro.body is None or self.over_budget):
+                    # A library macro known only by its signature (or any macro once
+                    # the expansion budget is spent): the parser takes it as an opaque call.
                     return make_token("MACRO", tok.text, tok.start, tok.end, tok.flags, tok.origin)
                 self.invoke(tok, macro, params)
                 continue
@@ -359,10 +400,17 @@ class _Preprocessor:
     def invoke(self, at_tok: Token, macro: MacroDef | None, binding: _ParamBinding | None) -> None:
         """Expand `@name` (a macro, or a parameter of the macro being expanded)."""
         if len(self.stack) >= MAX_MACRO_DEPTH:
-            self.error(codes.INVALID_MACRO_INVOCATION,
-                       f"macro expansion nested too deeply at '{at_tok.text}' (a recursive macro?)", at_tok)
-            return
+            raise _ExpansionAbandoned(
+                codes.INVALID_MACRO_INVOCATION,
+                f"macro expansion nested too deeply at '{at_tok.text}' (a recursive macro?)",
+                (f"macros expand inside each other at most {MAX_MACRO_DEPTH} levels deep",))
+        # An invocation costs as much as several tokens read (its records and lookups).
+        self.expanded += INVOCATION_COST
+        if self.expanded > self.budget:
+            self.over()
         caller = self.stack[-1] if self.stack else None
+        if caller is None:
+            self.outermost = _Outermost(at_tok, Span(at_tok.start, at_tok.end), len(self.out), len(self.open))
         if binding is not None:
             # An argument: read in the context of the invocation that supplied it.
             params = binding.caller.params if binding.caller is not None else {}
@@ -413,6 +461,8 @@ class _Preprocessor:
                                f"too few parameters for macro '@{macro.name}' (expected {count})", tok)
                     return
             end_tok = tok
+        if caller is None:
+            self.outermost = self.outermost._replace(span=Span(at_tok.start, end_tok.end))
         if caller is not None and caller.remap:
             start, end, parent = caller.start, caller.end, caller.origin
         elif caller is not None:
@@ -423,6 +473,39 @@ class _Preprocessor:
             parent = parent[0]
         origin = MacroOrigin(macro, Span(start, end), parent if isinstance(parent, MacroOrigin) else None)
         self.stack.append(_Activation(macro.body, params, macro.library, True, start, end, origin))
+
+    def over(self) -> None:
+        """The expansion budget is spent: give up the expansion being read."""
+        limit = self.budget
+        self.over_budget = True
+        self.budget = float("inf")  # nothing more is expanded; stop counting
+        raise _ExpansionAbandoned(
+            codes.MACRO_EXPANSION_TOO_LARGE,
+            f"macro expansion too large: the macro invocations of this file expand to more than "
+            f"{limit:,} tokens (macros that invoke each other more than once, nested?)",
+            ("this invocation and the macro invocations after it in the file are left unexpanded",
+             f"the bound counts the tokens read from macro bodies and arguments, and {INVOCATION_COST} "
+             "for each invocation"))
+
+    def abandon(self, why: _ExpansionAbandoned) -> None:
+        """Drop what the outermost invocation expanded to so far; leave it as an opaque call.
+
+        One finding at the invocation in the file, instead of the expansion
+        (which may be exponential) or an error per nested invocation.
+        """
+        self.stack.clear()
+        outer = self.outermost
+        self.outermost = None
+        if outer is None:  # not inside an invocation of the file (cannot happen): report where the file is
+            tok = self.tokens[self.i - 1] if self.i else None
+            span = Span(tok.start, tok.end) if tok is not None else Span(0, 0)
+            self.error(why.code, why.message, span, hints=why.hints)
+            return
+        del self.out[outer.out_len:]
+        del self.open[outer.open_len:]
+        at = outer.token
+        self.out.append(make_token("MACRO", at.text, outer.span.start, outer.span.end, at.flags, at.origin))
+        self.error(why.code, why.message, outer.span, hints=why.hints)
 
     def skip_to_invocation_end(self) -> None:
         depth = 0
@@ -440,6 +523,22 @@ class _Preprocessor:
     # -- conditionals ------------------------------------------------------
 
     def run(self) -> PreprocessResult:
+        while True:
+            try:
+                self.read_all()
+                break
+            except _ExpansionAbandoned as why:
+                self.abandon(why)
+        for cond in reversed(self.open):
+            self.error(codes.INVALID_CONDITIONAL, "incomplete conditional at end of file - missing '%)'",
+                       cond.open)
+            self.finish(cond)
+        self.open.clear()
+        spent = self.expanded if not self.over_budget else self.limit + 1
+        return PreprocessResult(self.out, self.diagnostics, self.conditionals, self.macros, spent)
+
+    def read_all(self) -> None:
+        """Read to the end of the file (raises _ExpansionAbandoned for an expansion past a bound)."""
         out = self.out
         append = out.append
         tokens = self.tokens
@@ -480,10 +579,13 @@ class _Preprocessor:
                             break
                         append(tok)
                         c += 1
+                self.expanded += c - act.cursor
                 act.cursor = c
+                if self.expanded > self.budget:
+                    self.over()
             tok = self.expanded_next()
             if tok is None:
-                break
+                return
             kind = tok.kind
             if kind == "PP_OPEN":
                 self.open_conditional(tok)
@@ -498,12 +600,6 @@ class _Preprocessor:
                     self.error(codes.ARGUMENT_OUT_OF_RANGE, tok.origin.message, tok,
                                hints=("give the script's arguments with --arg",))
                 append(tok)
-        for cond in reversed(self.open):
-            self.error(codes.INVALID_CONDITIONAL, "incomplete conditional at end of file - missing '%)'",
-                       cond.open)
-            self.finish(cond)
-        self.open.clear()
-        return PreprocessResult(out, self.diagnostics, self.conditionals, self.macros)
 
     def read_condition(self, open_tok: Token) -> Condition | None:
         """Read the terms up to `%?` (consumed).  None after reporting an error."""
