@@ -66,9 +66,10 @@ def _check(result: ParseResult, options: CheckOptions) -> CheckResult:
     db = load_db(options.db_path)
     extra = _extra_tapset_dirs(result, options.parse)
     if extra:
-        from ..tapsets.overlay import OverlayDB, library_of
+        from ..tapsets.overlay import overlay_db
 
-        db = OverlayDB(db, [library_of(d) for d in extra])
+        db = overlay_db(db, extra, result, options.parse)
+        diagnostics += db.problems
     unit = CheckUnit(result.path, result, db, TargetView(target),
                      guru=result.guru, privilege=result.target.privilege,
                      explain_unverifiable=options.explain_unverifiable,

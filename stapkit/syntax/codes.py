@@ -56,6 +56,7 @@ UNREADABLE_FILE = "STP051"
 BINARY_FILE = "STP052"
 INVALID_UTF8 = "STP053"
 ARGUMENT_OUT_OF_RANGE = "STP054"
+TAPSET_FILE_ERROR = "STP055"
 
 # Language version
 NEWER_LANGUAGE_FEATURE = "STP060"
@@ -128,6 +129,8 @@ CODES: dict[str, CodeInfo] = {
                  "bytes that are not valid UTF-8"),
         CodeInfo(ARGUMENT_OUT_OF_RANGE, "argument-out-of-range", Severity.ERROR,
                  "a $N/@N command-line argument that was not given"),
+        CodeInfo(TAPSET_FILE_ERROR, "tapset-file-error", Severity.WARNING,
+                 "a tapset file of an -I directory that stap skips (it does not parse)"),
         CodeInfo(NEWER_LANGUAGE_FEATURE, "newer-language-feature", Severity.ERROR,
                  "syntax that the target SystemTap version does not know"),
         CodeInfo(EMBEDDED_C_NEEDS_GURU, "embedded-c-needs-guru", Severity.ERROR,

@@ -39,7 +39,8 @@ class LibraryItems:
     problems: tuple[tuple[str, str], ...]  # (file, "line:col: message")
 
 
-def read_library(root: Path, base: Target | None = None) -> LibraryItems:
+def read_library(root: Path, base: Target | None = None, macro_roots: tuple[Path, ...] = ()) -> LibraryItems:
+    """The items of a tapset root; its files are read with the macros of `macro_roots` (default: root's)."""
     base = (base or Target()).evolve(guru_mode=True)
     macro_cache: dict[tuple[str, str], dict] = {}
     parsed: list[FileItems] = []
@@ -48,7 +49,7 @@ def read_library(root: Path, base: Target | None = None) -> LibraryItems:
         target = target_for(relative, base)
         key = (target.runtime, target.arch)
         if key not in macro_cache:
-            macro_cache[key] = load_macro_library((root,), target).macros
+            macro_cache[key] = load_macro_library(tuple(macro_roots) or (root,), target).macros
         try:
             items = read_tapset_file(root, relative, target, macro_cache[key])
         except RecursionError:

@@ -1,8 +1,16 @@
 """A database with the items of extra tapset directories on top (`stap -I DIR`).
 
 A script run with `-I DIR` sees the tapsets of DIR next to the installed
-library. Those are read from their sources when a check needs them (once
-per directory and process) and answer before the database's own items.
+library. Those are read from their sources when a check needs them and
+answer before the database's own items.  They are read as stap reads them:
+
+* with the macros of every `.stpm` file of the run (the installed library's
+  and every `-I` directory's), not only DIR's own: stap reads the library
+  macros before any tapset file;
+* a file that does not parse for the script's target is left out as a
+  whole, as stap leaves it out ("tapset ... has errors, and will be
+  skipped"), so a call into it is unresolved; the script gets a warning
+  (STP055) pointing at the first error in that file.
 """
 
 from __future__ import annotations
@@ -10,37 +18,121 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import attrs
+
+from ..diagnostics import Diagnostic, Related, Severity, Span
+from ..syntax import codes
 from .from_sources import LibraryItems, read_library
 
-_READ: dict[tuple[str, float], LibraryItems] = {}
+# The directories read, by (directory, its files' times, macro roots, target).
+# Kept to a few entries: a language server sees a directory change often.
+_READ: dict[tuple, "ExtraLibrary"] = {}
+_KEEP = 8
 
 
-def library_of(root: Path) -> LibraryItems:
+@attrs.frozen
+class ExtraLibrary:
+    """The items of one extra tapset directory, for one target."""
+
+    root: Path
+    items: LibraryItems  # without the files that do not parse
+    skipped: tuple[Diagnostic, ...]  # STP055 for each file left out (on the script, at 1:1)
+
+
+def script_macro_roots(first_line_dirs, parse_options) -> tuple[Path, ...]:
+    """The tapset roots whose `.stpm` files the script is read with (as the parser finds them)."""
+    from ..syntax.tapset_path import default_tapset_root
+
+    if parse_options.tapset_roots is not None:
+        roots = list(parse_options.tapset_roots)
+    else:
+        roots = [r] if (r := default_tapset_root()) else []
+    return tuple(roots + [Path(d) for d in first_line_dirs])
+
+
+def overlay_db(base, dirs: list[Path], result, parse_options) -> "OverlayDB":
+    """`base` with the items of `dirs` on top, read for the script `result` was parsed as."""
+    first_line_dirs = result.first_line.include_dirs if result.first_line is not None else ()
+    roots = script_macro_roots(first_line_dirs, parse_options)
+    return OverlayDB(base, [library_of(d, macro_roots=roots, target=result.target) for d in dirs])
+
+
+def library_of(root: Path, *, macro_roots: tuple[Path, ...] = (), target=None) -> ExtraLibrary:
     """The items of a tapset directory, read once per process (and again if it changes)."""
+    from ..syntax.target import Target
+
+    target = target if target is not None else Target()
     real = os.path.realpath(root)
     try:
-        stamp = max((os.stat(os.path.join(d, f)).st_mtime for d, _, fs in os.walk(real) for f in fs),
-                    default=0.0)
+        stamp = max((os.stat(os.path.join(d, f)).st_mtime_ns for d, _, fs in os.walk(real) for f in fs),
+                    default=0)
     except OSError:
-        stamp = 0.0
-    key = (real, stamp)
+        stamp = 0
+    key = (real, stamp, tuple(str(r) for r in macro_roots), target)
     if key not in _READ:
-        _READ[key] = read_library(Path(real))
+        while len(_READ) >= _KEEP:
+            del _READ[next(iter(_READ))]
+        _READ[key] = _read(Path(real), macro_roots, target)
     return _READ[key]
+
+
+def _read(root: Path, macro_roots: tuple[Path, ...], target) -> ExtraLibrary:
+    items = read_library(root, target, macro_roots=macro_roots or (root,))
+    skipped = []
+    dropped = set()
+    for relative, diagnostic, text in _files_that_do_not_parse(root, macro_roots or (root,), target):
+        dropped.add(relative)
+        path = str(root / relative)
+        skipped.append(Diagnostic(
+            codes.TAPSET_FILE_ERROR,
+            f"tapset \"{path}\" has errors, and will be skipped: {diagnostic.message}",
+            Span(0, 0), Severity.WARNING,
+            related=(Related(f"{diagnostic.message} [{diagnostic.code}]", path, diagnostic.span, text),),
+            hints=("its functions, probe aliases and globals do not exist for the script",)))
+    if dropped:
+        keep = lambda item: item.where.file not in dropped  # noqa: E731
+        items = attrs.evolve(items, files=tuple(f for f in items.files if f not in dropped),
+                             aliases=tuple(filter(keep, items.aliases)),
+                             functions=tuple(filter(keep, items.functions)),
+                             globals=tuple(filter(keep, items.globals)))
+    return ExtraLibrary(root, items, tuple(skipped))
+
+
+def _files_that_do_not_parse(root: Path, macro_roots: tuple[Path, ...], target):
+    """(relative path, its first error, its text) for each `.stp` file stap reads for `target`
+    and finds a syntax error in (pass 1: only the branches the target takes)."""
+    from ..syntax.macro_library import load_macro_library
+    from ..syntax.parser import ParseOptions, parse_file
+    from ..syntax.tapset_path import library_files
+    from .source_reader import target_for
+
+    target = target.evolve(guru_mode=True)
+    for path in library_files([root], target, ".stp"):
+        relative = path.relative_to(root).as_posix()
+        file_target = target_for(relative, target)
+        macros = load_macro_library(tuple(macro_roots), file_target).macros
+        result = parse_file(str(path), ParseOptions(target=file_target, tapset=True, library_macros=macros,
+                                                    check_all_branches=False, honour_first_line=False))
+        errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+        if errors:
+            yield relative, min(errors, key=lambda d: d.span.start), result.text
 
 
 class OverlayDB:
     """The TapsetDB interface over a database and the items of extra directories."""
 
-    def __init__(self, base, extra: list[LibraryItems]):
+    def __init__(self, base, extra: list[ExtraLibrary]):
         self.base = base
         self.path = base.path
         self.header = base.header
+        # What the script is told about the extra directories (tapset files stap skips).
+        self.problems: list[Diagnostic] = [d for library in extra for d in library.skipped]
         self._items: dict[str, dict[str, list]] = {"alias": {}, "function": {}, "global": {}, "macro": {}}
         for library in extra:
-            for kind, items in (("alias", library.aliases), ("function", library.functions),
-                                ("global", library.globals), ("macro", library.macros)):
-                for item in items:
+            items = library.items
+            for kind, found in (("alias", items.aliases), ("function", items.functions),
+                                ("global", items.globals), ("macro", items.macros)):
+                for item in found:
                     self._items[kind].setdefault(item.name, []).append(item)
 
     def _both(self, kind: str, name: str, base_items: list) -> list:
