@@ -349,7 +349,7 @@ def _lint_one(job: _Job) -> _Outcome:
             # Standard input was not text: say so as a file that cannot be read would be.
             source = decode_source(job.shown, b"\xff")
             return _Outcome(job.shown, None, tuple(source.diagnostics))
-        result = lint_text(job.text, job.shown, options)
+        result = (_lint_exact_text if job.fix else lint_text)(job.text, job.shown, options)
         if job.fix is None:
             return _Outcome(job.shown, result.text, result.diagnostics, from_stdin=True)
     elif job.fix is not None:
@@ -361,7 +361,7 @@ def _lint_one(job: _Job) -> _Outcome:
     from ..lint.fixes import apply_until_stable
 
     def relint(text: str):
-        return lint_text(text, job.shown, options).diagnostics
+        return _lint_exact_text(text, job.shown, options).diagnostics
 
     fixed = apply_until_stable(result.text, result.diagnostics, relint, unsafe=job.fix == "unsafe")
     return _Outcome(job.shown, fixed.text, fixed.diagnostics, original=result.text, applied=fixed.applied,
@@ -446,7 +446,7 @@ def _missing(path: str) -> _Outcome:
 def _lint_exact(path: str, shown: str, options):
     """The LintResult of a file whose fixed text is written back: read so that the bytes that are
     not UTF-8 are written back as they were (stapkit/fileio.py), not as U+FFFD."""
-    from ..lint.runner import LintResult, lint_text
+    from ..lint.runner import LintResult
     from ..syntax.source import read_source
 
     parse = options.check.parse
@@ -456,12 +456,26 @@ def _lint_exact(path: str, shown: str, options):
     if parse.macro_file is None:
         options = attrs.evolve(options, check=attrs.evolve(options.check,
                                                            parse=attrs.evolve(parse, macro_file=path.endswith(".stpm"))))
-    result = lint_text(source.text, shown, options)
-    read = tuple(d for d in source.diagnostics if options.selection.enabled(d.code))  # as lint_file
-    if read:
-        diagnostics = sorted(read + result.diagnostics, key=lambda d: (d.span.start, d.span.end, d.code))
-        result = attrs.evolve(result, diagnostics=tuple(diagnostics))
-    return result
+    return _lint_exact_text(source.text, shown, options)
+
+
+def _lint_exact_text(text: str, shown: str, options):
+    """lint_text, and the STP053 warning lint_file gives for a byte that is not UTF-8 (here a lone
+    surrogate: the text was read with stapkit.fileio.exact_text)."""
+    import re
+
+    from ..diagnostics import Diagnostic, Severity, Span
+    from ..lint.runner import lint_text
+    from ..syntax import codes
+
+    result = lint_text(text, shown, options)
+    bad = re.search("[\udc80-\udcff]", text) if not text.isascii() else None
+    if bad is None or not options.selection.enabled(codes.INVALID_UTF8):
+        return result
+    warning = Diagnostic(codes.INVALID_UTF8, f"invalid UTF-8 (byte 0x{ord(bad.group()) - 0xDC00:02x}); "
+                         "such bytes are kept as they are", Span(bad.start(), bad.start() + 1), Severity.WARNING)
+    diagnostics = sorted((warning, *result.diagnostics), key=lambda d: (d.span.start, d.span.end, d.code))
+    return attrs.evolve(result, diagnostics=tuple(diagnostics))
 
 
 def _print(outcomes: list[_Outcome], args) -> None:

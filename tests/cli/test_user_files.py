@@ -58,13 +58,14 @@ def test_lint_fix_keeps_bytes_that_are_not_utf8(tmp_path, capsys):
     status, out, err = run(["lint", "--fix", "--output-format", "concise", str(path)], capsys)
     assert path.read_bytes() == FIXED
     assert "fixed 1 problem in 1 file" in err
+    assert "latin1.stp:5:14: warning: invalid UTF-8 (byte 0xe9); such bytes are kept as they are" in out
 
 
 def test_a_byte_that_is_not_utf8_outside_strings_and_comments_is_refused(tmp_path, capsys):
     path = tmp_path / "bad.stp"
     path.write_bytes(b"probe begin {\n  x = 1 \xe9\n}\n")
     status, _, err = run(["format", str(path)], capsys)
-    assert status == 2 and f"{path}:2:9: not formatted" in err
+    assert status == 2 and f"{path}:2:9: not formatted: unexpected character byte 0xe9 (not valid UTF-8)" in err
     assert path.read_bytes() == b"probe begin {\n  x = 1 \xe9\n}\n"
 
 
