@@ -59,8 +59,9 @@ def run(args) -> int:
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     disk = [job for job in work if job[0] != "-"]
     done = dict(_in_parallel(disk, jobs)) if jobs > 1 and len(disk) > 4 else {}
-    # What happened to each file, for the summary: each is counted once.
-    changed = unchanged = failed = 0
+    # What happened to each path, for the summary: each is counted once.
+    changed = unchanged = 0
+    failed = len(found.missing)
     for path, shown, style, max_size in work:
         if path in done:
             source_text, result, problem = done[path]

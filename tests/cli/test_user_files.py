@@ -128,8 +128,9 @@ def test_a_read_only_file_is_not_replaced(tmp_path, capsys, monkeypatch):
         return real_open(name, flags, *args, **kwargs)
 
     monkeypatch.setattr(os, "open", open_)
-    status, _, err = run(["format", str(path)], capsys)
+    status, _, err = run(["format", str(path), str(tmp_path / "missing.stp")], capsys)
     assert status == 2 and f"cannot write '{path}': Permission denied" in err
+    assert err.splitlines()[-1] == "0 files reformatted, 0 left unchanged, 2 not formatted (see the errors above)"
     assert path.read_bytes() == UGLY
 
 
