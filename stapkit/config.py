@@ -43,13 +43,18 @@ from typing import Any
 
 import attrs
 
+from .errors import UserError
 from .syntax.target import PRIVILEGES, RUNTIMES, Target, is_kernel_release, is_version
 
 CONFIG_NAMES = ("stapkit.toml", ".stapkit.toml", "pyproject.toml")
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """A configuration file that cannot be used; the message names the file and key."""
+
+
+# No configuration file comes near this: a larger one is refused rather than read.
+MAX_CONFIG_SIZE = 1024 * 1024
 
 
 @attrs.frozen
@@ -109,8 +114,8 @@ def _has_stapkit_table(pyproject: Path) -> bool:
     try:
         with open(pyproject, "rb") as f:
             data = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError):
-        return False
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # not one stapkit can read: not its configuration
     return isinstance(data.get("tool"), dict) and "stapkit" in data["tool"]
 
 
@@ -118,11 +123,21 @@ def load_config(path: Path) -> Config:
     """Read and check one configuration file.  Raises ConfigError."""
     import tomllib
 
+    from .fileio import FileError, read_bytes
+
     try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from None
+        raw = read_bytes(str(path), MAX_CONFIG_SIZE)
+    except FileError as err:
+        raise ConfigError(f"{path}: cannot read: {err.reason}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        column = len(raw[raw.rfind(b"\n", 0, err.start) + 1:err.start].decode("utf-8", "replace")) + 1
+        raise ConfigError(f"{path}:{line}:{column}: not valid TOML: TOML files are UTF-8, and byte "
+                          f"0x{raw[err.start]:02x} is not") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from None
     if path.name == "pyproject.toml":

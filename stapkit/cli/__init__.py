@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    from ..errors import UserError
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -136,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
             from ..lsp.cli import run
 
             return run(args)
+    except UserError as err:  # the user's to fix (a bad configuration file, ...): one line, no "bug"
+        print(f"stapkit: error: {err}", file=sys.stderr)
+        return exit_codes.ERROR
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -259,11 +259,8 @@ def _git_dir(repository: str) -> str | None:
     dot_git = os.path.join(repository, ".git")
     if os.path.isdir(dot_git):
         return dot_git
-    try:
-        with open(dot_git, encoding="utf-8") as f:
-            first = f.readline().strip()
-    except (OSError, UnicodeDecodeError):
-        return None
+    lines = _read_lines(dot_git)
+    first = lines[0].strip() if lines else ""
     if not first.startswith("gitdir:"):
         return None
     git_dir = os.path.join(repository, first[len("gitdir:"):].strip())
@@ -274,11 +271,13 @@ def _git_dir(repository: str) -> str | None:
 
 
 def _read_lines(path: str) -> list[str]:
-    """The lines of a small text file; none if it is missing or unreadable."""
+    """The lines of a small text file (an ignore file, a `.git` file); none if it is missing,
+    unreadable, not a regular file (a FIFO would block the read) or larger than a megabyte."""
+    from ..fileio import FileError, read_bytes
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return f.read().splitlines()
-    except OSError:
+        return read_bytes(path, 1024 * 1024).decode("utf-8", "replace").splitlines()
+    except FileError:
         return []
 
 
@@ -291,34 +290,32 @@ def error(message: str) -> None:
 
 
 def write_atomically(path, text: str | bytes, *, keep_mode: bool = False) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half-written file.
+    """Write `text` (str or bytes) to `path` with stapkit.fileio.write_file: atomically, through
+    links, keeping the mode of a file that exists (`keep_mode` is kept for the callers: an
+    existing file always keeps its mode now).  The directory is made if missing.  Raises
+    OSError, whose strerror says why (without the file name)."""
+    from ..fileio import FileError, exact_bytes, write_file
 
-    Text or bytes; `newline=""`: the text's own line endings are written as they are.  With
-    keep_mode the file keeps its permission bits; the directory is made if missing.
-    """
-    import tempfile
-    from pathlib import Path
-
-    path = Path(path)
-    mode = path.stat().st_mode & 0o7777 if keep_mode else None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    del keep_mode
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
-        if isinstance(text, bytes):
-            with os.fdopen(fd, "wb") as out:
-                out.write(text)
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                out.write(text)
-        if mode is not None:
-            os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+        write_file(str(path), text if isinstance(text, bytes) else exact_bytes(text))
+    except FileError as err:
+        raise OSError(0, err.reason) from None
+
+
+def write_stdout(text: str) -> None:
+    """Write a script's text to standard output byte for byte (the bytes that were not UTF-8
+    included: stapkit/fileio.py)."""
+    from ..fileio import exact_bytes
+
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (tests): nothing to keep but the text
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(exact_bytes(text))
+    buffer.flush()
 
 
 def unified_diff(before: str, after: str, path: str) -> str:

@@ -1,7 +1,9 @@
 """`stapkit format`: lay scripts out in the canonical style, safely.
 
-Files are rewritten whole (a temporary file beside them, then a rename,
-keeping their mode); `-` formats standard input to standard output.
+Files are read and written with stapkit/fileio.py: bytes that are not UTF-8
+come back as they were, a file is replaced atomically keeping its mode, a
+symbolic link is written through and a hard link keeps its inode; `-`
+formats standard input to standard output.
 `--check` changes nothing and exits 1 if a file would change; `--diff`
 prints what would change as a unified diff `git apply` takes.
 """
@@ -13,7 +15,7 @@ import sys
 from pathlib import Path
 
 from . import exit_codes
-from .files import collect, error, file_size, unified_diff, warn, write_atomically
+from .files import collect, error, file_size, unified_diff, warn, write_stdout
 
 
 def add_arguments(parser) -> None:
@@ -27,13 +29,14 @@ def add_arguments(parser) -> None:
     parser.add_argument("--line-length", type=int, metavar="N", help="wrap lines longer than N (default: 100)")
     parser.add_argument("--stdin-filename", metavar="NAME",
                         help="the name to report for standard input (and to find its settings by)")
+    parser.add_argument("--max-file-size", type=int, metavar="BYTES",
+                        help="refuse larger files (default: the configuration's max-file-size, else 8 MiB)")
     parser.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
                         help="format N files at once (default: one per core)")
 
 
 def run(args) -> int:
-    from ..config import ConfigError, find_config, load_config
-    from ..syntax.source import decode_source, read_source
+    from ..fileio import FileError, exact_bytes, write_file
 
     paths = args.paths or ["-"]
     found = collect(paths)
@@ -44,43 +47,37 @@ def run(args) -> int:
     for directory in found.empty_dirs:
         warn(f"no SystemTap scripts (*.stp, *.stpm) in '{directory}'")
     configs: dict = {}
-    changed = 0
     work = []
     for path in found.files:
         shown = (args.stdin_filename or "-") if path == "-" else path
         try:
-            style = _style(args, shown, configs, find_config, load_config)
-        except (ValueError, ConfigError) as err:
+            style, max_size = _settings(args, shown, configs)
+        except ValueError as err:
             error(str(err))
-            status = exit_codes.ERROR
-            continue
-        work.append((path, shown, style))
+            return exit_codes.ERROR
+        work.append((path, shown, style, max_size))
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
-    disk = [(p, s, st) for p, s, st in work if p != "-"]
+    disk = [job for job in work if job[0] != "-"]
     done = dict(_in_parallel(disk, jobs)) if jobs > 1 and len(disk) > 4 else {}
-    for path, shown, style in work:
+    # What happened to each path, for the summary: each is counted once.
+    changed = unchanged = 0
+    failed = len(found.missing)
+    for path, shown, style, max_size in work:
         if path in done:
             source_text, result, problem = done[path]
         else:
-            if path == "-":
-                source = decode_source(shown, sys.stdin.buffer.read())
-            else:
-                source = read_source(path)
-            if source.text is None:
-                for d in source.diagnostics:
-                    error(f"{shown}: {d.message}")
-                status = exit_codes.ERROR
-                continue
-            source_text, result, problem = _format_one((source.text, shown, style))
+            source_text, result, problem = _read_and_format((path, shown, style, max_size))[1]
         if source_text is None:
             error(problem)
             status = exit_codes.ERROR
+            failed += 1
             continue
         if problem is not None:
             error(f"{problem} (this is a bug in stapkit; please report it with the file)")
             status = exit_codes.ERROR
+            failed += 1
             if path == "-" and not (args.check or args.diff):
-                sys.stdout.write(source_text)
+                write_stdout(source_text)
             continue
         if result.syntax_errors:
             first = result.syntax_errors[0]
@@ -90,33 +87,51 @@ def run(args) -> int:
                   + (f" (and {len(result.syntax_errors) - 1} more syntax errors)" if len(result.syntax_errors) > 1
                      else ""))
             status = exit_codes.ERROR
+            failed += 1
             if path == "-" and not (args.check or args.diff):
-                sys.stdout.write(source_text)
+                write_stdout(source_text)
             continue
-        if result.changed:
-            changed += 1
         if args.diff:
             if result.changed:
-                sys.stdout.write(unified_diff(source_text, result.text, shown))
+                write_stdout(unified_diff(source_text, result.text, shown))
         elif args.check:
             if result.changed:
                 print(f"would reformat {shown}", file=sys.stderr)
         elif path == "-":
-            sys.stdout.write(result.text)
+            write_stdout(result.text)
         elif result.changed:
             try:
-                write_atomically(path, result.text, keep_mode=True)
-            except OSError as err:
-                error(f"cannot write '{path}': {err.strerror or err}")
+                write_file(path, exact_bytes(result.text))
+            except FileError as err:
+                error(f"{err}; not formatted")
                 status = exit_codes.ERROR
+                failed += 1
+                continue
+        if result.changed:
+            changed += 1
+        else:
+            unchanged += 1
     if (args.check or args.diff) and changed and status == exit_codes.SUCCESS:
         status = exit_codes.FINDINGS
     if args.check or not (args.diff or paths == ["-"]):
-        files = len(found.files)
-        verb = "would be reformatted" if args.check else "reformatted"
-        print(f"{changed} file{'s' if changed != 1 else ''} {verb}, {files - changed} left unchanged",
-              file=sys.stderr)
+        print(_summary(changed, unchanged, failed, args.check), file=sys.stderr)
     return status
+
+
+def _summary(changed: int, unchanged: int, failed: int, check: bool) -> str:
+    """'2 files reformatted, 1 left unchanged, 1 not formatted': each file counted once."""
+    def files(n: int) -> str:
+        return f"{n} file{'s' if n != 1 else ''}"
+
+    if check:
+        parts = [f"{files(changed)} would be reformatted", f"{unchanged} would be left unchanged"]
+        if failed:
+            parts.append(f"{failed} could not be checked (see the errors above)")
+    else:
+        parts = [f"{files(changed)} reformatted", f"{unchanged} left unchanged"]
+        if failed:
+            parts.append(f"{failed} not formatted (see the errors above)")
+    return ", ".join(parts)
 
 
 def _format_one(job):
@@ -131,12 +146,15 @@ def _format_one(job):
 
 
 def _read_and_format(job):
+    """(path, (text, FormatResult, None)), or (path, (None, None, why it was not read))."""
     from ..syntax.source import read_source
 
-    path, shown, style = job
-    source = read_source(path)
+    path, shown, style, max_size = job
+    # exact: the bytes that are not UTF-8 are written back as they were (stapkit/fileio.py).
+    source = read_source(path, max_size=max_size, display_path=shown, exact=True)
     if source.text is None:
-        return path, (None, None, "; ".join(f"{shown}: {d.message}" for d in source.diagnostics))
+        return path, (None, None, "; ".join(f"{shown}: {d.message}" if d.message.startswith("not a text")
+                                            else d.message for d in source.diagnostics))
     return path, _format_one((source.text, shown, style))
 
 
@@ -156,9 +174,12 @@ def _in_parallel(work, jobs):
         yield from pool.map(_read_and_format, work)
 
 
-def _style(args, path: str, configs: dict, find_config, load_config):
-    from ..config import indent_text
+def _settings(args, path: str, configs: dict):
+    """The Style and the file size limit of one file: its configuration, overridden by the options.
+    Raises ValueError for a bad option; a bad configuration file raises ConfigError (a UserError)."""
+    from ..config import find_config, indent_text, load_config
     from ..format.layout import Style
+    from ..syntax.source import DEFAULT_MAX_FILE_SIZE
 
     where = Path(path) if path != "-" else Path.cwd()
     config_path = find_config(where)
@@ -178,6 +199,7 @@ def _style(args, path: str, configs: dict, find_config, load_config):
         if not 20 <= args.line_length <= 1000:
             raise ValueError("--line-length: must be from 20 to 1000")
         length = args.line_length
-    return Style(indent=indent, line_length=length)
-
-
+    if args.max_file_size is not None and args.max_file_size <= 0:
+        raise ValueError("--max-file-size: must be a positive number of bytes")
+    max_size = args.max_file_size or (config.max_file_size if config is not None else None) or DEFAULT_MAX_FILE_SIZE
+    return Style(indent=indent, line_length=length), max_size

@@ -21,7 +21,7 @@ from pathlib import Path
 import attrs
 
 from . import exit_codes
-from .files import error, file_size, unified_diff, warn
+from .files import error, file_size, unified_diff, warn, write_stdout
 from .target_options import add_kernel_arguments
 
 OUTPUT_FORMATS = ("text", "concise", "json", "sarif", "github")
@@ -100,6 +100,7 @@ class _Outcome:
     applied: int = 0
     fix_problem: str | None = None
     from_stdin: bool = False
+    original_diagnostics: tuple = ()  # with fixes: those of the text before them
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -111,7 +112,6 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 
 def run(args) -> int:
-    from ..config import ConfigError
     from ..lint.selection import SelectorError
     from ..tapsets.db import DatabaseError
     from .parse_command import _Settings
@@ -122,7 +122,7 @@ def run(args) -> int:
     try:
         select, extend, ignore = _split(args.select), _split(args.extend_select), _split(args.ignore)
         settings = _Settings(args)
-    except (ValueError, ConfigError, SelectorError) as err:
+    except (ValueError, SelectorError) as err:  # a ConfigError is caught in cli.main
         error(str(err))
         return exit_codes.ERROR
     if args.db is not None:  # a database named on the command line must load, cached results or not
@@ -137,9 +137,9 @@ def run(args) -> int:
     status = exit_codes.SUCCESS
     paths = args.paths or ["-"]
     found = _collect(paths, settings, args)
-    for path in found.missing:
-        error(f"cannot read '{path}': No such file or directory")
-        status = exit_codes.ERROR
+    # A path that names nothing is reported as a file that cannot be read is: a diagnostic
+    # (STP051) in the chosen output format, exit status 2 (docs/cli.md).
+    missing = [_missing(path) for path in found.missing]
     for directory in found.empty_dirs:
         warn(f"no SystemTap scripts (*.stp, *.stpm) in '{directory}'")
 
@@ -149,7 +149,7 @@ def run(args) -> int:
         shown = (args.stdin_filename or "-") if path == "-" else path
         try:
             options, config = _options_for(path, settings, args, select, extend, ignore)
-        except (ValueError, ConfigError) as err:
+        except ValueError as err:  # a ConfigError is caught in cli.main
             error(str(err))
             status = exit_codes.ERROR
             continue
@@ -158,7 +158,7 @@ def run(args) -> int:
         if path == "-":
             from ..syntax.source import decode_source
 
-            source = decode_source(shown, sys.stdin.buffer.read())
+            source = decode_source(shown, sys.stdin.buffer.read(), exact=fix_mode is not None)
             text = source.text
             if text is None:
                 jobs.append(_Job(path, shown, options, None))  # reported as unreadable below
@@ -172,7 +172,8 @@ def run(args) -> int:
     except (DatabaseError, KernelLoadError) as err:  # needed for a file not in the cache
         error(str(err))
         return exit_codes.ERROR
-    status = _write_fixes(outcomes, args, status)
+    outcomes = missing + outcomes
+    status, outcomes = _write_fixes(outcomes, args, status)
     if any(d.code == "STP051" for o in outcomes for d in o.diagnostics):
         status = exit_codes.ERROR  # a file that could not be read
     if not args.diff:
@@ -234,7 +235,7 @@ def _lint_all(jobs: list[_Job], args) -> list[_Outcome]:
     pending: list[tuple[int, _Job]] = []
     for number, job in enumerate(jobs):
         if cache is not None and job.path != "-" and job.fix is None:
-            data = _read_bytes(job.path)
+            data = _read_bytes(job.path, job.options.check.parse.max_file_size)
             if data is not None:
                 keys[number] = cache.key(data, fingerprint_of(job.options))
                 hit = cache.get(keys[number])
@@ -320,11 +321,13 @@ def _tapset_root_identity() -> tuple:
     return _file_identity(root) if root else ()
 
 
-def _read_bytes(path: str) -> bytes | None:
+def _read_bytes(path: str, max_size: int) -> bytes | None:
+    """The file's bytes, or None: not a regular file (never opened), unreadable or too large."""
+    from ..fileio import FileError, read_bytes
+
     try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
+        return read_bytes(path, max_size)
+    except FileError:
         return None
 
 
@@ -346,9 +349,11 @@ def _lint_one(job: _Job) -> _Outcome:
             # Standard input was not text: say so as a file that cannot be read would be.
             source = decode_source(job.shown, b"\xff")
             return _Outcome(job.shown, None, tuple(source.diagnostics))
-        result = lint_text(job.text, job.shown, options)
+        result = (_lint_exact_text if job.fix else lint_text)(job.text, job.shown, options)
         if job.fix is None:
             return _Outcome(job.shown, result.text, result.diagnostics, from_stdin=True)
+    elif job.fix is not None:
+        result = _lint_exact(job.path, job.shown, options)  # its text is written back
     else:
         result = lint_file(job.path, options)
     if job.fix is None or result.text is None:
@@ -356,11 +361,11 @@ def _lint_one(job: _Job) -> _Outcome:
     from ..lint.fixes import apply_until_stable
 
     def relint(text: str):
-        return lint_text(text, job.shown, options).diagnostics
+        return _lint_exact_text(text, job.shown, options).diagnostics
 
     fixed = apply_until_stable(result.text, result.diagnostics, relint, unsafe=job.fix == "unsafe")
     return _Outcome(job.shown, fixed.text, fixed.diagnostics, original=result.text, applied=fixed.applied,
-                    fix_problem=fixed.stopped, from_stdin=job.path == "-")
+                    fix_problem=fixed.stopped, from_stdin=job.path == "-", original_diagnostics=result.diagnostics)
 
 
 def _in_parallel(pending, n_jobs: int, db_path):
@@ -394,33 +399,83 @@ def _lint_in_worker(job: _Job) -> _Outcome:
 # ---------------------------------------------------------------- fixes and output
 
 
-def _write_fixes(outcomes: list[_Outcome], args, status: int) -> int:
-    from .files import write_atomically
+def _write_fixes(outcomes: list[_Outcome], args, status: int) -> tuple[int, list[_Outcome]]:
+    """Write the fixed files; the status, and the outcomes to report: a file that could not be
+    written is reported with its findings as it still is, and its fixes are not counted."""
+    from ..fileio import FileError, exact_bytes, write_file
 
     fixed_files = applied = 0
+    reported = []
     for o in outcomes:
         if o.fix_problem:
             warn(f"{o.shown}: {o.fix_problem}")
         if o.from_stdin and args.fix and not args.diff:
             # Standard input: the text, fixed or not, goes to standard output (findings to stderr).
-            sys.stdout.write(o.text if o.text is not None else (o.original or ""))
+            write_stdout(o.text if o.text is not None else (o.original or ""))
         if o.original is None or o.text == o.original:
+            reported.append(o)
             continue
-        fixed_files += 1
-        applied += o.applied
         if args.diff:
-            sys.stdout.write(unified_diff(o.original, o.text, o.shown))
+            write_stdout(unified_diff(o.original, o.text, o.shown))
         elif not o.from_stdin:
             try:
-                write_atomically(o.shown, o.text, keep_mode=True)
-            except OSError as err:
-                error(f"cannot write '{o.shown}': {err.strerror or err}")
+                write_file(o.shown, exact_bytes(o.text))
+            except FileError as err:
+                error(f"{err}; no fix applied")
                 status = exit_codes.ERROR
+                reported.append(attrs.evolve(o, text=o.original, diagnostics=o.original_diagnostics, applied=0))
+                continue
+        fixed_files += 1
+        applied += o.applied
+        reported.append(o)
     if applied:
         verb = "would fix" if args.diff else "fixed"
         print(f"stapkit: {verb} {applied} problem{'s' if applied != 1 else ''} in {fixed_files} "
               f"file{'s' if fixed_files != 1 else ''}", file=sys.stderr)
-    return status
+    return status, reported
+
+
+def _missing(path: str) -> _Outcome:
+    from ..diagnostics import Diagnostic, Span
+    from ..syntax import codes
+
+    return _Outcome(path, None, (Diagnostic(codes.UNREADABLE_FILE,
+                                            f"cannot read '{path}': No such file or directory", Span(0, 0)),))
+
+
+def _lint_exact(path: str, shown: str, options):
+    """The LintResult of a file whose fixed text is written back: read so that the bytes that are
+    not UTF-8 are written back as they were (stapkit/fileio.py), not as U+FFFD."""
+    from ..lint.runner import LintResult
+    from ..syntax.source import read_source
+
+    parse = options.check.parse
+    source = read_source(path, max_size=parse.max_file_size, display_path=shown, exact=True)
+    if source.text is None:
+        return LintResult(shown, None, tuple(source.diagnostics), None)
+    if parse.macro_file is None:
+        options = attrs.evolve(options, check=attrs.evolve(options.check,
+                                                           parse=attrs.evolve(parse, macro_file=path.endswith(".stpm"))))
+    return _lint_exact_text(source.text, shown, options)
+
+
+def _lint_exact_text(text: str, shown: str, options):
+    """lint_text, and the STP053 warning lint_file gives for a byte that is not UTF-8 (here a lone
+    surrogate: the text was read with stapkit.fileio.exact_text)."""
+    import re
+
+    from ..diagnostics import Diagnostic, Severity, Span
+    from ..lint.runner import lint_text
+    from ..syntax import codes
+
+    result = lint_text(text, shown, options)
+    bad = re.search("[\udc80-\udcff]", text) if not text.isascii() else None
+    if bad is None or not options.selection.enabled(codes.INVALID_UTF8):
+        return result
+    warning = Diagnostic(codes.INVALID_UTF8, f"invalid UTF-8 (byte 0x{ord(bad.group()) - 0xDC00:02x}); "
+                         "such bytes are kept as they are", Span(bad.start(), bad.start() + 1), Severity.WARNING)
+    diagnostics = sorted((warning, *result.diagnostics), key=lambda d: (d.span.start, d.span.end, d.code))
+    return attrs.evolve(result, diagnostics=tuple(diagnostics))
 
 
 def _print(outcomes: list[_Outcome], args) -> None:
@@ -429,7 +484,7 @@ def _print(outcomes: list[_Outcome], args) -> None:
 
     # With fixes to standard input, standard output holds the fixed text: findings go to stderr.
     out = sys.stderr if (args.fix and not args.diff and any(o.from_stdin for o in outcomes)) else sys.stdout
-    indexes = {o.shown: LineIndex(o.text) for o in outcomes if o.text is not None and o.diagnostics}
+    indexes = {o.shown: LineIndex(_for_display(o.text)) for o in outcomes if o.text is not None and o.diagnostics}
     items = [locate(o.shown, indexes.get(o.shown), d) for o in outcomes for d in o.diagnostics]
     if args.statistics:
         from ..report.statistics import render_statistics
@@ -473,6 +528,17 @@ def _print(outcomes: list[_Outcome], args) -> None:
         hint = f" ({fixable} fixable with --fix{' --unsafe-fixes' if _any_unsafe(items) else ''})" \
             if fixable and not args.fix else ""
         out.write(f"{files} checked: {summary}{hint}\n")
+
+
+def _for_display(text: str) -> str:
+    """A text read to be written back (its bytes that are not UTF-8 as lone surrogates,
+    stapkit/fileio.py) as it is shown: each such byte as U+FFFD, one character for one, so
+    that columns stay right."""
+    if text.isascii():
+        return text
+    import re
+
+    return re.sub("[\udc80-\udcff]", "\ufffd", text)
 
 
 def _any_unsafe(items) -> bool:

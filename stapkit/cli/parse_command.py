@@ -12,7 +12,7 @@ import attrs
 from ..diagnostics import Diagnostic, LineIndex, Severity, Span
 from ..syntax import codes
 from . import exit_codes
-from ..config import ConfigError, find_config, load_config
+from ..config import find_config, load_config
 from .files import collect, error, file_size, warn
 from .target_options import parse_options_from_arguments
 from ..syntax.tapset_path import in_tapset_library
@@ -42,7 +42,7 @@ def run(args) -> int:
 
     try:
         settings = _Settings(args)
-    except (ValueError, ConfigError) as err:
+    except ValueError as err:  # a ConfigError is caught in cli.main
         error(str(err))
         return exit_codes.ERROR
     paths = args.paths or ["-"]
@@ -61,7 +61,7 @@ def run(args) -> int:
     for path in found.files:
         try:
             work.append((path, settings.options_for(path)))
-        except (ValueError, ConfigError) as err:
+        except ValueError as err:  # a ConfigError is caught in cli.main
             error(str(err))
             status = exit_codes.ERROR
     disk = [(p, o) for p, o in work if p != "-"]

@@ -125,12 +125,30 @@ def layout(text: str, style: Style = Style(), lexed=None) -> str:
     """
     if "\r" not in text:
         return _layout_lf(text, style, lexed)
+    if "\n" not in text:
+        return _layout_cr(text, style, lexed)
     # The layout works on LF; the line ending of the first line is then used
     # everywhere but inside strings and embedded C, which are kept byte for byte.
     first_break = text.find("\n")
     eol = "\r\n" if first_break > 0 and text[first_break - 1] == "\r" else "\n"
     out = _layout_lf(text.replace("\r\n", "\n"), style, None)
     return _with_line_ending(out, text, eol, lexed)
+
+
+def _layout_cr(text: str, style: Style, lexed) -> str:
+    """A text whose lines end in CR alone (old Mac OS), laid out with CR line endings.
+
+    stap (and the lexer) read a CR as a blank, not as the end of a line: such a
+    file is one line to them, and a `#` or `//` comment runs to its end.  When
+    no comment or token holds a CR, reading each CR as a line break gives the
+    same tokens, so the text is laid out as LF text and its breaks written back
+    as CR; otherwise (a comment that swallows the rest of the file, a CR in a
+    string or embedded C) it is left as it is.
+    """
+    lexed = lexed if lexed is not None else lex(text, version=ALL_FEATURES)
+    if any("\r" in t.text for t in lexed.tokens) or any("\r" in c.text for c in lexed.comments):
+        return text
+    return _layout_lf(text.replace("\r", "\n"), style, None).replace("\n", "\r")
 
 
 def _layout_lf(text: str, style: Style, lexed) -> str:

@@ -6,8 +6,10 @@ result viewers) read.  One run of the tool "stapkit"; what goes where:
   rule list of every code would only make the file bigger): id (the code), name,
   shortDescription (the rule's summary), fullDescription (the "What it finds"
   section of its page when `rule_help` gives the page, else the summary), help
-  (the page, else the summary and a link), helpUri (the page in the project's
-  repository: RULE_PAGES_URL + CODE + ".md"), defaultConfiguration.level, and
+  (the page, else the summary and where to read it), helpUri (only once stapkit
+  is published: PUBLISHED_RULE_PAGES_URL + CODE + ".md"; a file: URI of the
+  machine that made the log would mean nothing where it is read),
+  defaultConfiguration.level, and
   properties: tags (the stage that reports the code: parser, checker, linter)
   and problem.severity (error, warning or recommendation), which GitHub uses to
   order alerts.
@@ -57,7 +59,7 @@ from pathlib import Path
 from urllib.parse import quote_from_bytes
 
 from .. import __version__
-from .. import PROJECT_URL, RULE_PAGES_URL  # the project's home; rule pages: + "STP101.md"
+from .. import PROJECT_URL, PUBLISHED_RULE_PAGES_URL  # None until stapkit is published (stapkit/__init__.py)
 from ..diagnostics import Fix, LineIndex, Severity
 from .concise import locate_related
 from .location import Located
@@ -103,7 +105,8 @@ def sarif_log(items: list[Located], index_for=None, *, working_directory: str | 
     driver = {"name": "stapkit", "version": __version__}
     if _SEMANTIC_VERSION.fullmatch(__version__):
         driver["semanticVersion"] = __version__
-    driver["informationUri"] = PROJECT_URL
+    if PROJECT_URL:
+        driver["informationUri"] = PROJECT_URL
     driver["rules"] = rules
     run = {
         "tool": {"driver": driver},
@@ -134,7 +137,9 @@ def _directory_uri(directory: str) -> str:
 
 
 def _rule(code: str, entry, rule_help) -> dict:
-    help_uri = f"{RULE_PAGES_URL}{code}.md"
+    # A log is read where it is uploaded, not where it was made: it links only to published
+    # pages (none before stapkit is published) and carries the page itself as its help.
+    help_uri = f"{PUBLISHED_RULE_PAGES_URL}{code}.md" if PUBLISHED_RULE_PAGES_URL else None
     summary = entry.summary if entry is not None else f"stapkit diagnostic {code}"
     page = rule_help(code) if rule_help is not None and entry is not None else None
     full = (_what_it_finds(page) if page else None) or summary
@@ -145,10 +150,14 @@ def _rule(code: str, entry, rule_help) -> dict:
     rule["fullDescription"] = {"text": _limited(full)}
     if page:
         rule["help"] = {"text": page, "markdown": page}
-    else:
+    elif help_uri:
         rule["help"] = {"text": f"{summary}\n\nDocumentation: {help_uri}",
                         "markdown": f"{summary}\n\n[{code} documentation]({help_uri})"}
-    rule["helpUri"] = help_uri
+    else:
+        rule["help"] = {"text": f"{summary}\n\nDocumentation: stapkit rule {code}",
+                        "markdown": f"{summary}\n\nDocumentation: `stapkit rule {code}`"}
+    if help_uri:
+        rule["helpUri"] = help_uri
     if entry is not None:
         rule["defaultConfiguration"] = {"level": LEVELS[entry.severity]}
         rule["properties"] = {"tags": [entry.stage], "problem.severity": PROBLEM_SEVERITIES[entry.severity]}

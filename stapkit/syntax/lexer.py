@@ -278,6 +278,8 @@ def _show_char(ch: str) -> str:
         return f"'{ch}' (U+{code:04X})"
     if code == 0xFFFD:
         return "U+FFFD (a byte that is not valid UTF-8)"
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, read to be written back (stapkit/fileio.py)
+        return f"byte 0x{code - 0xDC00:02x} (not valid UTF-8)"
     return f"U+{code:04X}"
 
 

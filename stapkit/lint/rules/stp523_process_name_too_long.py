@@ -77,16 +77,16 @@ def check(ctx: LintContext) -> None:
 
 def _long_name(node) -> bool:
     return type(node) is ast.StringLit and not node.has_arguments and "\\" not in node.value \
-        and len(node.value.encode("utf-8")) > TASK_COMM_CHARS  # the kernel counts bytes
+        and len(node.value.encode("utf-8", "surrogateescape")) > TASK_COMM_CHARS  # the kernel counts bytes
 
 
 def _report(ctx: LintContext, node, call, literal: ast.StringLit) -> None:
-    kept = literal.value.encode("utf-8")[:TASK_COMM_CHARS].decode("utf-8", "ignore")
+    kept = literal.value.encode("utf-8", "surrogateescape")[:TASK_COMM_CHARS].decode("utf-8", "ignore")
     fix = None
     if literal.value.isascii() and len(literal.pieces) == 1 and text_at(ctx, literal.span.start, literal.pieces[0]):
         fix = Fix(f"Compare with \"{kept}\"", (Edit(literal.span, quote_string(kept)),), Applicability.UNSAFE)
     outcome = "never true" if node.op == "==" else "always true"
     ctx.report(RULE, literal.span,
                f"{call.name}() is at most {TASK_COMM_CHARS} characters long (the kernel cuts task names): "
-               f"this comparison with a {len(literal.value.encode('utf-8'))}-character name is {outcome}",
+               f"this comparison with a {len(literal.value.encode('utf-8', 'surrogateescape'))}-character name is {outcome}",
                fix=fix, hints=(f"the kernel calls it \"{kept}\"",))
