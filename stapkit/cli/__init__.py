@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from . import exit_codes
+from .interrupts import INTERRUPTED_STATUS, MESSAGE, FirstInterruptOnly
 
 BUG_REPORT_HINT = "this is a bug in stapkit; please report it with the file that caused it"
 
@@ -87,6 +88,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    with FirstInterruptOnly():
+        try:
+            return _main(argv)
+        except KeyboardInterrupt:
+            return _interrupted()
+
+
+def _interrupted() -> int:
+    try:
+        print(MESSAGE, file=sys.stderr)
+    except OSError:
+        pass
+    return INTERRUPTED_STATUS
+
+
+def _main(argv: list[str] | None) -> int:
     # Syntax trees are at most a few hundred levels deep (the parser refuses
     # deeper ones); give the code that walks them room.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
@@ -141,8 +158,6 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:  # the user's to fix (a bad configuration file, ...): one line, no "bug"
         print(f"stapkit: error: {err}", file=sys.stderr)
         return exit_codes.ERROR
-    except KeyboardInterrupt:
-        return 130
     except BrokenPipeError:
         return exit_codes.SUCCESS
     except Exception as err:  # an internal error: say so, never a bare traceback
@@ -159,4 +174,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry_point() -> None:
-    sys.exit(main())
+    # Kept to the end of the process: a Ctrl-C after the command has finished does nothing.
+    guard = FirstInterruptOnly(keep=True)
+    with guard:
+        try:
+            status = main()
+            guard.ignore_from_now()
+        except KeyboardInterrupt:  # between main's return and the line above
+            status = _interrupted()
+        guard.ignore_from_now()
+    sys.exit(status)

@@ -166,10 +166,11 @@ def run(args) -> int:
         jobs.append(_Job(path, shown, options, fix_mode, text))
 
     from ..kernel.loading import KernelLoadError
+    from .parallel import WorkerDied
 
     try:
         outcomes = _lint_all(jobs, args)
-    except (DatabaseError, KernelLoadError) as err:  # needed for a file not in the cache
+    except (DatabaseError, KernelLoadError, WorkerDied) as err:  # needed for a file not in the cache
         error(str(err))
         return exit_codes.ERROR
     outcomes = missing + outcomes
@@ -369,24 +370,19 @@ def _lint_one(job: _Job) -> _Outcome:
 
 
 def _in_parallel(pending, n_jobs: int, db_path):
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
+    from ..lint.registry import lint_rules
     from ..semantic.checker import load_db
     from ..syntax.grammar import tables
-    from ..lint.registry import lint_rules
+    from .parallel import map_in_processes
 
     tables()  # loaded once here: forked workers inherit them
     load_db(db_path)
     lint_rules()
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:
-        context = None
     # Largest files first: the workers then finish together.
     ordered = sorted(pending, key=lambda item: -file_size(item[1].path))
-    with ProcessPoolExecutor(max_workers=min(n_jobs, len(ordered)), mp_context=context) as pool:
-        yield from zip((n for n, _ in ordered), pool.map(_lint_in_worker, (j for _, j in ordered)))
+    outcomes = map_in_processes(_lint_in_worker, [job for _, job in ordered], n_jobs,
+                                name_of=lambda job: f"'{job.shown}'")
+    return zip((n for n, _ in ordered), outcomes)
 
 
 def _lint_in_worker(job: _Job) -> _Outcome:

@@ -65,6 +65,30 @@ def trees_equal(a, b) -> bool:
     return True
 
 
+def tree_hash(tree) -> int:
+    """A hash of the whole tree (spans aside), without recursion: equal trees hash alike.
+
+    A node's own __hash__ is shallow (its children are left out), so that putting
+    nodes in a set stays cheap; trees that differ only below the top then all hash
+    alike, and a dict keyed by them compares each new tree with every other (n²).
+    Key such a dict by this hash and confirm a match with ==.
+    """
+    parts: list = []
+    pending = [tree]
+    while pending:
+        x = pending.pop()
+        if isinstance(x, Node):
+            key = x._key()
+            parts.append(type(x).__name__)
+            pending.extend(reversed(key))
+        elif type(x) is tuple:
+            parts.append(len(x))  # with the arity, the flat sequence is one tree only
+            pending.extend(reversed(x))
+        else:
+            parts.append(x)
+    return hash(tuple(parts))
+
+
 def _tuple_getter(names: tuple[str, ...]):
     if not names:
         return lambda node: ()

@@ -112,12 +112,14 @@ def _delete_point(ctx: LintContext, probe: ast.ProbeDecl, index: int) -> Fix | N
 
 
 def _check_declarations(ctx: LintContext, probes: list[ast.ProbeDecl]) -> None:
-    first_of: dict[tuple, ast.ProbeDecl] = {}
+    # Keyed by a hash of the whole declaration: a node's own hash is shallow, and keying
+    # by the trees made every probe collide with every other (n² comparisons).
+    firsts_of: dict[int, list[ast.ProbeDecl]] = {}
     for probe in probes:
-        key = (tuple(probe.points), probe.body)
-        first = first_of.get(key)
+        firsts = firsts_of.setdefault(ast.tree_hash((probe.points, probe.body)), [])
+        first = next((f for f in firsts if f.points == probe.points and f.body == probe.body), None)
         if first is None:
-            first_of[key] = probe
+            firsts.append(probe)
             continue
         line = ctx.lines.line_col(first.span.start)[0]
         ctx.report(RULE, Span(probe.span.start, probe.points[-1].span.end),

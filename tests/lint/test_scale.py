@@ -1,0 +1,101 @@
+"""Lint grows at most as n log n with the size of a script (issue 18, item 7).
+
+The scripts come from benchmarks/scale.py's generator (deterministic).  Nothing
+here asserts a time: the rule test counts tree comparisons, and the scale test
+compares the cost of two sizes with each other, with a generous bound.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stapkit.lint.runner import lint_text, run_rules
+from stapkit.lint.selection import Selection
+from stapkit.syntax import ast
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _scale_module():
+    spec = importlib.util.spec_from_file_location("stapkit_bench_scale", REPO / "benchmarks" / "scale.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_generator_is_deterministic_and_its_scripts_are_clean():
+    generate = _scale_module().generate
+    text = generate(20_000)
+    assert text == generate(20_000) and len(text) >= 20_000
+    assert generate(40_000).startswith(text[:10_000])
+    result = lint_text(text, "gen.stp")
+    # Valid: no syntax or semantic error, whatever the lint rules say about style.
+    assert [d for d in result.diagnostics if d.severity.value == "error"] == []
+    assert text.count("\nprobe ") > 100
+
+
+def test_duplicate_probe_compares_each_declaration_with_its_equals_only(monkeypatch):
+    """STP516 keyed its dict by trees whose hash is shallow: every probe collided with
+    every other (n²/2 tree comparisons: 4 million on a 1 MB script)."""
+    text = _scale_module().generate(100_000)
+    # Two real repeats, to see that they are still found.
+    text += "probe timer.s(7) { println(1) }\nprobe timer.s(7) { println(1) }\n"
+    text += "probe begin { count_0 = 3\n  last_0 = \"start\"\n}\n"
+    checked = lint_text(text, "gen.stp").checked
+    probes = sum(isinstance(item, ast.ProbeDecl) for item in checked.unit.script.items)
+    comparisons = 0
+    real = ast.trees_equal
+
+    def counting(a, b):
+        nonlocal comparisons
+        comparisons += 1
+        return real(a, b)
+
+    monkeypatch.setattr(ast, "trees_equal", counting)
+    found = run_rules(checked.unit, Selection(select=("STP516",)))
+    line_of = lambda needle: text[:text.index(needle)].count("\n") + 1  # noqa: E731
+    assert sorted(d.message.split(" (")[0] for d in found) == sorted([
+        f"this probe repeats the one on line {line_of('probe begin')}",
+        f"this probe repeats the one on line {line_of('probe timer.s(7) { println')}"])
+    assert probes > 700
+    assert comparisons <= 2 * len(found) + 10
+
+
+def _measure(size: int) -> dict:
+    """Lint of a generated script in a child process: the CPU seconds of lint_text alone
+    (the start-up left out) and the peak RSS of the process."""
+    code = (
+        "import json, resource, sys, time, importlib.util\n"
+        "spec = importlib.util.spec_from_file_location('scale', sys.argv[1])\n"
+        "scale = importlib.util.module_from_spec(spec); spec.loader.exec_module(scale)\n"
+        "from stapkit.lint.runner import lint_text\n"
+        "lint_text('probe begin { exit() }\\n', 'warm.stp')\n"
+        "text = scale.generate(int(sys.argv[2]))\n"
+        "start = time.process_time()\n"
+        "lint_text(text, 'gen.stp')\n"
+        "cpu = time.process_time() - start\n"
+        "print(json.dumps({'cpu': cpu, 'rss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))\n")
+    # A bound against a hang only (on a quadratic lint the larger size takes minutes).
+    done = subprocess.run([sys.executable, "-c", code, str(REPO / "benchmarks" / "scale.py"), str(size)],
+                          capture_output=True, text=True, timeout=900, check=True)
+    return json.loads(done.stdout)
+
+
+def test_lint_time_and_memory_grow_at_most_n_log_n():
+    small, large = 25_000, 250_000
+    base = _measure(1_000)
+    a, b = _measure(small), _measure(large)
+    growth = large / small
+    n_log_n = growth * math.log(large) / math.log(small)
+    # x3: noise on a shared machine (the CPU time of a tenth of a second is coarse).
+    assert b["cpu"] / a["cpu"] < 3 * n_log_n, (a, b)
+    # Memory: what the script adds to the process, over what a tiny script needs.
+    added_small = max(a["rss_kb"] - base["rss_kb"], 1024)
+    assert (b["rss_kb"] - base["rss_kb"]) / added_small < 3 * n_log_n, (base, a, b)
