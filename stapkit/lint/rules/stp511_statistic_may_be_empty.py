@@ -66,7 +66,7 @@ from __future__ import annotations
 
 from ...diagnostics import Severity
 from ...syntax import ast
-from ..flow import ends_control_flow, facts, unparen
+from ..flow import ends_control_flow, unparen
 from ..rule import LintContext, Rule
 
 RULE = Rule("STP511", "statistic-may-be-empty", Severity.WARNING,
@@ -76,7 +76,7 @@ _FAILING_OPS = ("@avg", "@min", "@max", "@variance")
 
 
 def check(ctx: LintContext) -> None:
-    flow = facts(ctx)
+    flow = ctx.flow
     for node, body in flow.nodes(ast.StatOp):
         if node.op not in _FAILING_OPS:
             continue

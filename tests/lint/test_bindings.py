@@ -1,14 +1,15 @@
-"""stapkit/lint/symbols.py: where each name is declared, read, written and called.
+"""stapkit/semantic/bindings.py: where each name is declared, read, written and called.
 
-Each test parses a small script, checks it, and looks at what Symbols.of
+Each test parses a small script, checks it, and looks at what Bindings.of
 recorded, by the text at each recorded place.
 """
 
 from __future__ import annotations
 
-from stapkit.lint.symbols import (
+from stapkit.lint.library import library_file
+from stapkit.semantic.bindings import (
     ALIAS, ASSIGN, CATCH, DELETE, EMBEDDED, FOREACH, GLOBAL, LIBRARY, LOCAL, MENTION, PARAM, READ, STATS,
-    UPDATE, Symbols, library_file,
+    UPDATE, Bindings,
 )
 from stapkit.semantic.checker import CheckOptions, check_text
 from stapkit.syntax.parser import ParseOptions
@@ -21,9 +22,9 @@ def unit_of(text: str, *, tapset: bool = False, path: str = "test.stp"):
     return result.unit
 
 
-def symbols_of(text: str, **options) -> tuple[Symbols, str]:
+def symbols_of(text: str, **options) -> tuple[Bindings, str]:
     unit = unit_of(text, **options)
-    return Symbols.of(unit), unit.text
+    return Bindings.of(unit), unit.text
 
 
 def at(text: str, uses) -> list[str]:
@@ -35,7 +36,7 @@ def hows(uses) -> list[str]:
     return [u.how for u in sorted(uses, key=lambda u: u.span.start)]
 
 
-def body(symbols: Symbols, description: str):
+def body(symbols: Bindings, description: str):
     (found,) = [b for b in symbols.bodies if b.describe() == description]
     return found
 
