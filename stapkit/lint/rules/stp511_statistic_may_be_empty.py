@@ -12,7 +12,15 @@ it first. Any of these counts as a guard:
   exists only once a value was added to it; a loop over another array
   with the same keys is trusted to mirror it);
 * an earlier `s <<< value` in the same block;
-* a `try` block around it.
+* a `try` block around it;
+* a flag: a condition that holds only when a variable is not 0 (`if (found)`,
+  `if (found > 0)`, `found && ...`, or an earlier `if (!found) next`), where
+  that variable is a global or local of the script that is only ever set to
+  something other than 0 beside an add to the statistic, in the same block
+  (`s <<< v; found = 1`, `n++` next to the add, `found = @count(s)`), starts
+  at 0, and is reset wherever the statistic is deleted.  A flag that is set
+  anywhere else, or that embedded C or code stapkit does not follow may set,
+  is no guard.
 
 In a function, an element whose key is one of the function's parameters is
 not reported: its callers may loop over the array and pass the key.
@@ -66,6 +74,7 @@ from __future__ import annotations
 
 from ...diagnostics import Severity
 from ...syntax import ast
+from ...semantic.bindings import ASSIGN, DELETE, GLOBAL, LOCAL, STATS
 from ..flow import ends_control_flow, unparen
 from ..rule import LintContext, Rule
 
@@ -86,6 +95,8 @@ def check(ctx: LintContext) -> None:
         if type(operand) not in (ast.Variable, ast.ArrayIndex):
             continue
         if _guarded(flow, node, operand) or _keyed_by_parameter(body, operand):
+            continue
+        if _flag_guarded(ctx, node, operand, body):
             continue
         name = operand.name if type(operand) is ast.Variable else operand.array.name
         shown = ctx.text[operand.span.start:operand.span.end] or name
@@ -163,3 +174,201 @@ def _makes_nonempty(stmt, operand) -> bool:
         expr = stmt.expr
         return type(expr) is ast.Assignment and expr.op == "<<<" and unparen(expr.target) == operand
     return False
+
+
+# -- flags: `s <<< v; found = 1` in one probe, `if (found) @min(s)` in another ----------
+
+
+def _flag_guarded(ctx: LintContext, node, operand, body) -> bool:
+    """Is `node` reached only when a flag is not 0, and is the flag set only beside an add
+    to the statistic (so that it is not 0 only once the statistic has a value)?"""
+    if type(operand) is not ast.Variable:
+        return False  # an element: a scalar flag says nothing about which key has values
+    bindings = ctx.bindings
+    scope = bindings.body_of(body.decl)
+    statistic = bindings.variable(operand.name, scope)
+    if statistic is None or not _statistic_trusted(ctx, statistic):
+        return False
+    for name in _flags_at(ctx.flow, node):
+        flag = bindings.variable(name, scope)
+        if flag is not None and flag is not statistic and _set_only_with(ctx, flag, statistic):
+            return True
+    return False
+
+
+def _flags_at(flow, node) -> set[str]:
+    """The variables that the conditions around `node` (and before it in its blocks) say
+    are not 0 whenever `node` runs."""
+    found: set[str] = set()
+    child = node
+    for parent in flow.ancestors(node):
+        kind = type(parent)
+        if kind in (ast.IfStmt, ast.Ternary) and child is not parent.condition:
+            found |= _nonzero_when(parent.condition, child is parent.then)
+        elif kind in (ast.WhileStmt, ast.ForStmt) and child is parent.body and parent.condition is not None:
+            found |= _nonzero_when(parent.condition, True)
+        elif kind is ast.Binary and parent.op in ("&&", "||") and child is parent.right:
+            found |= _nonzero_when(parent.left, parent.op == "&&")
+        elif kind is ast.Block:
+            for stmt in parent.statements:
+                if stmt is child:
+                    break
+                # `if (!found) next`: below it, the condition was false.
+                if type(stmt) is ast.IfStmt and stmt.otherwise is None and ends_control_flow(stmt.then):
+                    found |= _nonzero_when(stmt.condition, False)
+        child = parent
+    return found
+
+
+def _nonzero_when(condition, truth: bool) -> set[str]:
+    """The scalar variables that are not 0 when `condition` evaluates to `truth`."""
+    condition = unparen(condition)
+    kind = type(condition)
+    if kind is ast.Variable:
+        return {condition.name} if truth else set()
+    if kind is ast.Unary and condition.op == "!":
+        return _nonzero_when(condition.operand, not truth)
+    if kind is not ast.Binary:
+        return set()
+    op = condition.op
+    if op == "&&":
+        return _nonzero_when(condition.left, True) | _nonzero_when(condition.right, True) if truth else set()
+    if op == "||":
+        return _nonzero_when(condition.left, False) | _nonzero_when(condition.right, False) if not truth else set()
+    if op not in _COMPARE:
+        return set()
+    left, right = unparen(condition.left), unparen(condition.right)
+    if type(left) is ast.NumberLit and type(right) is ast.Variable:
+        left, right, op = right, left, _SWAPPED[op]
+    if type(left) is not ast.Variable or type(right) is not ast.NumberLit:
+        return set()
+    # `found OP n` has this outcome only for values other than 0 when 0 gives the other one.
+    return {left.name} if _COMPARE[op](0, right.value) != truth else set()
+
+
+_COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+_SWAPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _statistic_trusted(ctx: LintContext, statistic) -> bool:
+    """Everything that empties the statistic is seen: it is the script's own, nothing but
+    stap code touches it, and what deletes it is a plain `delete s`."""
+    if statistic.kind not in (GLOBAL, LOCAL) or statistic.mentions:
+        return False
+    return all(use.how in (STATS, DELETE) and use.node is not None for use in statistic.writes)
+
+
+def _set_only_with(ctx: LintContext, flag, statistic) -> bool:
+    """Does `flag` start at 0 and become something else only beside an add to `statistic`,
+    and go back to 0 wherever the statistic is deleted?"""
+    if flag.kind not in (GLOBAL, LOCAL) or flag.mentions:
+        return False
+    decl = flag.decl
+    if decl is not None and decl.init is not None and not _is_zero(decl.init):
+        return False
+    flow = ctx.flow
+    for use in flag.writes:
+        if use.indexed or use.node is None:
+            return False
+        if use.how == DELETE or (use.how == ASSIGN and _is_zero(use.node.value)):
+            continue
+        if use.how == ASSIGN and _counts(use.node.value, statistic, ctx, use.body):
+            continue
+        if not _beside_add(ctx, flow, use, statistic):
+            return False
+    for use in statistic.writes:
+        if use.how == DELETE and not _beside_reset(ctx, flow, use, flag):
+            return False
+    return True
+
+
+def _is_zero(expr) -> bool:
+    expr = unparen(expr)
+    return type(expr) is ast.NumberLit and expr.value == 0
+
+
+def _counts(value, statistic, ctx: LintContext, scope) -> bool:
+    """`found = @count(s)`: not 0 exactly when the statistic has values."""
+    value = unparen(value)
+    if type(value) is not ast.StatOp or value.op != "@count":
+        return False
+    operand = unparen(value.operand)
+    return type(operand) is ast.Variable and ctx.bindings.variable(operand.name, scope) is statistic
+
+
+def _statement_of(flow, use):
+    """The statement a write is, and the block it is in: (`found = 1;`, its block), or None
+    when the write is part of a larger expression or not directly in a block."""
+    stmt = use.node if type(use.node) is ast.DeleteStmt else flow.parent.get(id(use.node))
+    if type(stmt) not in (ast.ExprStmt, ast.DeleteStmt):
+        return None
+    block = flow.parent.get(id(stmt))
+    return (stmt, block) if type(block) is ast.Block else None
+
+
+def _beside_add(ctx: LintContext, flow, use, statistic) -> bool:
+    """Is the write a statement of a block that also adds to the statistic, with nothing
+    between the two that leaves the block?"""
+    found = _statement_of(flow, use)
+    if found is None:
+        return False
+    stmt, block = found
+    return _in_same_run(block, stmt, lambda other: _adds_to(ctx, other, statistic, use.body))
+
+
+def _beside_reset(ctx: LintContext, flow, use, flag) -> bool:
+    """Is a `delete s` a statement of a block that also sets the flag back to 0?"""
+    found = _statement_of(flow, use)
+    if found is None:
+        return False
+    stmt, block = found
+    return _in_same_run(block, stmt, lambda other: _resets(ctx, other, flag, use.body))
+
+
+def _in_same_run(block: ast.Block, stmt, wanted) -> bool:
+    """Does `stmt` run only together with a statement of its block for which `wanted` holds:
+    one before it, or one after it with nothing between the two that may leave the block?"""
+    statements = block.statements
+    at = next(i for i, s in enumerate(statements) if s is stmt)
+    if any(wanted(other) for other in statements[:at]):
+        return True
+    for other in statements[at + 1:]:
+        if wanted(other):
+            return True
+        if _may_leave(other):
+            return False
+    return False
+
+
+def _may_leave(stmt) -> bool:
+    """May control leave the block at this statement (`next`, `return`, `break`, `continue`,
+    anywhere in it)?"""
+    return any(type(node) in _LEAVING for node in ast.walk(stmt))
+
+
+_LEAVING = (ast.NextStmt, ast.ReturnStmt, ast.BreakStmt, ast.ContinueStmt)
+
+
+def _adds_to(ctx: LintContext, stmt, statistic, scope) -> bool:
+    if type(stmt) is not ast.ExprStmt:
+        return False
+    expr = unparen(stmt.expr)
+    if type(expr) is not ast.Assignment or expr.op != "<<<":
+        return False
+    target = unparen(expr.target)
+    return type(target) is ast.Variable and ctx.bindings.variable(target.name, scope) is statistic
+
+
+def _resets(ctx: LintContext, stmt, flag, scope) -> bool:
+    bindings = ctx.bindings
+    if type(stmt) is ast.DeleteStmt:
+        target = unparen(stmt.target)
+        return type(target) is ast.Variable and bindings.variable(target.name, scope) is flag
+    if type(stmt) is not ast.ExprStmt:
+        return False
+    expr = unparen(stmt.expr)
+    if type(expr) is not ast.Assignment or expr.op != "=" or not _is_zero(expr.value):
+        return False
+    target = unparen(expr.target)
+    return type(target) is ast.Variable and bindings.variable(target.name, scope) is flag
