@@ -152,6 +152,19 @@ def test_statistic_may_be_empty_in_a_function_keyed_by_a_parameter():
     assert lint(text, "STP511") == []
 
 
+@pytest.mark.parametrize("use", [
+    "if (@count(s)) println(1) else println(@avg(s))",  # the branch where s is empty
+    "if (@count(s)) next\n  println(@avg(s))",
+    "if (pid() || @count(s)) println(@avg(s))",
+    "if (@count(s) < 1) println(@avg(s))",
+    "x = @count(s) ? 0 : @max(s); println(x)",
+    "while (!@count(s)) { println(@min(s)); break }",
+])
+def test_statistic_may_be_empty_guard_of_the_wrong_polarity(use):
+    text = f"global s\nprobe timer.ms(10) {{ s <<< 1 }}\nprobe end {{\n  {use}\n}}\n"
+    assert len(lint(text, "STP511")) == 1
+
+
 def test_statistic_may_be_empty_guard_must_end_the_block():
     # `exit()` does not stop the handler: the @avg still runs.
     text = "global s\nprobe timer.ms(10) { s <<< 1 }\nprobe end {\n  if (!@count(s)) exit()\n  println(@avg(s))\n}\n"

@@ -4,10 +4,13 @@ r"""## What it finds
 statistics array) with nothing in sight that makes sure a value was added to
 it first. Any of these counts as a guard:
 
-* an `if`, `while`, `?:`, `&&` or `||` whose condition mentions
-  `@count(s)` of the same statistic (or `[k] in s` for an element);
-* an earlier `if` in the same block whose condition mentions it and whose
-  branch ends with `next`, `return`, `break` or `continue`;
+* an `if`, `while`, `?:`, `&&` or `||` whose condition holds only when
+  `@count(s)` of the same statistic is not 0 (`if (@count(s))`,
+  `if (@count(s) > 0 && ...)`, the `else` of `if (@count(s) == 0)`), or for
+  an element when `[k] in s`;
+* an earlier `if` in the same block whose branch ends with `next`,
+  `return`, `break` or `continue` and whose condition is false only when
+  the statistic has a value (`if (!@count(s)) next`);
 * a `foreach` whose keys are the element's keys (a key of the array
   exists only once a value was added to it; a loop over another array
   with the same keys is trusted to mirror it);
@@ -94,9 +97,7 @@ def check(ctx: LintContext) -> None:
             continue
         if type(operand) not in (ast.Variable, ast.ArrayIndex):
             continue
-        if _guarded(flow, node, operand) or _keyed_by_parameter(body, operand):
-            continue
-        if _flag_guarded(ctx, node, operand, body):
+        if _keyed_by_parameter(body, operand) or _guarded(ctx, node, operand, body):
             continue
         name = operand.name if type(operand) is ast.Variable else operand.array.name
         shown = ctx.text[operand.span.start:operand.span.end] or name
@@ -106,21 +107,22 @@ def check(ctx: LintContext) -> None:
                    hints=(f"check first: if (@count({shown})) ...",))
 
 
-def _guarded(flow, node, operand) -> bool:
+def _guarded(ctx: LintContext, node, operand, body) -> bool:
+    """Does the statistic have a value whenever `node` runs, by what is around it?"""
+    flow = ctx.flow
+    known: list = []  # expressions that are not 0 whenever node runs (conditions around it)
     child = node
     for parent in flow.ancestors(node):
         kind = type(parent)
         if kind is ast.TryStmt and child is parent.body:
             return True
         if kind in (ast.IfStmt, ast.Ternary) and child is not parent.condition:
-            if _mentions_guard(parent.condition, operand):
-                return True
+            known += _nonzero_when(parent.condition, child is parent.then)
         elif kind in (ast.WhileStmt, ast.ForStmt) and child is parent.body:
-            if parent.condition is not None and _mentions_guard(parent.condition, operand):
-                return True
+            if parent.condition is not None:
+                known += _nonzero_when(parent.condition, True)
         elif kind is ast.Binary and parent.op in ("&&", "||") and child is parent.right:
-            if _mentions_guard(parent.left, operand):
-                return True
+            known += _nonzero_when(parent.left, parent.op == "&&")
         elif kind is ast.ForeachStmt and child is parent.body:
             if _iterates_keys_of(parent, operand):
                 return True
@@ -128,10 +130,15 @@ def _guarded(flow, node, operand) -> bool:
             for stmt in parent.statements:
                 if stmt is child:
                     break
-                if _makes_nonempty(stmt, operand):
+                if type(stmt) is ast.IfStmt and ends_control_flow(stmt.then):
+                    known += _nonzero_when(stmt.condition, False)  # `if (!@count(s)) next`
+                elif _adds(stmt, operand):
                     return True
         child = parent
-    return False
+    if any(_says_nonempty(expr, operand) for expr in known):
+        return True
+    flags = [expr.name for expr in known if type(expr) is ast.Variable]
+    return bool(flags) and _flag_guarded(ctx, flags, operand, body)
 
 
 def _keyed_by_parameter(body, operand) -> bool:
@@ -143,16 +150,49 @@ def _keyed_by_parameter(body, operand) -> bool:
     return any(type(unparen(i)) is ast.Variable and unparen(i).name in params for i in operand.indexes)
 
 
-def _mentions_guard(condition, operand) -> bool:
-    for node in ast.walk(condition):
-        kind = type(node)
-        if kind is ast.StatOp and node.op == "@count" and unparen(node.operand) == operand:
-            return True
-        if kind is ast.InExpr and type(operand) is ast.ArrayIndex:
-            array = unparen(node.array)
-            if type(array) is ast.Variable and array.name == operand.array.name \
-                    and tuple(node.keys) == tuple(operand.indexes):
-                return True
+def _nonzero_when(condition, truth: bool) -> list:
+    """The expressions that are not 0 when `condition` evaluates to `truth`: variables,
+    `@count(...)` and `[k] in a` (the only ones the guards ask about)."""
+    condition = unparen(condition)
+    kind = type(condition)
+    if kind is ast.Variable or kind is ast.InExpr or (kind is ast.StatOp and condition.op == "@count"):
+        return [condition] if truth else []
+    if kind is ast.Unary and condition.op == "!":
+        return _nonzero_when(condition.operand, not truth)
+    if kind is not ast.Binary:
+        return []
+    op = condition.op
+    if op == "&&":
+        return _nonzero_when(condition.left, True) + _nonzero_when(condition.right, True) if truth else []
+    if op == "||":
+        return _nonzero_when(condition.left, False) + _nonzero_when(condition.right, False) if not truth else []
+    if op not in _COMPARE:
+        return []
+    left, right = unparen(condition.left), unparen(condition.right)
+    if type(left) is ast.NumberLit:
+        left, right, op = right, left, _SWAPPED[op]
+    if type(right) is not ast.NumberLit or not (
+            type(left) is ast.Variable or (type(left) is ast.StatOp and left.op == "@count")):
+        return []
+    # `x OP n` has this outcome only for values other than 0 when 0 gives the other one.
+    return [left] if _COMPARE[op](0, right.value) != truth else []
+
+
+_COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+_SWAPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _says_nonempty(expr, operand) -> bool:
+    """Is `expr` being not 0 a sign that the statistic has a value: `@count(s)`, or for an
+    element `@count(a[k])` or `[k] in a`?"""
+    kind = type(expr)
+    if kind is ast.StatOp:
+        return unparen(expr.operand) == operand
+    if kind is ast.InExpr and type(operand) is ast.ArrayIndex:
+        array = unparen(expr.array)
+        return type(array) is ast.Variable and array.name == operand.array.name \
+            and tuple(expr.keys) == tuple(operand.indexes)
     return False
 
 
@@ -166,22 +206,21 @@ def _iterates_keys_of(loop: ast.ForeachStmt, operand) -> bool:
     return keys == tuple(unparen(i) for i in operand.indexes)
 
 
-def _makes_nonempty(stmt, operand) -> bool:
-    """An earlier statement after which the statistic has a value (or the code below is skipped)."""
-    if type(stmt) is ast.IfStmt and ends_control_flow(stmt.then) and _mentions_guard(stmt.condition, operand):
-        return True
-    if type(stmt) is ast.ExprStmt:
-        expr = stmt.expr
-        return type(expr) is ast.Assignment and expr.op == "<<<" and unparen(expr.target) == operand
-    return False
+def _adds(stmt, operand) -> bool:
+    """An earlier statement of the block that adds a value to the statistic."""
+    if type(stmt) is not ast.ExprStmt:
+        return False
+    expr = stmt.expr
+    return type(expr) is ast.Assignment and expr.op == "<<<" and unparen(expr.target) == operand
 
 
 # -- flags: `s <<< v; found = 1` in one probe, `if (found) @min(s)` in another ----------
 
 
-def _flag_guarded(ctx: LintContext, node, operand, body) -> bool:
-    """Is `node` reached only when a flag is not 0, and is the flag set only beside an add
-    to the statistic (so that it is not 0 only once the statistic has a value)?"""
+def _flag_guarded(ctx: LintContext, flags: list[str], operand, body) -> bool:
+    """Is one of the variables known not to be 0 where the statistic is read a flag that is
+    set only beside an add to the statistic (so that it is not 0 only once the statistic
+    has a value)?"""
     if type(operand) is not ast.Variable:
         return False  # an element: a scalar flag says nothing about which key has values
     bindings = ctx.bindings
@@ -189,66 +228,11 @@ def _flag_guarded(ctx: LintContext, node, operand, body) -> bool:
     statistic = bindings.variable(operand.name, scope)
     if statistic is None or not _statistic_trusted(ctx, statistic):
         return False
-    for name in _flags_at(ctx.flow, node):
+    for name in flags:
         flag = bindings.variable(name, scope)
         if flag is not None and flag is not statistic and _set_only_with(ctx, flag, statistic):
             return True
     return False
-
-
-def _flags_at(flow, node) -> set[str]:
-    """The variables that the conditions around `node` (and before it in its blocks) say
-    are not 0 whenever `node` runs."""
-    found: set[str] = set()
-    child = node
-    for parent in flow.ancestors(node):
-        kind = type(parent)
-        if kind in (ast.IfStmt, ast.Ternary) and child is not parent.condition:
-            found |= _nonzero_when(parent.condition, child is parent.then)
-        elif kind in (ast.WhileStmt, ast.ForStmt) and child is parent.body and parent.condition is not None:
-            found |= _nonzero_when(parent.condition, True)
-        elif kind is ast.Binary and parent.op in ("&&", "||") and child is parent.right:
-            found |= _nonzero_when(parent.left, parent.op == "&&")
-        elif kind is ast.Block:
-            for stmt in parent.statements:
-                if stmt is child:
-                    break
-                # `if (!found) next`: below it, the condition was false.
-                if type(stmt) is ast.IfStmt and stmt.otherwise is None and ends_control_flow(stmt.then):
-                    found |= _nonzero_when(stmt.condition, False)
-        child = parent
-    return found
-
-
-def _nonzero_when(condition, truth: bool) -> set[str]:
-    """The scalar variables that are not 0 when `condition` evaluates to `truth`."""
-    condition = unparen(condition)
-    kind = type(condition)
-    if kind is ast.Variable:
-        return {condition.name} if truth else set()
-    if kind is ast.Unary and condition.op == "!":
-        return _nonzero_when(condition.operand, not truth)
-    if kind is not ast.Binary:
-        return set()
-    op = condition.op
-    if op == "&&":
-        return _nonzero_when(condition.left, True) | _nonzero_when(condition.right, True) if truth else set()
-    if op == "||":
-        return _nonzero_when(condition.left, False) | _nonzero_when(condition.right, False) if not truth else set()
-    if op not in _COMPARE:
-        return set()
-    left, right = unparen(condition.left), unparen(condition.right)
-    if type(left) is ast.NumberLit and type(right) is ast.Variable:
-        left, right, op = right, left, _SWAPPED[op]
-    if type(left) is not ast.Variable or type(right) is not ast.NumberLit:
-        return set()
-    # `found OP n` has this outcome only for values other than 0 when 0 gives the other one.
-    return {left.name} if _COMPARE[op](0, right.value) != truth else set()
-
-
-_COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
-_SWAPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 def _statistic_trusted(ctx: LintContext, statistic) -> bool:
