@@ -124,6 +124,8 @@ def test_statistic_may_be_empty_reports_unguarded_extremes():
     "s <<< 5\n  println(@avg(s))",
     "try { println(@variance(s)) } catch { println(0) }",
     "while (@count(s) && @max(s) > 10) break",
+    "if (@count(s) >= least) println(@avg(s))",  # a threshold: trusted to be above 0
+    "if (least < @count(s)) println(@avg(s))",
 ])
 def test_statistic_may_be_empty_guards(use):
     text = f"global s\nprobe timer.ms(10) {{ s <<< 1 }}\nprobe end {{\n  {use}\n}}\n"

@@ -169,10 +169,13 @@ def _nonzero_when(condition, truth: bool) -> list:
     if op not in _COMPARE:
         return []
     left, right = unparen(condition.left), unparen(condition.right)
-    if type(left) is ast.NumberLit:
+    if type(left) is ast.NumberLit or (type(right) is ast.StatOp and right.op == "@count"):
         left, right, op = right, left, _SWAPPED[op]
-    if type(right) is not ast.NumberLit or not (
-            type(left) is ast.Variable or (type(left) is ast.StatOp and left.op == "@count")):
+    is_count = type(left) is ast.StatOp and left.op == "@count"
+    if is_count and type(right) is not ast.NumberLit:
+        # `@count(s) >= mincount`: a threshold the script trusts to be above 0, as stapkit does.
+        return [left] if (op in (">", ">=") and truth) or (op in ("<", "<=") and not truth) else []
+    if type(right) is not ast.NumberLit or not (type(left) is ast.Variable or is_count):
         return []
     # `x OP n` has this outcome only for values other than 0 when 0 gives the other one.
     return [left] if _COMPARE[op](0, right.value) != truth else []
