@@ -1,7 +1,7 @@
 """What the control-flow and run-time rules (STP403-STP409, STP510-STP539) share.
 
 The rules walk the AST themselves.  What several of them need is computed
-once per checked file by `facts(ctx)`: the bodies of the script (probe,
+once per checked file, on first use, as `ctx.flow` (a FileFacts): the bodies of the script (probe,
 alias and function bodies), every node of each body by type and with its
 parent, and which probes fire on events.
 
@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from ..syntax import ast
-from .rule import LintContext
+
+if TYPE_CHECKING:
+    from .rule import LintContext
 
 # Probe families that do not fire on system activity: they run once, or on a
 # fixed clock.  Everything else (functions, tracepoints, syscalls, processes,
@@ -43,7 +45,7 @@ class Body(NamedTuple):
 class FileFacts:
     """The bodies of one script, and their nodes by type and with their parents."""
 
-    def __init__(self, ctx: LintContext):
+    def __init__(self, ctx: "LintContext"):
         ast.ensure_recursion_room()
         self.ctx = ctx
         self.bodies: list[Body] = []
@@ -94,7 +96,8 @@ class FileFacts:
     # -- the script's functions and the probes that reach them ---------------
 
     def script_functions(self) -> dict[str, list[ast.FunctionDecl]]:
-        return self.ctx.unit.script_functions()
+        """The script's functions by name, each with its definitions (from the bindings)."""
+        return {name: function.decls for name, function in self.ctx.bindings.functions.items()}
 
     def is_event_probe(self, decl) -> bool:
         """A probe that fires on system activity (not begin/end/error/never/timers/procfs)."""
@@ -137,7 +140,7 @@ class FileFacts:
         return (i < len(comments) and comments[i].start < end) or self.comment_at(start) is not None
 
 
-def crosses_conditional(ctx: LintContext, start: int, end: int) -> bool:
+def crosses_conditional(ctx: "LintContext", start: int, end: int) -> bool:
     """Does a `%( ... %)` conditional begin or end between `start` and `end`?  Code on both
     sides of one is there for some targets only."""
     for conditional in ctx.unit.result.conditionals:
@@ -146,17 +149,7 @@ def crosses_conditional(ctx: LintContext, start: int, end: int) -> bool:
     return False
 
 
-_FACTS: list = [None, None]  # [the script the facts are for, the facts]
-
-
-def facts(ctx: LintContext) -> FileFacts:
-    """The facts of the file a context checks, computed once for all the rules that ask."""
-    if _FACTS[0] is not ctx.script or _FACTS[1].ctx is not ctx:
-        _FACTS[0], _FACTS[1] = ctx.script, FileFacts(ctx)
-    return _FACTS[1]
-
-
-def text_at(ctx: LintContext, start: int, expected: str) -> bool:
+def text_at(ctx: "LintContext", start: int, expected: str) -> bool:
     """Is `expected` written at `start` (and not, say, in a macro body the node came from)?"""
     return 0 <= start and ctx.text.startswith(expected, start)
 
@@ -194,7 +187,7 @@ def ends_control_flow(stmt) -> bool:
     return False
 
 
-def string_pieces(ctx: LintContext, literal: ast.StringLit) -> list[tuple[int, int]] | None:
+def string_pieces(ctx: "LintContext", literal: ast.StringLit) -> list[tuple[int, int]] | None:
     """Where each glued piece of a string literal is written: [(start, end)], or None when the
     text does not hold them (a macro's or an argument's string)."""
     text = ctx.text

@@ -25,8 +25,9 @@ from ..diagnostics import Applicability, Diagnostic, Fix, LineIndex, Related, Se
 from ..syntax import ast
 
 if TYPE_CHECKING:
+    from ..semantic.bindings import Bindings
     from ..semantic.unit import CheckUnit
-    from .symbols import Symbols
+    from .flow import FileFacts
 
 
 @attrs.frozen
@@ -44,9 +45,11 @@ class LintContext:
     """One checked file, as the rules see it.
 
     The checker's CheckUnit has the script, its text, the tapset DB and the
-    target; `symbols` (computed once, on first use) says where each name is
-    declared and used.  Rules report with `report`; a rule never raises for
-    odd input (the script parsed, but may have semantic errors).
+    target; `bindings` (the semantic layer's, computed once per unit) says what
+    each name means and where it is declared and used; `flow` (computed once,
+    on first use) holds what the control-flow rules share.  Rules report with
+    `report`; a rule never raises for odd input (the script parsed, but may
+    have semantic errors).
     """
 
     def __init__(self, unit: "CheckUnit"):
@@ -74,11 +77,24 @@ class LintContext:
     def lines(self) -> LineIndex:
         return LineIndex(self.unit.text)
 
-    @cached_property
-    def symbols(self) -> "Symbols":
-        from .symbols import Symbols
+    @property
+    def bindings(self) -> "Bindings":
+        from ..semantic.bindings import Bindings
 
-        return Symbols.of(self.unit)
+        return Bindings.of(self.unit)
+
+    @cached_property
+    def flow(self) -> "FileFacts":
+        from .flow import FileFacts
+
+        return FileFacts(self)
+
+    @cached_property
+    def library_file(self) -> bool:
+        """Is the file a library (a tapset) rather than a script?  (lint/library.py)"""
+        from .library import library_file
+
+        return library_file(self.unit)
 
     def report(self, rule: Rule, span: Span, message: str, *, fix: Fix | None = None,
                hints: tuple[str, ...] = (), related: tuple[Related, ...] = (),

@@ -3,7 +3,7 @@
 `analyze` runs `stapkit lint`'s pipeline on the text (parse, stap's pass 2,
 the lint rules, suppressions); the diagnostics are published from it, and the
 other features read its tree, its checked unit and, computed on first use,
-the symbols (lint/symbols.py), the inferred types and the tokens.
+the symbols (semantic/bindings.py), the inferred types and the tokens.
 
 The library is not thread-safe (the parser shares its LALR state, the type
 checker a memo), so everything here that calls it runs on the server's one
@@ -23,7 +23,7 @@ from .documents import PositionMap
 
 if TYPE_CHECKING:
     from ..lint.runner import LintResult
-    from ..lint.symbols import Symbols
+    from ..semantic.bindings import Bindings as Symbols
     from ..semantic.unit import CheckUnit
     from ..syntax.parser import ParseResult
     from ..syntax.tokens import Token
@@ -116,7 +116,7 @@ class Analysis:
             self._symbols_done = True
             unit = self.unit()
             if unit is not None:
-                from ..lint.symbols import Symbols
+                from ..semantic.bindings import Bindings as Symbols
 
                 self._symbols = Symbols.of(unit)
         return self._symbols

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from ..lint import symbols as sym
+from ..semantic import bindings as sym
 from ..syntax import ast
 from . import describe, lookup
 from .analysis import Analysis

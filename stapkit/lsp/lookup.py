@@ -4,7 +4,7 @@ Hover, definition, references, highlights and rename all start here.  The
 word comes from the tokens (so a name inside a macro invocation is found
 even though the tree gives every node of the expansion the invocation's
 span); what it means comes from the tree around it and the symbols of
-lint/symbols.py.
+semantic/bindings.py.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ class Found:
     span: Span  # the word at the cursor
     item: object | None = None  # the top-level declaration around it
     node: object | None = None
-    symbol: object | None = None  # lint.symbols.Symbol or FunctionSymbol
-    body: object | None = None  # lint.symbols.Body
+    symbol: object | None = None  # semantic.bindings.Symbol or FunctionSymbol
+    body: object | None = None  # semantic.bindings.Body
     points: tuple[str, ...] = ()  # PROBE_POINT: the points the component is part of (brace groups expanded)
     declaration: bool = False  # the cursor is on the name where it is declared or defined
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from lsprotocol import types
 
 from ..diagnostics import Span
-from ..lint import symbols as sym
+from ..semantic import bindings as sym
 from ..syntax import ast
 from . import lookup
 from .analysis import Analysis, exact

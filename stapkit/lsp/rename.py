@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from ..diagnostics import Span
-from ..lint import symbols as sym
+from ..semantic import bindings as sym
 from ..syntax.tokens import KEYWORDS
 from . import lookup
 from .analysis import Analysis, exact

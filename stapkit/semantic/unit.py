@@ -17,6 +17,7 @@ from ..syntax import ast
 from .codes import SEMANTIC_CODES
 
 if TYPE_CHECKING:
+    from .bindings import Bindings
     from ..syntax.parser import ParseResult
     from ..kernel.description import KernelDescription
     from ..tapsets.db import TapsetDB
@@ -84,6 +85,8 @@ class CheckUnit:
     diagnostics: list[Diagnostic] = attrs.field(factory=list)
     # Filled by probe_points.check: id(ast.ProbeDecl) -> ProbeInfo.
     probes: dict[int, ProbeInfo] = attrs.field(factory=dict)
+    # bindings.Bindings.of(unit) keeps them here: computed once, after the checks, for every reader.
+    bindings: "Bindings | None" = attrs.field(default=None, repr=False, eq=False)
 
     @property
     def script(self) -> ast.Script:

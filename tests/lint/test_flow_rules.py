@@ -124,6 +124,8 @@ def test_statistic_may_be_empty_reports_unguarded_extremes():
     "s <<< 5\n  println(@avg(s))",
     "try { println(@variance(s)) } catch { println(0) }",
     "while (@count(s) && @max(s) > 10) break",
+    "if (@count(s) >= least) println(@avg(s))",  # a threshold: trusted to be above 0
+    "if (least < @count(s)) println(@avg(s))",
 ])
 def test_statistic_may_be_empty_guards(use):
     text = f"global s\nprobe timer.ms(10) {{ s <<< 1 }}\nprobe end {{\n  {use}\n}}\n"
@@ -152,10 +154,104 @@ def test_statistic_may_be_empty_in_a_function_keyed_by_a_parameter():
     assert lint(text, "STP511") == []
 
 
+@pytest.mark.parametrize("use", [
+    "if (@count(s)) println(1) else println(@avg(s))",  # the branch where s is empty
+    "if (@count(s)) next\n  println(@avg(s))",
+    "if (pid() || @count(s)) println(@avg(s))",
+    "if (@count(s) < 1) println(@avg(s))",
+    "x = @count(s) ? 0 : @max(s); println(x)",
+    "while (!@count(s)) { println(@min(s)); break }",
+])
+def test_statistic_may_be_empty_guard_of_the_wrong_polarity(use):
+    text = f"global s\nprobe timer.ms(10) {{ s <<< 1 }}\nprobe end {{\n  {use}\n}}\n"
+    assert len(lint(text, "STP511")) == 1
+
+
 def test_statistic_may_be_empty_guard_must_end_the_block():
     # `exit()` does not stop the handler: the @avg still runs.
     text = "global s\nprobe timer.ms(10) { s <<< 1 }\nprobe end {\n  if (!@count(s)) exit()\n  println(@avg(s))\n}\n"
     assert marked(text, lint(text, "STP511")) == ["@avg(s)"]
+
+
+def flagged(setter: str, reader: str, globals_: str = "s, found") -> str:
+    """A statistic filled with a flag by a timer probe, and read by the end probe."""
+    return (f"global {globals_}\nprobe timer.ms(10) {{\n  {setter}\n}}\n"
+            f"probe end {{\n  {reader}\n}}\n")
+
+
+@pytest.mark.parametrize("reader", [
+    "if (found) println(@min(s))",
+    "if (found > 0) println(@min(s))",
+    "if (found != 0) println(@min(s))",
+    "if (0 < found) println(@min(s))",
+    "if (found >= 1 && @count(s) > 1) println(@min(s))",
+    "if (!found) next\n  println(@min(s))",
+    "if (found == 0) { println(\"none\"); next }\n  println(@min(s))",
+    "if (!found) println(\"none\") else println(@min(s))",
+    "x = found ? @max(s) : 0; println(x)",
+    "if (found && @avg(s) > 10) println(1)",
+    "if (@count(s)) println(@min(s))",
+])
+def test_statistic_may_be_empty_flag_set_with_the_add_guards(reader):
+    # Case 5 of issue 14: the flag is set together with the add, so it is 0 until s has a value.
+    text = flagged("s <<< 1; found = 1", reader)
+    assert lint(text, "STP511") == []
+
+
+@pytest.mark.parametrize("setter", [
+    "found = 1; s <<< 1",  # after the flag, nothing between leaves
+    "if (pid()) { s <<< pid(); found++ }",
+    "s <<< 1\n  found = @count(s)",
+    "s <<< 1; found = 1\n  found = 0",
+])
+def test_statistic_may_be_empty_flag_shapes_of_the_setter(setter):
+    assert lint(flagged(setter, "if (found) println(@min(s))"), "STP511") == []
+
+
+@pytest.mark.parametrize("setter, reader", [
+    # The flag is set somewhere else than beside the add.
+    ("s <<< 1\n}\nprobe timer.ms(20) {\n  found = 1", "if (found) println(@min(s))"),
+    ("if (pid()) s <<< 1\n  found = 1", "if (found) println(@min(s))"),
+    ("found = 1; if (pid()) next; s <<< 1", "if (found) println(@min(s))"),
+    ("s <<< 1; found = 1\n}\nfunction f() {\n  found = pid()", "f(); if (found) println(@min(s))"),
+    # The guard says the flag is 0, or says nothing about it.
+    ("s <<< 1; found = 1", "if (!found) println(@min(s))"),
+    ("s <<< 1; found = 1", "if (found) println(1) else println(@min(s))"),
+    ("s <<< 1; found = 1", "if (found || pid()) println(@min(s))"),
+    ("s <<< 1; found = 1", "if (found < 1) println(@min(s))"),
+    # exit() does not stop the handler: @min still runs when found is 0.
+    ("s <<< 1; found = 1", "if (!found) exit()\n  println(@min(s))"),
+    # The statistic is emptied without the flag.
+    ("s <<< 1; found = 1\n  if (pid() > 100) delete s", "if (found) println(@min(s))"),
+])
+def test_statistic_may_be_empty_flag_that_is_no_guard(setter, reader):
+    text = flagged(setter, reader)
+    assert marked(text, lint(text, "STP511")) == ["@min(s)"]
+
+
+def test_statistic_may_be_empty_flag_that_starts_set():
+    text = flagged("s <<< 1; found = 1", "if (found) println(@min(s))", globals_="s, found = 1")
+    assert marked(text, lint(text, "STP511")) == ["@min(s)"]
+
+
+def test_statistic_may_be_empty_flag_reset_with_the_delete():
+    text = flagged("s <<< 1; found = 1",
+                   "if (found) println(@min(s))\n  delete s; found = 0\n}\nprobe timer.s(1) {\n"
+                   "  if (found) println(@max(s))\n  delete s\n  delete found")
+    assert lint(text, "STP511") == []
+
+
+def test_statistic_may_be_empty_flag_of_another_statistic():
+    text = ("global s, t, found\nprobe timer.ms(10) { t <<< 1; found = 1 }\n"
+            "probe timer.ms(20) { s <<< 1 }\nprobe end { if (found) println(@min(s)) }\n")
+    assert marked(text, lint(text, "STP511")) == ["@min(s)"]
+
+
+def test_statistic_may_be_empty_flag_written_by_embedded_c():
+    text = ("#! stap -g\nglobal s, found\nprobe timer.ms(10) { s <<< 1; found = 1 }\n"
+            "function set() %{ /* pragma:write:found */ STAP_GLOBAL_SET_found(1); %}\n"
+            "probe begin { set() }\nprobe end { if (found) println(@min(s)) }\n")
+    assert marked(text, lint(text, "STP511")) == ["@min(s)"]
 
 
 # ---------------------------------------------------------------- STP512 array-grows-without-bound

@@ -61,22 +61,21 @@ from __future__ import annotations
 from ...diagnostics import Applicability, Edit, Fix, Severity, Span
 from ...syntax import ast
 from ..rule import LintContext, Rule
-from ..symbols import library_file
 
 RULE = Rule("STP501", "unused-global", Severity.WARNING, "a global variable that nothing reads or writes",
             fix=Applicability.SAFE)
 
 
 def check(ctx: LintContext) -> None:
-    symbols = ctx.symbols
-    library = library_file(ctx.unit)
+    bindings = ctx.bindings
+    library = ctx.library_file
     for item in ctx.script.items:
         if not isinstance(item, ast.GlobalDecl):
             continue
         if library and not item.private:
             continue
         for var in item.variables:
-            symbol = symbols.globals.get(var.name)
+            symbol = bindings.globals.get(var.name)
             if symbol is None or symbol.decl is not var or symbol.used:
                 continue
             fix = None

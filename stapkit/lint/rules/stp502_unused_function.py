@@ -64,17 +64,17 @@ from __future__ import annotations
 
 from ...diagnostics import Severity
 from ..rule import LintContext, Rule
-from ..symbols import library_file, library_functions
+from ...semantic.bindings import library_functions
 
 RULE = Rule("STP502", "unused-function", Severity.WARNING, "a function of the script that nothing calls")
 
 
 def check(ctx: LintContext) -> None:
-    symbols = ctx.symbols
-    if symbols.dynamic_calls:
+    bindings = ctx.bindings
+    if bindings.dynamic_calls:
         return
-    library = library_file(ctx.unit)
-    for function in symbols.functions.values():
+    library = ctx.library_file
+    for function in bindings.functions.values():
         if function.mentions or library_functions(ctx.unit, function.name):
             continue
         for decl in function.decls:

@@ -61,21 +61,21 @@ from __future__ import annotations
 
 from ...diagnostics import Severity
 from ..rule import LintContext, Rule
-from ..symbols import ASSIGN, LOCAL, UPDATE
+from ...semantic.bindings import ASSIGN, LOCAL, UPDATE
 
 RULE = Rule("STP503", "unused-local", Severity.WARNING, "a local variable assigned but never read")
 
 
 def check(ctx: LintContext) -> None:
-    symbols = ctx.symbols
+    bindings = ctx.bindings
     text = ctx.text
-    for body in symbols.bodies:
+    for body in bindings.bodies:
         if body.kind == "alias":
             continue
         for name, local in body.locals.items():
             if local.kind != LOCAL or local.reads or local.mentions:
                 continue
-            if body.kind == "probe" and name in symbols.epilogue_reads:
+            if body.kind == "probe" and name in bindings.epilogue_reads:
                 continue
             # Assignments a macro's expansion makes are not the user's to remove.
             assignments = [w for w in local.writes if w.how in (ASSIGN, UPDATE)
@@ -84,7 +84,7 @@ def check(ctx: LintContext) -> None:
                 continue
             first = min(assignments, key=lambda w: w.span.start)
             hints = []
-            readers = [other for other in symbols.bodies
+            readers = [other for other in bindings.bodies
                        if other is not body and name in other.locals and other.locals[name].reads]
             if readers:
                 hints.append(f"'{name}' is read in {readers[0].describe()}, where it is another local: "

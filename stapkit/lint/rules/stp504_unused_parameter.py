@@ -60,21 +60,21 @@ from __future__ import annotations
 
 from ...diagnostics import Severity
 from ..rule import LintContext, Rule
-from ..symbols import library_file, library_functions
+from ...semantic.bindings import library_functions
 
 RULE = Rule("STP504", "unused-parameter", Severity.INFO, "a function parameter that the function never reads")
 
 
 def check(ctx: LintContext) -> None:
-    symbols = ctx.symbols
-    library = library_file(ctx.unit)
-    for body in symbols.bodies:
+    bindings = ctx.bindings
+    library = ctx.library_file
+    for body in bindings.bodies:
         if body.kind != "function":
             continue
         decl = body.node
         if library and not decl.private:
             continue
-        function = symbols.functions.get(decl.name)
+        function = bindings.functions.get(decl.name)
         if function is None or len(function.decls) > 1 or library_functions(ctx.unit, decl.name):
             continue
         for name, param in body.params.items():

@@ -71,16 +71,16 @@ from __future__ import annotations
 
 from ...diagnostics import Severity
 from ..rule import LintContext, Rule
-from ..symbols import DELETE, STATS, library_file
+from ...semantic.bindings import DELETE, STATS
 
 RULE = Rule("STP505", "write-only-global", Severity.INFO,
             "a global written but never read, which stap prints when the script ends")
 
 
 def check(ctx: LintContext) -> None:
-    if library_file(ctx.unit):
+    if ctx.library_file:
         return
-    for name, symbol in ctx.symbols.globals.items():
+    for name, symbol in ctx.bindings.globals.items():
         if not symbol.writes or symbol.reads or symbol.mentions:
             continue
         if any(w.how == DELETE for w in symbol.writes):

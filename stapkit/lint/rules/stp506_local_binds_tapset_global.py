@@ -55,7 +55,7 @@ from __future__ import annotations
 
 from ...diagnostics import Severity
 from ..rule import LintContext, Rule
-from ..symbols import ASSIGN, CATCH, FOREACH, UPDATE, Use, library_file
+from ...semantic.bindings import ASSIGN, CATCH, FOREACH, UPDATE, Use
 
 # How a local is given a value (embedded C's writes and deletes are not that).
 LOCAL_WRITES = frozenset({ASSIGN, UPDATE, FOREACH, CATCH})
@@ -65,10 +65,10 @@ RULE = Rule("STP506", "local-binds-tapset-global", Severity.WARNING,
 
 
 def check(ctx: LintContext) -> None:
-    if library_file(ctx.unit):
+    if ctx.library_file:
         return
     text = ctx.text
-    for name, symbol in ctx.symbols.library_globals.items():
+    for name, symbol in ctx.bindings.library_globals.items():
         first_in_body: dict[int, Use] = {}
         for use in sorted((*symbol.reads, *symbol.writes), key=lambda u: (u.span.start, u.span.end)):
             if use.body is not None:

@@ -61,15 +61,14 @@ from __future__ import annotations
 from ...diagnostics import Severity
 from ...syntax import ast
 from ..rule import LintContext, Rule
-from ..symbols import library_file
 
 RULE = Rule("STP507", "never-assigned-global", Severity.WARNING,
             "a global that is read but never written and has no initial value")
 
 
 def check(ctx: LintContext) -> None:
-    private = _private_globals(ctx.script) if library_file(ctx.unit) else None
-    for name, symbol in ctx.symbols.globals.items():
+    private = _private_globals(ctx.script) if ctx.library_file else None
+    for name, symbol in ctx.bindings.globals.items():
         if symbol.writes or symbol.mentions or not symbol.reads:
             continue
         if symbol.decl is None or symbol.decl.init is not None:

@@ -59,15 +59,12 @@ RULE = Rule("STP508", "global-shadows-alias-variable", Severity.WARNING,
 
 
 def check(ctx: LintContext) -> None:
-    symbols = ctx.symbols
-    for body in symbols.bodies:
+    bindings = ctx.bindings
+    for body in bindings.bodies:
         if body.kind != "probe":
             continue
-        info = ctx.unit.probes.get(id(body.node))
-        if info is None:
-            continue
-        for name in info.alias_variables:
-            symbol = symbols.globals.get(name)
+        for name in body.alias_names:
+            symbol = bindings.globals.get(name)
             if symbol is None:
                 continue
             related = (Related(f"'{name}' is declared global here", None, symbol.declared),) \

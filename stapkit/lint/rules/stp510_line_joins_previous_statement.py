@@ -73,7 +73,7 @@ from __future__ import annotations
 
 from ...diagnostics import Applicability, Edit, Fix, Severity, Span
 from ...syntax import ast
-from ..flow import column, facts, first_on_line, string_pieces, text_at
+from ..flow import column, first_on_line, string_pieces, text_at
 from ..rule import LintContext, Rule
 
 RULE = Rule("STP510", "line-joins-previous-statement", Severity.WARNING,
@@ -83,7 +83,7 @@ RULE = Rule("STP510", "line-joins-previous-statement", Severity.WARNING,
 
 
 def check(ctx: LintContext) -> None:
-    flow = facts(ctx)
+    flow = ctx.flow
     for stmt, _ in flow.nodes(ast.ExprStmt, ast.ReturnStmt, ast.DeleteStmt):
         expr = _statement_expression(stmt)
         if expr is None:

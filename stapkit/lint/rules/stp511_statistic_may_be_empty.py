@@ -4,15 +4,26 @@ r"""## What it finds
 statistics array) with nothing in sight that makes sure a value was added to
 it first. Any of these counts as a guard:
 
-* an `if`, `while`, `?:`, `&&` or `||` whose condition mentions
-  `@count(s)` of the same statistic (or `[k] in s` for an element);
-* an earlier `if` in the same block whose condition mentions it and whose
-  branch ends with `next`, `return`, `break` or `continue`;
+* an `if`, `while`, `?:`, `&&` or `||` whose condition holds only when
+  `@count(s)` of the same statistic is not 0 (`if (@count(s))`,
+  `if (@count(s) > 0 && ...)`, the `else` of `if (@count(s) == 0)`), or for
+  an element when `[k] in s`;
+* an earlier `if` in the same block whose branch ends with `next`,
+  `return`, `break` or `continue` and whose condition is false only when
+  the statistic has a value (`if (!@count(s)) next`);
 * a `foreach` whose keys are the element's keys (a key of the array
   exists only once a value was added to it; a loop over another array
   with the same keys is trusted to mirror it);
 * an earlier `s <<< value` in the same block;
-* a `try` block around it.
+* a `try` block around it;
+* a flag: a condition that holds only when a variable is not 0 (`if (found)`,
+  `if (found > 0)`, `found && ...`, or an earlier `if (!found) next`), where
+  that variable is a global or local of the script that is only ever set to
+  something other than 0 beside an add to the statistic, in the same block
+  (`s <<< v; found = 1`, `n++` next to the add, `found = @count(s)`), starts
+  at 0, and is reset wherever the statistic is deleted.  A flag that is set
+  anywhere else, or that embedded C or code stapkit does not follow may set,
+  is no guard.
 
 In a function, an element whose key is one of the function's parameters is
 not reported: its callers may loop over the array and pass the key.
@@ -66,7 +77,8 @@ from __future__ import annotations
 
 from ...diagnostics import Severity
 from ...syntax import ast
-from ..flow import ends_control_flow, facts, unparen
+from ...semantic.bindings import ASSIGN, DELETE, GLOBAL, LOCAL, STATS
+from ..flow import ends_control_flow, unparen
 from ..rule import LintContext, Rule
 
 RULE = Rule("STP511", "statistic-may-be-empty", Severity.WARNING,
@@ -76,7 +88,7 @@ _FAILING_OPS = ("@avg", "@min", "@max", "@variance")
 
 
 def check(ctx: LintContext) -> None:
-    flow = facts(ctx)
+    flow = ctx.flow
     for node, body in flow.nodes(ast.StatOp):
         if node.op not in _FAILING_OPS:
             continue
@@ -85,7 +97,7 @@ def check(ctx: LintContext) -> None:
             continue
         if type(operand) not in (ast.Variable, ast.ArrayIndex):
             continue
-        if _guarded(flow, node, operand) or _keyed_by_parameter(body, operand):
+        if _keyed_by_parameter(body, operand) or _guarded(ctx, node, operand, body):
             continue
         name = operand.name if type(operand) is ast.Variable else operand.array.name
         shown = ctx.text[operand.span.start:operand.span.end] or name
@@ -95,21 +107,22 @@ def check(ctx: LintContext) -> None:
                    hints=(f"check first: if (@count({shown})) ...",))
 
 
-def _guarded(flow, node, operand) -> bool:
+def _guarded(ctx: LintContext, node, operand, body) -> bool:
+    """Does the statistic have a value whenever `node` runs, by what is around it?"""
+    flow = ctx.flow
+    known: list = []  # expressions that are not 0 whenever node runs (conditions around it)
     child = node
     for parent in flow.ancestors(node):
         kind = type(parent)
         if kind is ast.TryStmt and child is parent.body:
             return True
         if kind in (ast.IfStmt, ast.Ternary) and child is not parent.condition:
-            if _mentions_guard(parent.condition, operand):
-                return True
+            known += _nonzero_when(parent.condition, child is parent.then)
         elif kind in (ast.WhileStmt, ast.ForStmt) and child is parent.body:
-            if parent.condition is not None and _mentions_guard(parent.condition, operand):
-                return True
+            if parent.condition is not None:
+                known += _nonzero_when(parent.condition, True)
         elif kind is ast.Binary and parent.op in ("&&", "||") and child is parent.right:
-            if _mentions_guard(parent.left, operand):
-                return True
+            known += _nonzero_when(parent.left, parent.op == "&&")
         elif kind is ast.ForeachStmt and child is parent.body:
             if _iterates_keys_of(parent, operand):
                 return True
@@ -117,10 +130,15 @@ def _guarded(flow, node, operand) -> bool:
             for stmt in parent.statements:
                 if stmt is child:
                     break
-                if _makes_nonempty(stmt, operand):
+                if type(stmt) is ast.IfStmt and ends_control_flow(stmt.then):
+                    known += _nonzero_when(stmt.condition, False)  # `if (!@count(s)) next`
+                elif _adds(stmt, operand):
                     return True
         child = parent
-    return False
+    if any(_says_nonempty(expr, operand) for expr in known):
+        return True
+    flags = [expr.name for expr in known if type(expr) is ast.Variable]
+    return bool(flags) and _flag_guarded(ctx, flags, operand, body)
 
 
 def _keyed_by_parameter(body, operand) -> bool:
@@ -132,16 +150,52 @@ def _keyed_by_parameter(body, operand) -> bool:
     return any(type(unparen(i)) is ast.Variable and unparen(i).name in params for i in operand.indexes)
 
 
-def _mentions_guard(condition, operand) -> bool:
-    for node in ast.walk(condition):
-        kind = type(node)
-        if kind is ast.StatOp and node.op == "@count" and unparen(node.operand) == operand:
-            return True
-        if kind is ast.InExpr and type(operand) is ast.ArrayIndex:
-            array = unparen(node.array)
-            if type(array) is ast.Variable and array.name == operand.array.name \
-                    and tuple(node.keys) == tuple(operand.indexes):
-                return True
+def _nonzero_when(condition, truth: bool) -> list:
+    """The expressions that are not 0 when `condition` evaluates to `truth`: variables,
+    `@count(...)` and `[k] in a` (the only ones the guards ask about)."""
+    condition = unparen(condition)
+    kind = type(condition)
+    if kind is ast.Variable or kind is ast.InExpr or (kind is ast.StatOp and condition.op == "@count"):
+        return [condition] if truth else []
+    if kind is ast.Unary and condition.op == "!":
+        return _nonzero_when(condition.operand, not truth)
+    if kind is not ast.Binary:
+        return []
+    op = condition.op
+    if op == "&&":
+        return _nonzero_when(condition.left, True) + _nonzero_when(condition.right, True) if truth else []
+    if op == "||":
+        return _nonzero_when(condition.left, False) + _nonzero_when(condition.right, False) if not truth else []
+    if op not in _COMPARE:
+        return []
+    left, right = unparen(condition.left), unparen(condition.right)
+    if type(left) is ast.NumberLit or (type(right) is ast.StatOp and right.op == "@count"):
+        left, right, op = right, left, _SWAPPED[op]
+    is_count = type(left) is ast.StatOp and left.op == "@count"
+    if is_count and type(right) is not ast.NumberLit:
+        # `@count(s) >= mincount`: a threshold the script trusts to be above 0, as stapkit does.
+        return [left] if (op in (">", ">=") and truth) or (op in ("<", "<=") and not truth) else []
+    if type(right) is not ast.NumberLit or not (type(left) is ast.Variable or is_count):
+        return []
+    # `x OP n` has this outcome only for values other than 0 when 0 gives the other one.
+    return [left] if _COMPARE[op](0, right.value) != truth else []
+
+
+_COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+_SWAPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _says_nonempty(expr, operand) -> bool:
+    """Is `expr` being not 0 a sign that the statistic has a value: `@count(s)`, or for an
+    element `@count(a[k])` or `[k] in a`?"""
+    kind = type(expr)
+    if kind is ast.StatOp:
+        return unparen(expr.operand) == operand
+    if kind is ast.InExpr and type(operand) is ast.ArrayIndex:
+        array = unparen(expr.array)
+        return type(array) is ast.Variable and array.name == operand.array.name \
+            and tuple(expr.keys) == tuple(operand.indexes)
     return False
 
 
@@ -155,11 +209,153 @@ def _iterates_keys_of(loop: ast.ForeachStmt, operand) -> bool:
     return keys == tuple(unparen(i) for i in operand.indexes)
 
 
-def _makes_nonempty(stmt, operand) -> bool:
-    """An earlier statement after which the statistic has a value (or the code below is skipped)."""
-    if type(stmt) is ast.IfStmt and ends_control_flow(stmt.then) and _mentions_guard(stmt.condition, operand):
-        return True
-    if type(stmt) is ast.ExprStmt:
-        expr = stmt.expr
-        return type(expr) is ast.Assignment and expr.op == "<<<" and unparen(expr.target) == operand
+def _adds(stmt, operand) -> bool:
+    """An earlier statement of the block that adds a value to the statistic."""
+    if type(stmt) is not ast.ExprStmt:
+        return False
+    expr = stmt.expr
+    return type(expr) is ast.Assignment and expr.op == "<<<" and unparen(expr.target) == operand
+
+
+# -- flags: `s <<< v; found = 1` in one probe, `if (found) @min(s)` in another ----------
+
+
+def _flag_guarded(ctx: LintContext, flags: list[str], operand, body) -> bool:
+    """Is one of the variables known not to be 0 where the statistic is read a flag that is
+    set only beside an add to the statistic (so that it is not 0 only once the statistic
+    has a value)?"""
+    if type(operand) is not ast.Variable:
+        return False  # an element: a scalar flag says nothing about which key has values
+    bindings = ctx.bindings
+    scope = bindings.body_of(body.decl)
+    statistic = bindings.variable(operand.name, scope)
+    if statistic is None or not _statistic_trusted(ctx, statistic):
+        return False
+    for name in flags:
+        flag = bindings.variable(name, scope)
+        if flag is not None and flag is not statistic and _set_only_with(ctx, flag, statistic):
+            return True
     return False
+
+
+def _statistic_trusted(ctx: LintContext, statistic) -> bool:
+    """Everything that empties the statistic is seen: it is the script's own, nothing but
+    stap code touches it, and what deletes it is a plain `delete s`."""
+    if statistic.kind not in (GLOBAL, LOCAL) or statistic.mentions:
+        return False
+    return all(use.how in (STATS, DELETE) and use.node is not None for use in statistic.writes)
+
+
+def _set_only_with(ctx: LintContext, flag, statistic) -> bool:
+    """Does `flag` start at 0 and become something else only beside an add to `statistic`,
+    and go back to 0 wherever the statistic is deleted?"""
+    if flag.kind not in (GLOBAL, LOCAL) or flag.mentions:
+        return False
+    decl = flag.decl
+    if decl is not None and decl.init is not None and not _is_zero(decl.init):
+        return False
+    flow = ctx.flow
+    for use in flag.writes:
+        if use.indexed or use.node is None:
+            return False
+        if use.how == DELETE or (use.how == ASSIGN and _is_zero(use.node.value)):
+            continue
+        if use.how == ASSIGN and _counts(use.node.value, statistic, ctx, use.body):
+            continue
+        if not _beside_add(ctx, flow, use, statistic):
+            return False
+    for use in statistic.writes:
+        if use.how == DELETE and not _beside_reset(ctx, flow, use, flag):
+            return False
+    return True
+
+
+def _is_zero(expr) -> bool:
+    expr = unparen(expr)
+    return type(expr) is ast.NumberLit and expr.value == 0
+
+
+def _counts(value, statistic, ctx: LintContext, scope) -> bool:
+    """`found = @count(s)`: not 0 exactly when the statistic has values."""
+    value = unparen(value)
+    if type(value) is not ast.StatOp or value.op != "@count":
+        return False
+    operand = unparen(value.operand)
+    return type(operand) is ast.Variable and ctx.bindings.variable(operand.name, scope) is statistic
+
+
+def _statement_of(flow, use):
+    """The statement a write is, and the block it is in: (`found = 1;`, its block), or None
+    when the write is part of a larger expression or not directly in a block."""
+    stmt = use.node if type(use.node) is ast.DeleteStmt else flow.parent.get(id(use.node))
+    if type(stmt) not in (ast.ExprStmt, ast.DeleteStmt):
+        return None
+    block = flow.parent.get(id(stmt))
+    return (stmt, block) if type(block) is ast.Block else None
+
+
+def _beside_add(ctx: LintContext, flow, use, statistic) -> bool:
+    """Is the write a statement of a block that also adds to the statistic, with nothing
+    between the two that leaves the block?"""
+    found = _statement_of(flow, use)
+    if found is None:
+        return False
+    stmt, block = found
+    return _in_same_run(block, stmt, lambda other: _adds_to(ctx, other, statistic, use.body))
+
+
+def _beside_reset(ctx: LintContext, flow, use, flag) -> bool:
+    """Is a `delete s` a statement of a block that also sets the flag back to 0?"""
+    found = _statement_of(flow, use)
+    if found is None:
+        return False
+    stmt, block = found
+    return _in_same_run(block, stmt, lambda other: _resets(ctx, other, flag, use.body))
+
+
+def _in_same_run(block: ast.Block, stmt, wanted) -> bool:
+    """Does `stmt` run only together with a statement of its block for which `wanted` holds:
+    one before it, or one after it with nothing between the two that may leave the block?"""
+    statements = block.statements
+    at = next(i for i, s in enumerate(statements) if s is stmt)
+    if any(wanted(other) for other in statements[:at]):
+        return True
+    for other in statements[at + 1:]:
+        if wanted(other):
+            return True
+        if _may_leave(other):
+            return False
+    return False
+
+
+def _may_leave(stmt) -> bool:
+    """May control leave the block at this statement (`next`, `return`, `break`, `continue`,
+    anywhere in it)?"""
+    return any(type(node) in _LEAVING for node in ast.walk(stmt))
+
+
+_LEAVING = (ast.NextStmt, ast.ReturnStmt, ast.BreakStmt, ast.ContinueStmt)
+
+
+def _adds_to(ctx: LintContext, stmt, statistic, scope) -> bool:
+    if type(stmt) is not ast.ExprStmt:
+        return False
+    expr = unparen(stmt.expr)
+    if type(expr) is not ast.Assignment or expr.op != "<<<":
+        return False
+    target = unparen(expr.target)
+    return type(target) is ast.Variable and ctx.bindings.variable(target.name, scope) is statistic
+
+
+def _resets(ctx: LintContext, stmt, flag, scope) -> bool:
+    bindings = ctx.bindings
+    if type(stmt) is ast.DeleteStmt:
+        target = unparen(stmt.target)
+        return type(target) is ast.Variable and bindings.variable(target.name, scope) is flag
+    if type(stmt) is not ast.ExprStmt:
+        return False
+    expr = unparen(stmt.expr)
+    if type(expr) is not ast.Assignment or expr.op != "=" or not _is_zero(expr.value):
+        return False
+    target = unparen(expr.target)
+    return type(target) is ast.Variable and bindings.variable(target.name, scope) is flag

@@ -72,7 +72,8 @@ from __future__ import annotations
 
 from ...diagnostics import Related, Severity
 from ...syntax import ast
-from ..flow import facts, unparen
+from ...semantic.bindings import DELETE
+from ..flow import unparen
 from ..rule import LintContext, Rule
 
 RULE = Rule("STP512", "array-grows-without-bound", Severity.WARNING,
@@ -82,20 +83,14 @@ RULE = Rule("STP512", "array-grows-without-bound", Severity.WARNING,
 def check(ctx: LintContext) -> None:
     if ctx.tapset or "MAXMAPENTRIES" in ctx.text:
         return
-    flow = facts(ctx)
-    candidates = {name: var for name, var in ctx.unit.script_globals().items()
-                  if var.size is None and not var.wrap}
+    flow = ctx.flow
+    # The script's unbounded arrays that nothing deletes from.
+    candidates = {name: symbol.decl for name, symbol in ctx.bindings.globals.items()
+                  if symbol.decl.size is None and not symbol.decl.wrap
+                  and not any(use.how == DELETE for use in symbol.writes)}
     if not candidates:
         return
-    for stmt, _ in flow.nodes(ast.DeleteStmt):
-        target = unparen(stmt.target)
-        if type(target) is ast.ArrayIndex:
-            target = unparen(target.array)
-        if type(target) is ast.Variable:
-            candidates.pop(target.name, None)
-    if not candidates:
-        return
-    hot = _hot_bodies(flow)
+    hot = _hot_bodies(ctx)
     looked_up = _read_by_key(flow, hot)
     reported: set[str] = set()
     for node, body in flow.nodes(ast.Assignment, ast.Crement):
@@ -162,24 +157,23 @@ def _is_updated(flow, index: ast.ArrayIndex) -> bool:
     return type(parent) is ast.Crement
 
 
-def _hot_bodies(flow) -> dict[int, str]:
+def _hot_bodies(ctx: LintContext) -> dict[int, str]:
     """id(block) -> a description of the event probe it runs for: the bodies of event probes
-    and of the script functions they call, directly or not."""
-    functions = flow.script_functions()
-    hot: dict[int, str] = {}
-    pending: list[tuple[ast.Block, str]] = []
-    for body in flow.bodies:
-        if isinstance(body.decl, ast.ProbeDecl) and flow.is_event_probe(body.decl):
-            point = body.decl.points[0].dotted() if body.decl.points else "a probe"
-            pending.append((body.block, f"probe {point}"))
+    and of the script functions they call, directly or not (the bindings' call graph)."""
+    bindings, flow = ctx.bindings, ctx.flow
+    hot: dict[int, str] = {}  # id(declaration) -> where
+    pending = []
+    for body in bindings.bodies:
+        if body.kind == "probe" and flow.is_event_probe(body.node):
+            point = body.node.points[0].dotted() if body.node.points else "a probe"
+            pending.append((body, f"probe {point}"))
     while pending:
-        block, where = pending.pop()
-        if id(block) in hot:
+        body, where = pending.pop()
+        if id(body.node) in hot:
             continue
-        hot[id(block)] = where
-        for node in ast.walk(block):
-            if type(node) is ast.Call:
-                for decl in functions.get(node.name, ()):
-                    if isinstance(decl.body, ast.Block):
-                        pending.append((decl.body, where))
-    return hot
+        hot[id(body.node)] = where
+        for call in reversed(body.calls):
+            function = bindings.functions.get(call.name)
+            for decl in function.decls if function is not None else ():
+                pending.append((bindings.body_of(decl), where))
+    return {id(body.block): hot[id(body.decl)] for body in flow.bodies if id(body.decl) in hot}

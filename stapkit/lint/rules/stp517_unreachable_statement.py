@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from ...diagnostics import Applicability, Edit, Fix, Severity, Span
 from ...syntax import ast
-from ..flow import crosses_conditional, ends_control_flow, facts
+from ..flow import crosses_conditional, ends_control_flow
 from ..rule import LintContext, Rule
 
 RULE = Rule("STP517", "unreachable-statement", Severity.WARNING,
@@ -69,7 +69,7 @@ _WORDS = {ast.NextStmt: "next", ast.ReturnStmt: "return", ast.BreakStmt: "break"
 
 
 def check(ctx: LintContext) -> None:
-    flow = facts(ctx)
+    flow = ctx.flow
     for block, _ in flow.nodes(ast.Block):
         statements = [s for s in block.statements if type(s) is not ast.EmptyStmt]
         for index, stmt in enumerate(statements[:-1]):

@@ -51,7 +51,6 @@ from __future__ import annotations
 
 from ...diagnostics import Applicability, Edit, Fix, Severity, Span
 from ...syntax import ast
-from ..flow import facts
 from ..rule import LintContext, Rule
 
 RULE = Rule("STP518", "assignment-in-condition", Severity.WARNING,
@@ -60,7 +59,7 @@ RULE = Rule("STP518", "assignment-in-condition", Severity.WARNING,
 
 
 def check(ctx: LintContext) -> None:
-    flow = facts(ctx)
+    flow = ctx.flow
     for node, _ in flow.nodes(ast.IfStmt, ast.WhileStmt, ast.ForStmt, ast.Ternary):
         condition = node.condition
         if type(node) is ast.Ternary and type(condition) is ast.Paren:

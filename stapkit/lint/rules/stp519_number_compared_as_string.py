@@ -50,7 +50,7 @@ import re
 
 from ...diagnostics import Severity
 from ...syntax import ast
-from ..flow import facts, unparen
+from ..flow import unparen
 from ..rule import LintContext, Rule
 
 RULE = Rule("STP519", "number-compared-as-string", Severity.WARNING,
@@ -61,7 +61,7 @@ _NUMBER = re.compile(r"[-+]?[0-9]{2,}|[-+][0-9]")
 
 
 def check(ctx: LintContext) -> None:
-    flow = facts(ctx)
+    flow = ctx.flow
     for node, _ in flow.nodes(ast.Binary):
         if node.op not in ("<", "<=", ">", ">="):
             continue

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from ...diagnostics import Severity
 from ...syntax import ast
-from ..flow import facts, unparen
+from ..flow import unparen
 from ..rule import LintContext, Rule
 
 RULE = Rule("STP520", "division-by-zero", Severity.WARNING,
@@ -50,7 +50,7 @@ RULE = Rule("STP520", "division-by-zero", Severity.WARNING,
 
 
 def check(ctx: LintContext) -> None:
-    flow = facts(ctx)
+    flow = ctx.flow
     for node, _ in flow.nodes(ast.Binary, ast.Assignment):
         if type(node) is ast.Binary:
             if node.op not in ("/", "%"):

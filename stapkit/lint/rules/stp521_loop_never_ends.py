@@ -49,7 +49,7 @@ from __future__ import annotations
 
 from ...diagnostics import Severity, Span
 from ...syntax import ast
-from ..flow import facts, unparen
+from ..flow import unparen
 from ..rule import LintContext, Rule
 
 RULE = Rule("STP521", "loop-never-ends", Severity.WARNING,
@@ -60,13 +60,13 @@ _RAISING = frozenset({"error", "abort", "assert"})
 
 
 def check(ctx: LintContext) -> None:
-    flow = facts(ctx)
+    flow = ctx.flow
     raising = None
     for loop, _ in flow.nodes(ast.WhileStmt, ast.ForStmt):
         if not _always_true(loop.condition):
             continue
         if raising is None:
-            raising = _raising_functions(flow)
+            raising = _raising_functions(ctx.bindings)
         if _has_exit(loop.body, raising):
             continue
         keyword = "while" if type(loop) is ast.WhileStmt else "for"
@@ -83,13 +83,13 @@ def _always_true(condition) -> bool:
     return type(condition) is ast.NumberLit and condition.value != 0
 
 
-def _raising_functions(flow) -> set[str]:
+def _raising_functions(bindings) -> set[str]:
     """The script functions that may raise an error: they call error(), abort() or assert(),
     or a script function that may."""
-    functions = flow.script_functions()
-    calls = {name: {n.name for decl in decls if isinstance(decl.body, ast.Block)
-                    for n in ast.walk(decl.body) if type(n) is ast.Call}
-             for name, decls in functions.items()}
+    calls: dict[str, set[str]] = {name: set() for name in bindings.functions}
+    for body in bindings.bodies:
+        if body.kind == "function":
+            calls[body.node.name] |= {call.name for call in body.calls}
     raising = {name for name, called in calls.items() if called & _RAISING}
     changed = True
     while changed:

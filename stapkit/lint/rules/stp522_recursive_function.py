@@ -69,19 +69,18 @@ RULE = Rule("STP522", "recursive-function", Severity.INFO,
 def check(ctx: LintContext) -> None:
     # Functions are told apart by name and number of parameters: `f(x)` calling `f(x, 0)`
     # calls another overload, not itself.
+    bindings = ctx.bindings
     functions: dict[tuple[str, int], list[ast.FunctionDecl]] = {}
-    for decls in ctx.unit.script_functions().values():
-        for decl in decls:
+    for function in bindings.functions.values():
+        for decl in function.decls:
             functions.setdefault((decl.name, len(decl.params)), []).append(decl)
-    calls: dict[tuple[str, int], set[tuple[str, int]]] = {}
-    for key, decls in functions.items():
-        called = set()
-        for decl in decls:
-            if isinstance(decl.body, ast.Block):
-                for node in ast.walk(decl.body):
-                    if type(node) is ast.Call and (node.name, len(node.args)) in functions:
-                        called.add((node.name, len(node.args)))
-        calls[key] = called
+    # The call graph between overloads; a call that fits no overload (an arity error the
+    # checker reports) is no edge.
+    calls: dict[tuple[str, int], set[tuple[str, int]]] = {key: set() for key in functions}
+    for body in bindings.bodies:
+        if body.kind == "function":
+            calls[(body.node.name, len(body.node.params))] |= {
+                (call.name, call.arity) for call in body.calls if (call.name, call.arity) in functions}
     for key, decls in functions.items():
         path = _cycle(key, calls)
         if path is None:

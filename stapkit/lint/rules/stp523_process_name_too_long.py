@@ -51,7 +51,7 @@ from __future__ import annotations
 from ...diagnostics import Applicability, Edit, Fix, Severity
 from ...syntax import ast
 from ...syntax.literals import quote_string
-from ..flow import facts, text_at, unparen
+from ..flow import text_at, unparen
 from ..rule import LintContext, Rule
 
 RULE = Rule("STP523", "process-name-too-long", Severity.WARNING,
@@ -63,7 +63,7 @@ _NAME_FUNCTIONS = frozenset({"execname", "pid2execname", "task_execname"})
 
 
 def check(ctx: LintContext) -> None:
-    flow = facts(ctx)
+    flow = ctx.flow
     library_names = _NAME_FUNCTIONS - set(ctx.unit.script_functions())  # not redefined by the script
     for node, _ in flow.nodes(ast.Binary):
         if node.op not in ("==", "!="):

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from ...diagnostics import Applicability, Edit, Fix, Severity, Span
 from ...syntax import ast
-from ..flow import facts, unparen
+from ..flow import unparen
 from ..rule import LintContext, Rule
 
 RULE = Rule("STP524", "comparison-as-statement", Severity.WARNING,
@@ -57,7 +57,7 @@ _COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 
 
 def check(ctx: LintContext) -> None:
-    flow = facts(ctx)
+    flow = ctx.flow
     for stmt, _ in flow.nodes(ast.ExprStmt):
         expr = unparen(stmt.expr)
         if type(expr) is not ast.Binary or expr.op not in _COMPARISONS:

@@ -1,23 +1,30 @@
-"""Where each variable and function of a checked script is declared, read, written and called.
+"""Bindings: what each name of a checked script means, and where it is declared, read,
+written and called.  One pass per checked unit, read by every lint rule and the editor.
 
-`Symbols.of(unit)` walks the script once (the lint context computes it on
-first use) and records, for
+`Bindings.of(unit)` walks the script once (and keeps the result on the unit,
+so the lint rules and the language server share it) and records
 
-* the script's globals, and the public tapset globals the script uses,
-* each function's parameters and each function's, probe's and alias's locals,
-* the variables that a probe's aliases set for its handler (alias variables),
-* the script's functions,
-
-every place the name is read, written (assignment, `++`/`--`, `<<<`,
-`delete`, a foreach key or value, a catch variable, an array element) or
-called.
+* the scopes: the file (`None`: probe conditions, top-level embedded C, the
+  file's macros and untaken `%( %)` branches), each function, each probe
+  handler and each probe alias (its prologue and epilogue are one scope:
+  stap pastes both around the handler);
+* the variables: the script's globals, the public tapset globals the script
+  uses, each function's parameters, each scope's locals, and the variables
+  that a probe's aliases set for its handler (alias variables);
+* every binding of a variable, with its location and how: read, assigned,
+  updated (`+=`, `++`), added to (`<<<`), deleted, bound by foreach or by a
+  catch, written by embedded C (`/* pragma:write:x */`, `STAP_GLOBAL_SET_x`),
+  or only mentioned where stapkit does not follow the code;
+* the script's functions, each call with its scope (every call a scope makes,
+  library functions included, is in `Body.calls`), and the call graph
+  (`callees`, `FunctionSymbol.callers`).
 
 Names resolve as the checker resolves them (semantic/type_check.py, after
 stap's symbol resolution): in a function, its parameters first; then the
-script's globals, then the tapset library's public globals
-(`unit.library_global`); in a probe handler, then the variables its aliases
-set; anything else is a local of the body it is used in.  An alias's prologue
-and epilogue are one body (stap pastes both around the handler).
+script's globals, then the tapset library's public globals; in a probe
+handler, then the variables its aliases set; anything else is a local of the
+scope it is used in.  What the checker knows about a probe's aliases and the
+library's globals is read in `_alias_variables` and `_library_global` only.
 
 The tree holds only what the target compiles: the branches of `%( %)` that
 the target does not take, the text of embedded C, and the bodies of the
@@ -27,12 +34,14 @@ count as both a read and a write for every rule that asks "is it used?".
 Embedded C is read for what it says exactly where it can (`/* pragma:read:x */`,
 `/* pragma:write:x */`, `STAP_GLOBAL_GET_x`, `STAP_GLOBAL_SET_x`,
 `STAP_ARG_x`); any other identifier in it is a mention.
+
+The bindings describe the unit once the checker has run (probe points
+resolved); they hold no reference to anything but the unit's tree.
 """
 
 from __future__ import annotations
 
 import bisect
-import fnmatch
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -43,7 +52,7 @@ from ..syntax import ast
 from ..syntax.lexer import lex
 
 if TYPE_CHECKING:
-    from ..semantic.unit import CheckUnit
+    from .unit import CheckUnit
 
 # How a name is used (Use.how).
 READ = "read"  # its value is used
@@ -75,9 +84,14 @@ class Use(NamedTuple):
     how: str  # READ, ASSIGN, ... MENTION
     body: "Body | None"  # where: None at file level (a probe condition, top-level C, a macro, a branch)
     indexed: bool = False  # an element (a[k] = v, delete a[k]), not the variable itself
+    # The node that makes the use: the Assignment, Crement or DeleteStmt of a write, the
+    # Variable (or ArrayIndex, InExpr) of a read, the ForeachStmt or TryStmt that binds;
+    # None for what the tree does not hold (embedded C, mentions).
+    node: object = None
 
 
 class Call(NamedTuple):
+    name: str
     span: Span  # the function's name at the call
     arity: int
     body: "Body | None"
@@ -140,6 +154,12 @@ class Body:
     params: dict[str, Symbol] = attrs.field(factory=dict)
     locals: dict[str, Symbol] = attrs.field(factory=dict)
     alias_variables: dict[str, Symbol] = attrs.field(factory=dict)
+    # Every variable the aliases of a probe set for its handler, also the ones a global of the
+    # same name takes the place of (those are not in alias_variables).
+    alias_names: tuple[str, ...] = ()
+    # Every call the scope makes, in the order of the walk: the script's functions, the
+    # library's, and names that are neither (the checker reports those).
+    calls: list[Call] = attrs.field(factory=list)
 
     @property
     def span(self) -> Span:
@@ -157,7 +177,7 @@ class Body:
 
 
 @attrs.define(eq=False)
-class Symbols:
+class Bindings:
     globals: dict[str, Symbol]  # the script's, by name
     library_globals: dict[str, Symbol]  # the tapset globals the script uses, by name
     functions: dict[str, FunctionSymbol]  # the script's, by name
@@ -168,16 +188,21 @@ class Symbols:
     # Names read by the epilogues of the file's aliases (`probe a += b { ... }`), which run
     # after the handlers of the probes that use them and see their locals.
     epilogue_reads: frozenset[str] = frozenset()
+    # id(declaration node) -> its scope, for body_of.
+    by_node: dict[int, Body] = attrs.field(factory=dict, repr=False)
 
     @classmethod
-    def of(cls, unit: "CheckUnit") -> "Symbols":
-        return _Collector(unit).run()
+    def of(cls, unit: "CheckUnit") -> "Bindings":
+        """The bindings of a checked unit, computed on first use and kept on the unit."""
+        found = unit.bindings
+        if found is None:
+            found = unit.bindings = _Collector(unit).run()
+        return found
 
     def body_of(self, node) -> Body | None:
-        for body in self.bodies:
-            if body.node is node:
-                return body
-        return None
+        """The scope of a function, probe or alias declaration."""
+        body = self.by_node.get(id(node))
+        return body if body is not None and body.node is node else None
 
     def variable(self, name: str, body: Body | None = None) -> Symbol | None:
         """What `name` means in `body` (or at file level), as the checker resolves it."""
@@ -191,51 +216,81 @@ class Symbols:
             return body.alias_variables.get(name) or body.locals.get(name)
         return None
 
+    def callees(self, body: Body) -> list[ast.FunctionDecl]:
+        """The script's function definitions that the calls of `body` may reach (the call graph's
+        edges out of it): the definitions that take as many arguments as the call passes, or all
+        of that name when none does (an arity error)."""
+        found: list[ast.FunctionDecl] = []
+        seen: set[int] = set()
+        for call in body.calls:
+            function = self.functions.get(call.name)
+            if function is None:
+                continue
+            decls = [d for d in function.decls if len(d.params) == call.arity] or function.decls
+            for decl in decls:
+                if id(decl) not in seen:
+                    seen.add(id(decl))
+                    found.append(decl)
+        return found
+
+
+# -- what the checker decided: the only places the bindings read it -------------
+
+
+def _alias_variables(unit: "CheckUnit", probe: ast.ProbeDecl) -> list[str]:
+    """The variables the aliases behind a probe set for its handler, as probe-point
+    resolution found them."""
+    info = unit.probes.get(id(probe))
+    return list(info.alias_variables) if info is not None else []
+
+
+def _library_global(unit: "CheckUnit", name: str) -> bool:
+    """Is `name` a public global of the tapset library, for the target?"""
+    return unit.library_global(name) is not None
+
 
 class _Collector:
-    """One walk over the script, filling Symbols."""
+    """One walk over the script, filling Bindings."""
 
     def __init__(self, unit: "CheckUnit"):
         self.unit = unit
-        self.symbols = Symbols({}, {}, {}, [])
+        self.bindings = Bindings({}, {}, {}, [])
         self._library_known: dict[str, bool] = {}
         self.epilogue_reads: set[str] = set()
 
-    def run(self) -> Symbols:
+    def run(self) -> Bindings:
         ast.ensure_recursion_room()
         unit = self.unit
-        symbols = self.symbols
+        bindings = self.bindings
         items = unit.script.items
         for item in items:
             if isinstance(item, ast.GlobalDecl):
                 for var in item.variables:
-                    if var.name not in symbols.globals:
-                        symbols.globals[var.name] = Symbol(var.name, GLOBAL, None, var, var.name_span)
+                    if var.name not in bindings.globals:
+                        bindings.globals[var.name] = Symbol(var.name, GLOBAL, None, var, var.name_span)
             elif isinstance(item, ast.FunctionDecl):
-                symbols.functions.setdefault(item.name, FunctionSymbol(item.name)).decls.append(item)
+                bindings.functions.setdefault(item.name, FunctionSymbol(item.name)).decls.append(item)
         for item in items:
             if isinstance(item, ast.FunctionDecl):
                 body = Body("function", item)
                 for p in item.params:
                     body.params.setdefault(p.name, Symbol(p.name, PARAM, body, p, p.span))
-                symbols.bodies.append(body)
+                bindings.bodies.append(body)
                 if isinstance(item.body, ast.Block):
                     self.statement(item.body, body)
                 else:
                     self.embedded(item.body.code, item.body.span, body)
             elif isinstance(item, ast.ProbeDecl):
-                body = Body("probe", item)
-                info = unit.probes.get(id(item))
-                if info is not None:
-                    for name in info.alias_variables:
-                        if name not in symbols.globals and not self.is_library_global(name):
-                            body.alias_variables[name] = Symbol(name, ALIAS, body)
-                symbols.bodies.append(body)
+                body = Body("probe", item, alias_names=tuple(_alias_variables(unit, item)))
+                for name in body.alias_names:
+                    if name not in bindings.globals and not self.is_library_global(name):
+                        body.alias_variables[name] = Symbol(name, ALIAS, body)
+                bindings.bodies.append(body)
                 self.conditions(item.points)
                 self.statement(item.body, body)
             elif isinstance(item, ast.AliasDecl):
                 body = Body("alias", item)
-                symbols.bodies.append(body)
+                bindings.bodies.append(body)
                 self.conditions(item.points)
                 self.statement(item.body, body)
                 if item.epilogue is not None:
@@ -246,27 +301,28 @@ class _Collector:
             elif isinstance(item, ast.EmbeddedCode):
                 self.embedded(item.code, item.span, None)
         self.text_mentions()
-        symbols.epilogue_reads = frozenset(self.epilogue_reads)
-        return symbols
+        bindings.epilogue_reads = frozenset(self.epilogue_reads)
+        bindings.by_node = {id(body.node): body for body in bindings.bodies}
+        return bindings
 
     # -- names ------------------------------------------------------------
 
     def is_library_global(self, name: str) -> bool:
         known = self._library_known.get(name)
         if known is None:
-            known = self._library_known[name] = self.unit.library_global(name) is not None
+            known = self._library_known[name] = _library_global(self.unit, name)
         return known
 
     def resolve(self, name: str, body: Body | None) -> Symbol | None:
         """The variable `name` is in `body`; a new local if it is nothing else (None at file level)."""
-        symbols = self.symbols
+        bindings = self.bindings
         if body is not None and name in body.params:
             return body.params[name]
-        found = symbols.globals.get(name) or symbols.library_globals.get(name)
+        found = bindings.globals.get(name) or bindings.library_globals.get(name)
         if found is not None:
             return found
         if self.is_library_global(name):
-            found = symbols.library_globals[name] = Symbol(name, LIBRARY)
+            found = bindings.library_globals[name] = Symbol(name, LIBRARY)
             return found
         if body is None:
             return None
@@ -275,11 +331,12 @@ class _Collector:
             found = body.locals[name] = Symbol(name, LOCAL, body)
         return found
 
-    def use(self, name: str, span: Span, how: str, body: Body | None, indexed: bool = False) -> None:
+    def use(self, name: str, span: Span, how: str, body: Body | None, indexed: bool = False,
+            node: object = None) -> None:
         symbol = self.resolve(name, body)
         if symbol is None:
             return
-        record = Use(span, how, body, indexed)
+        record = Use(span, how, body, indexed, node)
         if how == READ:
             symbol.reads.append(record)
         elif how == MENTION:
@@ -324,18 +381,18 @@ class _Collector:
         elif kind is ast.TryStmt:
             self.statement(node.body, body)
             if node.catch_var is not None:
-                self.use(node.catch_var.name, node.catch_var.span, CATCH, body)
+                self.use(node.catch_var.name, node.catch_var.span, CATCH, body, node=node)
             self.statement(node.catch_body, body)
         elif kind is ast.ReturnStmt:
             if node.value is not None:
                 self.expr(node.value, body)
         elif kind is ast.DeleteStmt:
-            self.write(node.target, DELETE, body)
+            self.write(node.target, DELETE, body, node=node)
         # EmptyStmt, break, continue, next: no names
 
     def foreach(self, node: ast.ForeachStmt, body: Body) -> None:
         if isinstance(node.array, ast.Variable):
-            self.use(node.array.name, node.array.span, READ, body, indexed=True)
+            self.use(node.array.name, node.array.span, READ, body, indexed=True, node=node)
         else:
             self.expr(node.array, body)
         for s in node.slices or ():
@@ -343,26 +400,26 @@ class _Collector:
         if node.limit is not None:
             self.expr(node.limit, body)
         if node.value is not None:
-            self.use(node.value.variable.name, node.value.variable.span, FOREACH, body)
+            self.use(node.value.variable.name, node.value.variable.span, FOREACH, body, node=node)
         for key in node.keys:
-            self.use(key.variable.name, key.variable.span, FOREACH, body)
+            self.use(key.variable.name, key.variable.span, FOREACH, body, node=node)
         self.statement(node.body, body)
 
     # -- expressions ------------------------------------------------------
 
-    def write(self, target, how: str, body: Body | None, *, used: bool = False) -> None:
-        """A write to `target`; `used`: the expression's value is used too (y = x++)."""
+    def write(self, target, how: str, body: Body | None, *, used: bool = False, node: object = None) -> None:
+        """A write to `target` by `node`; `used`: the expression's value is used too (y = x++)."""
         while type(target) is ast.Paren:
             target = target.expr
         kind = type(target)
         if kind is ast.Variable:
-            self.use(target.name, target.span, how, body)
+            self.use(target.name, target.span, how, body, node=node)
             if used and how == UPDATE:
-                self.use(target.name, target.span, READ, body)
+                self.use(target.name, target.span, READ, body, node=target)
         elif kind is ast.ArrayIndex and type(target.array) is ast.Variable:
-            self.use(target.array.name, target.array.span, how, body, indexed=True)
+            self.use(target.array.name, target.array.span, how, body, indexed=True, node=node)
             if used and how == UPDATE:
-                self.use(target.array.name, target.array.span, READ, body, indexed=True)
+                self.use(target.array.name, target.array.span, READ, body, indexed=True, node=target)
             for index in target.indexes:
                 self.expr(index, body)
         else:  # a target variable, a struct member, ...: what it is made of is read
@@ -371,22 +428,22 @@ class _Collector:
     def expr(self, node, body: Body | None, used: bool = True) -> None:  # noqa: C901 - one case per node type
         kind = type(node)
         if kind is ast.Variable:
-            self.use(node.name, node.span, READ, body)
+            self.use(node.name, node.span, READ, body, node=node)
         elif kind is ast.Assignment:
             self.expr(node.value, body)
             if node.op == "=":
-                self.write(node.target, ASSIGN, body)
+                self.write(node.target, ASSIGN, body, node=node)
             elif node.op == "<<<":
-                self.write(node.target, STATS, body)
+                self.write(node.target, STATS, body, node=node)
             else:
-                self.write(node.target, UPDATE, body, used=used)
+                self.write(node.target, UPDATE, body, used=used, node=node)
         elif kind is ast.Crement:
-            self.write(node.operand, UPDATE, body, used=used)
+            self.write(node.operand, UPDATE, body, used=used, node=node)
         elif kind is ast.Paren:
             self.expr(node.expr, body, used)
         elif kind is ast.ArrayIndex:
             if type(node.array) is ast.Variable:
-                self.use(node.array.name, node.array.span, READ, body, indexed=True)
+                self.use(node.array.name, node.array.span, READ, body, indexed=True, node=node)
             else:
                 self.expr(node.array, body)
             for index in node.indexes:
@@ -395,18 +452,21 @@ class _Collector:
             for key in node.keys:
                 self.expr(key, body)
             if type(node.array) is ast.Variable:
-                self.use(node.array.name, node.array.span, READ, body, indexed=True)
+                self.use(node.array.name, node.array.span, READ, body, indexed=True, node=node)
             else:
                 self.expr(node.array, body)
         elif kind is ast.Call:
-            function = self.symbols.functions.get(node.name)
+            call = Call(node.name, node.name_span, len(node.args), body)
+            if body is not None:
+                body.calls.append(call)
+            function = self.bindings.functions.get(node.name)
             if function is not None:
-                function.calls.append(Call(node.name_span, len(node.args), body))
+                function.calls.append(call)
             for arg in node.args:
                 self.expr(arg, body)
         elif kind is ast.ScriptArgument:
             if node.args is not None:
-                self.symbols.dynamic_calls = True
+                self.bindings.dynamic_calls = True
                 for arg in node.args:
                     self.expr(arg, body)
         elif kind is ast.EmbeddedExpr:
@@ -423,7 +483,7 @@ class _Collector:
         """Names in embedded C: pragmas and accessors say what they do; anything else is a mention."""
         for match in _PRAGMA.finditer(code):
             how, name = match.groups()
-            if name in self.symbols.globals or self.is_library_global(name):
+            if name in self.bindings.globals or self.is_library_global(name):
                 self.use(name, span, READ if how == "read" else EMBEDDED, body)
         for match in _IDENTIFIER.finditer(code):
             word = match.group()
@@ -433,7 +493,7 @@ class _Collector:
                     if prefix == "STAP_ARG_":
                         if body is not None and name in body.params:
                             self.use(name, span, how, body)
-                    elif name in self.symbols.globals or self.is_library_global(name):
+                    elif name in self.bindings.globals or self.is_library_global(name):
                         self.use(name, span, how, body)
                     break
             else:
@@ -441,25 +501,25 @@ class _Collector:
 
     def mention(self, name: str, span: Span, body: Body | None) -> None:
         """`name` appears where the code is not followed: a use of any kind of whatever it may be."""
-        symbols = self.symbols
+        bindings = self.bindings
         record = Use(span, MENTION, body)
         if body is not None:
             local = body.params.get(name) or body.alias_variables.get(name) or body.locals.get(name)
             if local is not None:
                 local.mentions.append(record)
-        for table in (symbols.globals, symbols.library_globals, symbols.functions):
+        for table in (bindings.globals, bindings.library_globals, bindings.functions):
             found = table.get(name)
             if found is not None:
                 found.mentions.append(record)
-        if name not in symbols.globals and name not in symbols.library_globals \
+        if name not in bindings.globals and name not in bindings.library_globals \
                 and self.is_library_global(name):
-            symbols.library_globals[name] = Symbol(name, LIBRARY, mentions=[record])
+            bindings.library_globals[name] = Symbol(name, LIBRARY, mentions=[record])
 
     def text_mentions(self) -> None:
         """Names in the untaken branches of `%( %)` and in the bodies of macros the tree lacks."""
         result = self.unit.result
         text = self.unit.text
-        bodies = sorted(self.symbols.bodies, key=lambda b: b.span.start)
+        bodies = sorted(self.bindings.bodies, key=lambda b: b.span.start)
         starts = [b.span.start for b in bodies]
 
         def body_at(offset: int) -> Body | None:
@@ -537,43 +597,3 @@ def library_functions(unit: "CheckUnit", name: str) -> list:
     """
     view = unit.view
     return [f for f in unit.db.functions(name) if view.public(f) and view.exists(f)]
-
-
-def library_file(unit: "CheckUnit") -> bool:
-    """Is the file a library rather than a script?
-
-    A tapset file (unit.tapset), and, by what it looks like, a tapset of the
-    project's own that is read with `-I`: a file in a directory named `tapset`,
-    a file without probes (stap refuses it as a script), or one that defines a
-    probe alias none of its own probes uses (it is there for other files).
-    The public globals and functions of a library are there for the scripts
-    that use it; its private ones are its own.
-    """
-    if unit.tapset:
-        return True
-    if "tapset" in unit.path.replace("\\", "/").split("/")[:-1]:
-        return True
-    items = unit.script.items
-    probes = [item for item in items if isinstance(item, ast.ProbeDecl)]
-    if not probes:
-        return True
-    used = [_components(point) for item in items if isinstance(item, (ast.ProbeDecl, ast.AliasDecl))
-            for point in item.points]
-    for item in items:
-        if isinstance(item, ast.AliasDecl):
-            for name in item.names:
-                alias = _components(name.point)
-                if not any(_names_alias(point, alias) for point in used):
-                    return True
-    return False
-
-
-def _names_alias(point: list[str], alias: list[str]) -> bool:
-    """Does a probe point (its component names, wildcards and all) use the alias?
-    As it is, or with a suffix (`alias.return`, `alias.maxactive(10)`)."""
-    return len(point) >= len(alias) and all(fnmatch.fnmatchcase(a, p) for a, p in zip(alias, point))
-
-
-def _components(point: ast.ProbePoint) -> list[str]:
-    """The names of a probe point's components (their arguments left out)."""
-    return [c.name for c in point.components if isinstance(c, ast.Component)]

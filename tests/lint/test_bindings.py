@@ -1,14 +1,15 @@
-"""stapkit/lint/symbols.py: where each name is declared, read, written and called.
+"""stapkit/semantic/bindings.py: where each name is declared, read, written and called.
 
-Each test parses a small script, checks it, and looks at what Symbols.of
+Each test parses a small script, checks it, and looks at what Bindings.of
 recorded, by the text at each recorded place.
 """
 
 from __future__ import annotations
 
-from stapkit.lint.symbols import (
+from stapkit.lint.library import library_file
+from stapkit.semantic.bindings import (
     ALIAS, ASSIGN, CATCH, DELETE, EMBEDDED, FOREACH, GLOBAL, LIBRARY, LOCAL, MENTION, PARAM, READ, STATS,
-    UPDATE, Symbols, library_file,
+    UPDATE, Bindings,
 )
 from stapkit.semantic.checker import CheckOptions, check_text
 from stapkit.syntax.parser import ParseOptions
@@ -21,9 +22,9 @@ def unit_of(text: str, *, tapset: bool = False, path: str = "test.stp"):
     return result.unit
 
 
-def symbols_of(text: str, **options) -> tuple[Symbols, str]:
+def symbols_of(text: str, **options) -> tuple[Bindings, str]:
     unit = unit_of(text, **options)
-    return Symbols.of(unit), unit.text
+    return Bindings.of(unit), unit.text
 
 
 def at(text: str, uses) -> list[str]:
@@ -35,7 +36,7 @@ def hows(uses) -> list[str]:
     return [u.how for u in sorted(uses, key=lambda u: u.span.start)]
 
 
-def body(symbols: Symbols, description: str):
+def body(symbols: Bindings, description: str):
     (found,) = [b for b in symbols.bodies if b.describe() == description]
     return found
 
@@ -281,3 +282,46 @@ def test_library_files_by_what_they_look_like():
     assert library_file(unit_of("probe begin { }\n", path="project/tapset/helpers.stp"))
     assert not library_file(unit_of("probe begin { }\n", path="project/scripts/tapsets.stp"))
     assert library_file(unit_of("function f() { return 1 }\n", tapset=True))
+
+
+# ---------------------------------------------------------------- once per unit, calls, the call graph
+
+
+def test_bindings_are_computed_once_per_unit():
+    unit = unit_of("global n\nprobe begin { n = 1; print(n); exit() }\n")
+    first = Bindings.of(unit)
+    assert Bindings.of(unit) is first
+    other = unit_of("global n\nprobe begin { n = 1; print(n); exit() }\n")
+    assert Bindings.of(other) is not first
+
+
+def test_every_call_of_a_scope_and_the_call_graph():
+    s, text = symbols_of(
+        "function f(x) { return g(x) + g(x, 1) }\n"
+        "function g(x) { return x }\n"
+        "function g(x, y) { return x + y }\n"
+        "function h() { return 0 }\n"
+        "probe begin { println(f(1)); exit() }\n")
+    f = body(s, "function 'f'")
+    assert [(c.name, c.arity) for c in f.calls] == [("g", 1), ("g", 2)]
+    assert [(d.name, len(d.params)) for d in s.callees(f)] == [("g", 1), ("g", 2)]
+    begin = body(s, "probe begin")
+    assert [c.name for c in begin.calls] == ["f", "exit"]  # library functions too (println is a print)
+    assert [d.name for d in s.callees(begin)] == ["f"]
+    assert s.callees(body(s, "function 'h'")) == []
+    assert not s.functions["h"].calls
+
+
+def test_writes_carry_the_node_that_makes_them():
+    s, _ = symbols_of("global n, a\nprobe begin { n = 1; n++; delete a; a[1] <<< 2; exit() }\n")
+    assert [type(w.node).__name__ for w in s.globals["n"].writes] == ["Assignment", "Crement"]
+    assert [type(w.node).__name__ for w in s.globals["a"].writes] == ["DeleteStmt", "Assignment"]
+
+
+def test_alias_names_include_the_ones_a_global_takes_the_place_of():
+    s, _ = symbols_of("global count\nprobe syscall.read { count++; println(fd) }\nprobe end { exit() }\n")
+    probe = body(s, "probe syscall.read")
+    assert {"count", "fd"} <= set(probe.alias_names)
+    assert "fd" in probe.alias_variables
+    assert "count" not in probe.alias_variables  # the global takes its place
+    assert s.variable("count", probe) is s.globals["count"]
