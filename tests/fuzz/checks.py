@@ -3,15 +3,18 @@
 The input (bytes) goes through the public entry points:
 
 * in-process, as the text an editor would send (decoded with U+FFFD for bad
-  bytes): `parse_text`, `lint_text`, `format_text` (twice) and the language
-  server's `analyze` with the parts of an Analysis the features read;
-* as a file, through `stapkit format` (twice), which reads and writes bytes.
+  bytes): `parse_text`, `format_text` (twice) and the language server's
+  `analyze` (which lints) with the parts of an Analysis the features read;
+* as a file, through `stapkit lint --output-format json` and `stapkit format`
+  (twice), which read and write bytes.
 
 A failure is a traceback escaping an entry point, a FormatError (the
 formatter's own safety check refused its layout), a non-whitespace character
-or byte that formatting changed, a file whose tokens changed, or a second
-formatting that changes the first one's result.  Time and memory bounds are
-the worker's (a timer signal and RLIMIT_AS); their failures carry the stack
+or byte that formatting changed, a file whose tokens changed, a second
+formatting that changes the first one's result, or a lint diagnostic whose
+position is no place in the file (a line or column below 1, an end before its
+start).  Time and memory bounds are the worker's (a CPU-time signal and
+RLIMIT_AS); their failures carry the stack
 that was running when the bound was hit.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import traceback
@@ -37,8 +41,10 @@ class Timeout(BaseException):
 
 @attrs.frozen
 class Failure:
-    kind: str  # traceback, timeout, memory, crash, format-refused, changed-text, changed-bytes, changed-tokens, not-idempotent
-    stage: str  # parse, lint, format, format-again, analyze, file-format, file-format-again
+    # traceback, timeout, memory, crash, format-refused, changed-text, changed-bytes, changed-tokens,
+    # not-idempotent, bad-diagnostic
+    kind: str
+    stage: str  # parse, format, format-again, analyze, file-lint, file-format, file-format-again
     message: str
     frames: tuple[str, ...] = ()  # "stapkit/module.py:function", innermost last, stapkit frames only
 
@@ -80,10 +86,10 @@ class Checker:
     def check(self, data: bytes) -> list[Failure]:
         failures: list[Failure] = []
         text = data.decode("utf-8", errors="replace")
-        for stage, run in (("parse", self._parse), ("lint", self._lint), ("format", self._format),
-                           ("analyze", self._analyze), ("file-format", self._file_format)):
+        for stage, run in (("parse", self._parse), ("format", self._format), ("analyze", self._analyze),
+                           ("file-lint", self._file_lint), ("file-format", self._file_format)):
             try:
-                failures += run(text if stage != "file-format" else data)
+                failures += run(data if stage.startswith("file-") else text)
             except (Exception, RecursionError, MemoryError, Timeout) as err:
                 failures.append(from_exception(stage, err))
             if failures:
@@ -96,11 +102,22 @@ class Checker:
         parse_text(text, "fuzz.stp", self.parse_options)
         return []
 
-    def _lint(self, text: str) -> list[Failure]:
-        from stapkit.lint.runner import lint_text
-
-        lint_text(text, "fuzz.stp", self.document_options.lint)
+    def _file_lint(self, data: bytes) -> list[Failure]:
+        path = self._write(data)
+        failure, out = self._run(["lint", "--no-cache", "--output-format", "json", path], "file-lint")
+        if failure:
+            return [failure]
+        for d in json.loads(out):
+            if d["file"] == path and not (1 <= d["line"] <= d["end_line"] and d["column"] >= 1
+                                          and (d["line"], d["column"]) <= (d["end_line"], d["end_column"])):
+                return [Failure("bad-diagnostic", "file-lint", f"a diagnostic out of place: {d}"[:500])]
         return []
+
+    def _write(self, data: bytes) -> str:
+        path = os.path.join(self.scratch, "fuzz.stp")
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
 
     def _format(self, text: str) -> list[Failure]:
         from stapkit.format.formatter import FormatError, format_text
@@ -135,10 +152,8 @@ class Checker:
         return []
 
     def _file_format(self, data: bytes) -> list[Failure]:
-        path = os.path.join(self.scratch, "fuzz.stp")
-        with open(path, "wb") as f:
-            f.write(data)
-        failure = self._run_format(path, "file-format")
+        path = self._write(data)
+        failure, _ = self._run(["format", path], "file-format")
         if failure:
             return [failure]
         with open(path, "rb") as f:
@@ -149,7 +164,7 @@ class Checker:
             return [Failure("changed-bytes", "file-format", "`stapkit format` changed a byte other than whitespace")]
         if _tokens(once) != _tokens(data):
             return [Failure("changed-tokens", "file-format", "`stapkit format` changed the file's tokens")]
-        failure = self._run_format(path, "file-format-again")
+        failure, _ = self._run(["format", path], "file-format-again")
         if failure:
             return [failure]
         with open(path, "rb") as f:
@@ -158,21 +173,22 @@ class Checker:
             return [Failure("not-idempotent", "file-format-again", "formatting the formatted file changed it")]
         return []
 
-    def _run_format(self, path: str, stage: str) -> Failure | None:
+    def _run(self, argv: list[str], stage: str) -> tuple[Failure | None, str]:
+        """Run `stapkit ARGV` in this process: an internal error is a failure; else what it printed."""
         from stapkit.cli import main
 
         out, err = io.StringIO(), io.StringIO()
         os.environ["STAPKIT_DEBUG"] = "1"  # an internal error prints its traceback
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["format", path])
+            code = main(argv)
         errors = err.getvalue()
         if code == 2 and "usage:" in errors:  # the harness called the command wrongly: not a finding
-            raise RuntimeError(f"the fuzz harness's `stapkit format` command is wrong: {errors}")
+            raise RuntimeError(f"the fuzz harness's `stapkit {argv[0]}` command is wrong: {errors}")
         if "internal error" in errors or "Traceback" in errors:
             first = next((line for line in errors.splitlines() if "internal error" in line), errors[:300])
             kind = "memory" if "MemoryError" in first else "traceback"
-            return Failure(kind, stage, first[:500], stapkit_frames(errors))
-        return None
+            return Failure(kind, stage, first[:500], stapkit_frames(errors)), out.getvalue()
+        return None, out.getvalue()
 
 
 def _tokens(data: bytes) -> list[tuple[str, str]]:

@@ -7,8 +7,8 @@ checks.Timeout after `seconds` of CPU time (ITIMER_PROF: a bound the other load
 of the machine does not shorten; a failure of kind "timeout", with the stack
 that was running).  If the worker does not answer within WALL_FACTOR times the bound (a
 loop in C that the signal cannot interrupt) or dies, the parent kills it and
-reports a "timeout" or "crash".  After any failure the worker is replaced:
-the library's state may be half-updated.
+reports a "timeout" or "crash".  After an exception or a bound the worker
+is replaced: the library's state may be half-updated.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from .checks import Checker, Failure, Timeout
 # The parent waits this many times the CPU bound (in wall-clock time: the machine is shared
 # and the worker may run at nice 19) before it kills a worker that did not answer.
 WALL_FACTOR = 6
+# After an exception or a bound, the library's state may be half-updated: a new worker takes over.
+RESTART_AFTER = ("traceback", "timeout", "memory", "crash")
 
 
 def _on_alarm(signum, frame):
@@ -90,7 +92,7 @@ class Worker:
             code = self._process.exitcode if self._process is not None else None
             self.stop(kill=True)
             return [Failure("crash", "-", f"the worker died (exit status {code})")], 0.0
-        if failures:
+        if any(f.kind in RESTART_AFTER for f in failures):
             self.stop()
         return failures, cpu
 
