@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import sys
 import threading
 import time
@@ -61,19 +62,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fuzz: {len(seeds)} seed files, seed {seed}, {args.jobs} job(s), {args.minutes} min, out {out}",
           flush=True)
     deadline = time.monotonic() + args.minutes * 60
-    threads = [threading.Thread(target=run.job, args=(random.Random(seed * 1000 + j), deadline), daemon=True)
+    # Ctrl-C or `kill PID`: the jobs finish their input and the summary is printed.  (A flag, not
+    # KeyboardInterrupt: an interrupted Thread.join can return before the thread has ended.)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, run.stop)
+    threads = [threading.Thread(target=run.job, args=(random.Random(seed * 1000 + j), deadline))
                for j in range(args.jobs)]
     for t in threads:
         t.start()
-    try:
-        while any(t.is_alive() for t in threads):
-            for t in threads:
-                t.join(timeout=60)
+    last = time.monotonic()
+    while any(t.is_alive() for t in threads):
+        time.sleep(1)
+        if time.monotonic() - last >= 60:
+            last = time.monotonic()
             run.progress()
-    except KeyboardInterrupt:
-        run.stopping = True
-        for t in threads:
-            t.join()
+    for t in threads:
+        t.join()
     return run.summary(seed)
 
 
@@ -92,6 +96,9 @@ class Run:
         self.numbered = 0
         self.stopping = False
         self.started = time.monotonic()
+
+    def stop(self, signum=None, frame=None) -> None:
+        self.stopping = True
 
     def job(self, rng: random.Random, deadline: float) -> None:
         with Worker(self.args.seconds, self.args.memory_mb) as worker:

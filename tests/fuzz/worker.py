@@ -44,6 +44,7 @@ def _serve(conn, seconds: float, memory_mb: int, nice: int) -> None:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     signal.signal(signal.SIGPROF, _on_alarm)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which then stops the worker
     with tempfile.TemporaryDirectory(prefix="stapkit-fuzz-") as scratch:
         checker = Checker(scratch)
         while True:
@@ -63,7 +64,10 @@ def _serve(conn, seconds: float, memory_mb: int, nice: int) -> None:
                 failures = [from_exception("between stages", err)]
             finally:
                 signal.setitimer(signal.ITIMER_PROF, 0)
-            conn.send((failures, time.process_time() - start))
+            try:
+                conn.send((failures, time.process_time() - start))
+            except (BrokenPipeError, EOFError):  # the parent is gone
+                return
 
 
 class Worker:
