@@ -8,6 +8,9 @@ problems (known.py) fails the test, shrunk by hypothesis.
 
 from __future__ import annotations
 
+import os
+
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -51,13 +54,41 @@ def test_mutants_of_the_corpora_fail_nothing_but_known_problems(seeds, worker, r
     assert not new, describe(data, new)
 
 
-def test_the_worker_reports_a_hang_with_its_stack_and_the_table_names_its_issue_item(worker):
-    # Two self-calls in a macro body: today's expander never ends (issue 18 item 1).
-    data = b"@define m %( @m @m %)\nprobe begin { @m }\n"
-    failures, _ = worker.run(data)
-    assert [f.kind for f in failures] in (["timeout"], ["memory"])
-    assert any("preprocessor.py" in frame for frame in failures[0].frames)
-    assert known_problem(data, failures[0]) is KNOWN[0]
+class BrokenChecker(Checker):
+    """The checks, with a parse that hangs, takes all memory or dies on the input that says so."""
+
+    def _parse(self, text: str) -> list[Failure]:
+        if text == "hang":
+            while True:
+                pass
+        if text == "memory":
+            return [Failure("x", "x", str(len(bytearray(8 << 30))))]
+        if text == "die":
+            os._exit(3)
+        return super()._parse(text)
+
+
+def test_the_worker_reports_hangs_memory_and_deaths_and_goes_on():
+    with Worker(seconds=1, memory_mb=1024, checker=f"{__name__}:BrokenChecker") as broken:
+        hang, _ = broken.run(b"hang")
+        memory, _ = broken.run(b"memory")
+        death, _ = broken.run(b"die")
+        fine, _ = broken.run(b"probe begin { }\n")
+    assert [(f.kind, f.stage) for f in hang] == [("timeout", "parse")]
+    assert [(f.kind, f.stage) for f in memory] == [("memory", "parse")]
+    assert [f.kind for f in death] == ["crash"]
+    assert fine == []
+
+
+def test_the_known_problems_are_told_apart_by_kind_stack_and_input():
+    expansion = Failure("timeout", "parse", "Timeout", ("stapkit/syntax/parser.py:parse_text",
+                                                          "stapkit/syntax/preprocessor.py:expanded_next"))
+    assert known_problem(b"@define m %( @m @m %) @m", expansion) is KNOWN[0]
+    assert known_problem(b"probe begin { }", expansion) is None  # no macro: a new hang
+    assert known_problem(b"@define m %( 1 %)", attrs.evolve(expansion, kind="traceback")) is None
+    rewritten = Failure("changed-bytes", "file-format", "changed")
+    assert known_problem(b'probe begin { x = "\xe9" }', rewritten).owner == "io"
+    assert known_problem(b'probe begin { x = "\xc3\xa9" }', rewritten) is None  # valid UTF-8: new
 
 
 def test_a_formatter_that_changes_a_character_is_caught(tmp_path, monkeypatch):
