@@ -103,12 +103,12 @@ def _gluing_unchanged(a, b) -> bool:
     puts before it there can be any token.  A condition (between `%(` and
     `%?`) never reaches the parser.
     """
-    from ..syntax.feeder import _NAME_PIECES
+    from ..syntax.feeder import NAME_PIECES
     from ..syntax.tokens import WS_BEFORE
 
     # Most files change no whitespace there: see that first, token by token.
-    if not any((x.flags ^ y.flags) & WS_BEFORE and x.kind in _NAME_PIECES and (
-            before.kind in _NAME_PIECES or before.kind in _AT_KINDS or before.kind in _MAYBE_GLUED_AFTER)
+    if not any((x.flags ^ y.flags) & WS_BEFORE and x.kind in NAME_PIECES and (
+            before.kind in NAME_PIECES or before.kind in _AT_KINDS or before.kind in _MAYBE_GLUED_AFTER)
             for x, y, before in zip(a[1:], b[1:], a)):
         return True
     in_condition = False
@@ -118,7 +118,7 @@ def _gluing_unchanged(a, b) -> bool:
     previous_kind = ""
     for i, tok in enumerate(a):
         kind = tok.kind
-        if kind in _NAME_PIECES:
+        if kind in NAME_PIECES:
             if glued_after and not in_condition and (tok.flags ^ b[i].flags) & WS_BEFORE:
                 return False
             glued_after = True

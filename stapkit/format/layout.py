@@ -39,7 +39,7 @@ import re
 
 import attrs
 
-from ..syntax.feeder import _NAME_PIECES  # the pieces of a probe point's name (glued when written together)
+from ..syntax.feeder import NAME_PIECES  # the pieces of a probe point's name (glued when written together)
 from ..syntax.lexer import lex
 from ..syntax.tokens import KEYWORD_KINDS, OPERATORS
 
@@ -387,7 +387,7 @@ class _Layout:
                         self.lines.append("")
                 self.current.append(self.style.indent * line_level)
                 self.current.append(item.text)
-            elif previous.start == macro_body and kind in _NAME_PIECES:
+            elif previous.start == macro_body and kind in NAME_PIECES:
                 # The first token of a macro body: whitespace before it can decide whether
                 # it is glued to a probe-point piece before the macro's use (`sys@m`).
                 self.current.append(" " if item.space_before else "")

@@ -22,7 +22,9 @@ from __future__ import annotations
 from .tokens import KEYWORD_KINDS, WS_BEFORE, Token, make_token
 
 _DECL_KEYWORDS = frozenset({"PROBE", "FUNCTION", "GLOBAL", "PRIVATE"})
-_NAME_PIECES = KEYWORD_KINDS | {"IDENT", "STAR"}
+# The kinds of token a probe point's name is glued from when written without spaces
+# (`sys*open`); the formatter reads it too, to keep such pieces together.
+NAME_PIECES = KEYWORD_KINDS | {"IDENT", "STAR"}
 _NOT_AFTER = frozenset({"DOT", "ARROW"})  # `x.function`, `$t->function` are not declarations
 
 
@@ -93,7 +95,7 @@ def _probe_header(tokens: list[Token], i: int, out: list[Token]) -> int:
         tok = tokens[i]
         kind = tok.kind
         if expect_component:
-            if kind in _NAME_PIECES or kind == "ARG_NUM":
+            if kind in NAME_PIECES or kind == "ARG_NUM":
                 i = _glue_name(tokens, i, out)
                 expect_component = False
                 continue
@@ -136,7 +138,7 @@ def _glue_name(tokens: list[Token], i: int, out: list[Token]) -> int:
     n = len(tokens)
     while j < n:
         tok = tokens[j]
-        if tok.flags & WS_BEFORE or tok.kind not in _NAME_PIECES:
+        if tok.flags & WS_BEFORE or tok.kind not in NAME_PIECES:
             break
         j += 1
     if j == i + 1:

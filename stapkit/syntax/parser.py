@@ -124,7 +124,7 @@ def _parse_text(text: str, path: str, options: ParseOptions,
     else:
         lexed = lex(text, version=version, args=list(options.args) if options.args is not None else None)
     argc = len(options.args) if options.args is not None else 0
-    session = _FileParse(text, guru, version, version_origin)
+    session = FileParse(text, guru, version, version_origin)
     pre = preprocess(lexed.tokens, target=target, library_macros=library, argc=argc, path=path)
     diagnostics: list[Diagnostic] = list(lexed.diagnostics) + list(pre.diagnostics)
     diagnostics += _library_problems(library_problems)
@@ -166,7 +166,7 @@ def _parse_text(text: str, path: str, options: ParseOptions,
             alt_version = version if options.tapset else parse_version(alt_target.systemtap_v)
             if (alt_guru, alt_version) == (guru, version):
                 return session.parse_declaration_diagnostics
-            return _FileParse(text, alt_guru, alt_version, version_origin).parse_declaration_diagnostics
+            return FileParse(text, alt_guru, alt_version, version_origin).parse_declaration_diagnostics
 
         extra, more_conditionals = check_untaken_branches(
             lexed.tokens, pre, target=target, library=library, argc=argc, path=path,
@@ -267,7 +267,7 @@ class _TooDeep(Exception):
         self.token = token
 
 
-class _FileParse:
+class FileParse:
     """Parses the declarations of one file, collecting diagnostics."""
 
     def __init__(self, text: str, guru: bool, version: tuple[int, ...], version_origin: str):
@@ -311,7 +311,7 @@ class _FileParse:
 class _Run:
     """One pass of the LR automaton over a declaration's tokens, with error recovery."""
 
-    def __init__(self, file: _FileParse, tokens: list[Token]):
+    def __init__(self, file: FileParse, tokens: list[Token]):
         self.file = file
         self.t = file.t
         self.tokens = tokens

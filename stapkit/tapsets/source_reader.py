@@ -21,7 +21,7 @@ from ..syntax import ast
 from ..syntax.alternatives import AlternativeRuns, declarations_reaching
 from ..syntax.feeder import split_declarations
 from ..syntax.lexer import lex
-from ..syntax.parser import _FileParse
+from ..syntax.parser import FileParse
 from ..syntax.preprocessor import Conditional, MacroDef, preprocess
 from ..syntax.source import read_source
 from ..syntax.target import ARCHES, Target
@@ -105,7 +105,7 @@ def read_tapset_file(root: Path, relative: str, target: Target, library: dict[st
     text = source.text
     items = FileItems(relative, text)
     lexed = lex(text, version=_ALL_FEATURES)
-    session = _FileParse(text, True, _ALL_FEATURES, "")
+    session = FileParse(text, True, _ALL_FEATURES, "")
     main = preprocess(lexed.tokens, target=target, library_macros=library, argc=0, path=relative)
     for cond in main.conditionals:
         items.conditionals[cond.open.start] = cond
@@ -130,7 +130,7 @@ def read_tapset_file(root: Path, relative: str, target: Target, library: dict[st
     return items
 
 
-def _add(items: FileItems, session: _FileParse, chunk) -> None:
+def _add(items: FileItems, session: FileParse, chunk) -> None:
     """Parse a declaration; keep it unless it has a syntax error (stap would not have it)."""
     node, diagnostics = session.parse_declaration_diagnostics(chunk)
     errors = [d for d in diagnostics if d.severity.value == "error"]
