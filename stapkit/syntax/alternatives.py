@@ -28,17 +28,23 @@ from .preprocessor import MAX_EXPANDED_TOKENS, Conditional, PreprocessResult, pr
 from .target import ARCHES, PRIVILEGES, RUNTIMES, Target
 from .tokens import Token
 
-# The bounds of the search, far above what real files need: the corpora's
-# (testsuite, tapsets, examples) most are 33 runs (argv.stp), 35,072 tokens
-# read (eventcount.stp) and 2,244 condition evaluations.  Past a bound the
-# search ends with one finding (STP047) naming the branches left unchecked.
+# The bounds of the search, well above what real files need: the corpora's
+# (testsuite, tapsets, examples) most are 33 runs (tapset/argv.stp), a work of
+# 226,536 (tapset/linux/mips/syscall_num.stp, below) and 2,244 condition
+# evaluations (argv.stp).  Past a bound the search ends with one finding
+# (STP047) naming the branches left unchecked.  A file of 500 conditionals
+# that each need their own target reaches the work bound after 33 runs.
 MAX_ALTERNATIVE_RUNS = 400
 # Candidate targets tried for one branch, and condition evaluations for the
 # whole search (each candidate is checked against every conditional met).
 MAX_COMBINATIONS = 4096
 MAX_EVALUATIONS = 500_000
-# Tokens read (the file's and its macro expansions') over all the runs of a search.
-MAX_WORK = 5_000_000
+# The work of a search, in tokens: each token preprocessed (the file's and its
+# macro expansions') counts 1, each conditional met CONDITIONAL_COST, each token
+# of a declaration parsed again PARSE_COST (about what each costs in time).
+MAX_WORK = 3_000_000
+CONDITIONAL_COST = 50
+PARSE_COST = 10
 
 Branch = tuple[int, bool]  # (offset of the conditional's "%(", which branch)
 
@@ -98,7 +104,7 @@ class AlternativeRuns:
                 self.stopped = f"the search for targets stops after {self.max_runs} runs"
                 break
             if self.work_left <= len(self.tokens):
-                self.stopped = f"the search stops after reading {self.max_work:,} tokens"
+                self.stopped = f"the search stops after a work of {self.max_work:,} tokens"
                 break
             branch = worklist.popleft()
             self.queued.discard(branch)
@@ -117,12 +123,12 @@ class AlternativeRuns:
             budget = min(MAX_EXPANDED_TOKENS, self.work_left - len(self.tokens))
             alt = preprocess(self.tokens, target=alt_target, library_macros=self.library, argc=alt_argc,
                              forced=dict(path_branches), path=self.path, max_expanded_tokens=budget)
-            self.work_left -= len(self.tokens) + alt.expanded
+            self.work_left -= len(self.tokens) + alt.expanded + CONDITIONAL_COST * len(alt.conditionals)
             if alt.expanded > budget:
                 # Over the budget: the run is not what stap would read; the search ends here.
                 worklist.appendleft(branch)
                 self.queued.add(branch)
-                self.stopped = (f"the search stops after reading {self.max_work:,} tokens" if budget < MAX_EXPANDED_TOKENS
+                self.stopped = (f"the search stops after a work of {self.max_work:,} tokens" if budget < MAX_EXPANDED_TOKENS
                                 else "the file's macros expand too far for a target that takes them (STP046)")
                 break
             newly: set[Branch] = set()
@@ -138,6 +144,10 @@ class AlternativeRuns:
                 _queue_other_branches(cond, covered, worklist, self.queued)
             if newly:
                 yield AlternativeRun(alt_target, alt_argc, reachable, why_unreachable, alt, frozenset(newly))
+
+    def spend(self, work: int) -> None:
+        """Count work done for a run outside the search (parsing its declarations)."""
+        self.work_left -= work
 
     @property
     def exhausted(self) -> bool:
@@ -216,6 +226,7 @@ def check_untaken_branches(
             if key in parsed_chunks:
                 continue
             parsed_chunks.add(key)
+            runs.spend(PARSE_COST * len(chunk))
             _, diagnostics = parse(chunk)
             for diag in diagnostics:
                 candidates.append((diag, _branch_for(diag.span.start, regions, newly, chunk[0].start)))
