@@ -283,3 +283,25 @@ def test_a_rule_reads_a_string_with_bytes_that_are_not_utf8(tmp_path, capsys):
     status, out, err = run(["lint", "--fix", "--output-format", "concise", str(path)], capsys)
     assert "internal error" not in err and "[STP523]" in out  # was: UnicodeEncodeError
     assert path.read_bytes() == text
+
+
+def test_any_bytes_come_back_as_they_were(tmp_path):
+    """exact_text/exact_bytes and write_file, for any bytes (hypothesis), through a link."""
+    from hypothesis import given, settings, strategies as st
+
+    from stapkit import fileio
+
+    real = tmp_path / "real.stp"
+    real.write_bytes(b"")
+    link = tmp_path / "link.stp"
+    link.symlink_to(real)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.binary(max_size=200))
+    def check(data):
+        text = fileio.exact_text(data)
+        assert fileio.exact_bytes(text) == data
+        fileio.write_file(str(link), fileio.exact_bytes(text))
+        assert fileio.read_bytes(str(link), 1000) == data and link.is_symlink()
+
+    check()
