@@ -44,25 +44,75 @@ logger = logging.getLogger("stapkit.lsp")
 SWITCH_INTERVAL = 0.0005  # seconds (see serve)
 WAIT_FOR_CHECK = 20.0  # seconds a request waits for the current text's check before answering empty
 CONFIG_FILE_NAMES = ("stapkit.toml", ".stapkit.toml", "pyproject.toml")
+USAGE_ERROR = 2  # the exit status of a bad option, as every stapkit command's (cli/exit_codes.py)
+_ANSWERED = object()  # what a request already answered with an error decodes to (see StapkitProtocol)
 
 
 class StapkitProtocol(LanguageServerProtocol):
-    """pygls's protocol, but the documents' text is kept by the server (see documents.py)."""
+    """pygls's protocol, with the documents' text kept by the server (see documents.py), and two repairs.
+
+    Bookkeeping: pygls files the future of every handler it runs under the message's id until
+    the answer is sent.  A notification has no answer, so the futures of asynchronous (and
+    generator) notification handlers were never removed: about 2 kB per keystroke.  Here a
+    notification's future leaves the table when it is done, and the document notifications call
+    their handler directly (pygls's own are generators that update its workspace first).
+
+    Invalid parameters: pygls turns a request's params into its lsprotocol type while decoding the
+    JSON, and a request whose params do not fit (`textDocument/hover` with `null`) was logged and
+    dropped.  JSON-RPC requires an answer: it gets an InvalidParams error.
+    """
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params):
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
-            yield handler, (params,), None
+        self._notify_feature(types.TEXT_DOCUMENT_DID_OPEN, params)
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params):
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
-            yield handler, (params,), None
+        self._notify_feature(types.TEXT_DOCUMENT_DID_CHANGE, params)
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
     def lsp_text_document__did_close(self, params):
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
-            yield handler, (params,), None
+        self._notify_feature(types.TEXT_DOCUMENT_DID_CLOSE, params)
+
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args):
+        # pygls's, but over a copy of the table: cancelling a notification's future removes it.
+        if (handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield handler, args, None
+        current_id = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
+
+    def _notify_feature(self, method: str, params) -> None:
+        if (handler := self.fm.features.get(method)) is not None:
+            handler(params)  # the server's handlers of these are synchronous and guarded
+
+    def _execute_handler(self, msg_id, handler, callback, args=None, kwargs=None):
+        if callback == self._check_handler_result:  # a notification's: nothing else removes its future
+            callback = functools.partial(self._notification_done, msg_id=msg_id)
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)
+
+    def _notification_done(self, future, *, msg_id) -> None:
+        self._request_futures.pop(msg_id, None)
+        self._check_handler_result(future)
+
+    def structure_message(self, data):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as err:
+            if isinstance(data, dict) and "method" in data and "id" in data and "jsonrpc" in data:
+                logger.warning("invalid params for %r (request %r): answered with an error",
+                               data.get("method"), data.get("id"))
+                self._send_response(data["id"], None, err.to_response_error())
+                return _ANSWERED
+            raise
+
+    def handle_message(self, message):
+        if message is _ANSWERED:
+            return
+        super().handle_message(message)
 
 
 class StapkitServer(LanguageServer):
@@ -426,8 +476,15 @@ def create_server() -> StapkitServer:  # noqa: C901 - one short handler per LSP 
 
 
 def serve(log_file: Path | None = None, log_level: str = "warning") -> int:
-    """Run the server on stdin/stdout until the client says exit; 0 if it asked for shutdown first."""
-    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler()
+    """Run the server on stdin/stdout until the client says exit; 0 if it asked for shutdown first.
+
+    2 (a usage error, as the CLI's) if the log file cannot be written; said in one line on stderr.
+    """
+    try:
+        handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler()
+    except OSError as err:
+        print(f"stapkit: error: cannot write the log file {log_file}: {err.strerror or err}", file=sys.stderr)
+        return USAGE_ERROR
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
