@@ -1,18 +1,28 @@
 """The language server: documents, checking in the background, and one short handler per request.
 
-Threads.  pygls reads and answers messages on an asyncio loop.  stapkit's
-library is not thread-safe (the parser shares its LALR state, the type
-checker a memo), so everything that parses or checks runs on one "library"
-thread, in order.  Completion and signature help answer on the loop itself
-from the tokens around the cursor, the last finished analysis and the
-prebuilt tapset index, so they do not wait behind a check in progress.
+Threads.  pygls reads and answers messages on an asyncio loop; nothing that
+parses or checks runs there.  Two worker threads do:
+
+- the *check* thread parses, checks and lints one document version at a time,
+  publishes its diagnostics as soon as they exist, then computes what the
+  features read of it (the checked unit, the symbols, the inferred types) so
+  that no feature computes them later on another thread.  One thread, because
+  the library still keeps mutable state at module level (type_check's effects
+  memo, lint/flow's facts; see the report of issue 14): two checks at once
+  could read each other's.  CHECK_THREADS is the one place to change that.
+- the *reader* thread runs the features (hover, definition, ...) on finished
+  analyses, so a long check never holds up a request.
 
 Checking.  Each change schedules the document's check; at most one runs per
-document, always on the newest text.  A result that arrives after a newer
-change (or a settings change) is dropped, never published: the check runs
-again on the newest text.  Requests that need the tree of the current text
-(hover, definition, ...) wait for that check.  Diagnostics are pulled
-(textDocument/diagnostic) by clients that can, and published to the others.
+document, always on the newest text, so a version is analysed once.  A result
+that arrives after a newer change (or a settings change) is dropped, never
+published: the check runs again on the newest text.  Requests that need the
+tree of the current text (definition, references, ...) wait for that check;
+hover and completion answer from the last finished analysis when the text
+around the cursor is unchanged since (documents.TextChange), so typing in a
+large or pathological document does not slow them down.  Diagnostics are
+pulled (textDocument/diagnostic) by clients that can, and published to the
+others.
 
 Failures.  An exception in a feature is logged (stderr or --log-file) and
 answered with an empty result; the server keeps serving.
@@ -42,6 +52,7 @@ from .features import REQUEST_FAILED
 logger = logging.getLogger("stapkit.lsp")
 
 SWITCH_INTERVAL = 0.0005  # seconds (see serve)
+CHECK_THREADS = 1  # see the module's docstring: more once the library keeps no state at module level
 WAIT_FOR_CHECK = 20.0  # seconds a request waits for the current text's check before answering empty
 CONFIG_FILE_NAMES = ("stapkit.toml", ".stapkit.toml", "pyproject.toml")
 USAGE_ERROR = 2  # the exit status of a bad option, as every stapkit command's (cli/exit_codes.py)
@@ -125,8 +136,10 @@ class StapkitServer(LanguageServer):
         self.analyses: dict = {}  # uri -> the Analysis of its current text (or of an older one, until checked)
         self.failures: dict[str, tuple[int, str]] = {}  # uri -> (version, text) whose check raised
         self.tasks: dict[str, asyncio.Task] = {}
+        self.published: dict = {}  # uri -> the Snapshot whose diagnostics are out (its analysis may be in preparation)
         self.settings = Settings(warn=self.warn)
-        self.library = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stapkit-library")
+        self.checker = ThreadPoolExecutor(max_workers=CHECK_THREADS, thread_name_prefix="stapkit-check")
+        self.reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stapkit-read")
         self.encoding = UTF16
         self.pull_diagnostics = False
         self.refresh_support = False
@@ -148,9 +161,9 @@ class StapkitServer(LanguageServer):
         except Exception:  # no client yet (tests of the settings alone)
             pass
 
-    async def on_library(self, function, *args):
-        """Run library code on the library thread."""
-        return await asyncio.get_running_loop().run_in_executor(self.library, function, *args)
+    async def on_reader(self, function, *args):
+        """Run a feature (library code reading a finished analysis) on the reader thread."""
+        return await asyncio.get_running_loop().run_in_executor(self.reader, function, *args)
 
     def path_of(self, uri: str) -> str | None:
         if not uri.startswith("file:"):
@@ -178,6 +191,7 @@ class StapkitServer(LanguageServer):
 
     async def _keep_current(self, uri: str) -> None:
         """Check the document until a check of its newest text (and settings) is done; publish that one."""
+        loop = asyncio.get_running_loop()
         while True:
             document = self.documents.get(uri)
             if document is None:
@@ -192,14 +206,25 @@ class StapkitServer(LanguageServer):
                     continue
             options = self.options_for(document)
             path = self.path_of(uri)
+
+            def still_wanted() -> bool:  # (on the loop)
+                return (self.documents.get(uri) is document and document.snapshot is snapshot
+                        and options == self.options_for(document))
+
+            def checked(analysis) -> None:  # (on the loop) publish before the features' part is computed
+                if still_wanted():
+                    self.published[uri] = snapshot
+                    self._publish(uri, snapshot.version, analysis.lsp_diagnostics)
+
             try:
-                analysis = await self.on_library(_check, uri, path or uri, snapshot, options, document.encoding)
+                analysis = await loop.run_in_executor(
+                    self.checker, _check, uri, path or uri, snapshot, options, document.encoding,
+                    lambda analysis: loop.call_soon_threadsafe(checked, analysis))
             except Exception as err:
                 logger.exception("checking %s failed", uri)
                 analysis = None
                 failure = err
-            if self.documents.get(uri) is not document or document.snapshot is not snapshot \
-                    or options != self.options_for(document):
+            if not still_wanted():
                 continue  # stale: a newer text or settings came meanwhile; never published
             if analysis is None:
                 self.failures[uri] = snapshot
@@ -208,8 +233,23 @@ class StapkitServer(LanguageServer):
                 return
             self.failures.pop(uri, None)
             self.analyses[uri] = analysis
-            self._publish(uri, snapshot.version, analysis.lsp_diagnostics)
             return
+
+    async def latest(self, uri: str):
+        """The last finished analysis of the document; the current text's if it is published but still prepared.
+
+        (What an editor shows and what completion offers agree once the diagnostics are out.)
+        """
+        document = self.documents.get(uri)
+        if document is not None and self.published.get(uri) is document.snapshot \
+                and not self.is_current(self.analyses.get(uri), document):
+            task = self.tasks.get(uri)
+            if task is not None and not task.done():
+                try:
+                    await asyncio.wait_for(asyncio.shield(task), WAIT_FOR_CHECK)
+                except asyncio.TimeoutError:
+                    pass
+        return self.analyses.get(uri)
 
     def _publish(self, uri: str, version: int, diagnostics: list) -> None:
         if not self.pull_diagnostics:
@@ -245,7 +285,7 @@ class StapkitServer(LanguageServer):
             self.workspace_diagnostic_refresh(None)
 
     async def library_index(self):
-        """(the tapset index for completion, its database, its TargetView), built on the library thread.
+        """(the tapset index for completion, its database, its TargetView), built on the reader thread.
 
         Built once, and again when the settings change the database or the target.
         """
@@ -253,19 +293,25 @@ class StapkitServer(LanguageServer):
         key = (check.db_path, check.parse.target)
         if self._index is None or key != self._index_key:
             self._index_key = key
-            self._index = asyncio.ensure_future(self.on_library(_build_index, check.db_path, check.parse.target))
+            self._index = asyncio.ensure_future(self.on_reader(_build_index, check.db_path, check.parse.target))
         return await asyncio.shield(self._index)
 
 
-def _check(uri, path, snapshot, options, encoding):
+def _check(uri, path, snapshot, options, encoding, on_checked=None):
+    """Analyse one version (on the check thread); `on_checked(analysis)` as soon as its diagnostics exist."""
     from .analysis import analyze
     from .convert import to_lsp_diagnostic
 
     start = time.perf_counter()
     analysis = analyze(uri, path, snapshot.version, snapshot.text, options, encoding)
     analysis.lsp_diagnostics = [to_lsp_diagnostic(d, uri, analysis.positions) for d in analysis.diagnostics]
-    logger.info("checked %s version %d in %.0f ms: %d diagnostics", uri, snapshot.version,
-                (time.perf_counter() - start) * 1000, len(analysis.lsp_diagnostics))
+    checked = time.perf_counter()
+    if on_checked is not None:
+        on_checked(analysis)
+    analysis.prepare()
+    logger.info("checked %s version %d in %.0f ms (%d diagnostics), prepared for the features in %.0f ms",
+                uri, snapshot.version, (checked - start) * 1000, len(analysis.lsp_diagnostics),
+                (time.perf_counter() - checked) * 1000)
     return analysis
 
 
@@ -387,6 +433,7 @@ def create_server() -> StapkitServer:  # noqa: C901 - one short handler per LSP 
         uri = params.text_document.uri
         ls.documents.pop(uri, None)
         ls.analyses.pop(uri, None)
+        ls.published.pop(uri, None)
         ls.failures.pop(uri, None)
         ls._publish(uri, 0, [])
 
@@ -402,7 +449,7 @@ def create_server() -> StapkitServer:  # noqa: C901 - one short handler per LSP 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded()
     async def hover(ls: StapkitServer, params: types.HoverParams):
-        return await features.with_analysis(ls, params, features.hover)
+        return await features.hover_request(ls, params)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(
         trigger_characters=[".", "@", "$", "%", '"', "*"], resolve_provider=True))
@@ -492,7 +539,7 @@ def serve(log_file: Path | None = None, log_level: str = "warning") -> int:
     # pygls logs every message it sends at INFO: only when asked for everything.
     logging.getLogger("pygls").setLevel(logging.DEBUG if log_level == "debug" else logging.WARNING)
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_refusals_are_not_errors)
-    # Checks run on the library thread; answering (completion while typing) on the event loop.
+    # Checks run on the check thread; answering (completion while typing) on the event loop.
     # Python hands the interpreter from one thread to another every "switch interval" (5 ms by
     # default); each message read, written or awaited makes the event loop wait for it once
     # more, so with a check running a completion took several intervals.  A shorter one

@@ -193,3 +193,24 @@ def test_did_you_mean_of_a_probe_point_keeps_the_argument():
                              "'kernel.function(...)' or 'kernel.data(...)'?)", Span(start, text.index(")") + 1))
     assert did_you_mean(text, d) == [("functio", "function", Span(start, start + 7)),
                                      ("functio", "data", Span(start, start + 7))]
+
+
+# ---------------------------------------------------------------- answering from an older text
+
+
+def test_a_text_change_maps_the_lines_it_did_not_touch():
+    from stapkit.lsp.documents import TextChange
+
+    old = "global a\nprobe begin { a = 1 }\nprobe end { println(a) }\n"
+    new = old.replace("a = 1", "a = 12345")
+    change = TextChange.between(old, new)
+    inserted_at = old.index("1 }") + 1  # "2345" typed after the 1
+    assert (change.prefix, change.old_end, change.new_end) == (inserted_at, inserted_at, inserted_at + 4)
+    assert change.old_offset(new, 3) == 3  # first line: the same offset
+    last = new.index("println")
+    assert change.old_offset(new, last) == old.index("println")  # after the change: moved back
+    assert change.old_offset(new, new.index("begin")) is None  # on the changed line
+    assert change.new_span(Span(old.index("println"), old.index("println") + 7)) == Span(last, last + 7)
+    assert change.new_span(Span(old.index("a = 1"), old.index("a = 1") + 5)) is None
+    same = TextChange.between(old, old)
+    assert same.old_offset(old, old.index("begin")) == old.index("begin")
