@@ -107,9 +107,9 @@ async def pull_diagnostics(ls, params: types.DocumentDiagnosticParams):
         document = ls.documents.get(params.text_document.uri)
         failed = document is not None and ls.failures.get(document.uri) == document.snapshot
         if failed:
-            from .server import _internal_error
+            from .convert import check_failed
 
-            return types.RelatedFullDocumentDiagnosticReport(items=[_internal_error(RuntimeError("see the log"))])
+            return types.RelatedFullDocumentDiagnosticReport(items=[check_failed(RuntimeError("see the log"))])
         return types.RelatedFullDocumentDiagnosticReport(items=[])
     result_id = f"{analysis.version}:{id(analysis)}"
     if params.previous_result_id == result_id:

@@ -45,7 +45,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from .. import __version__
-from .convert import FIX_ALL_KIND
+from .convert import FIX_ALL_KIND, check_failed
 from .documents import UTF16, Document
 from .features import REQUEST_FAILED
 
@@ -219,7 +219,8 @@ class StapkitServer(LanguageServer):
             try:
                 analysis = await loop.run_in_executor(
                     self.checker, _check, uri, path or uri, snapshot, options, document.encoding,
-                    lambda analysis: loop.call_soon_threadsafe(checked, analysis))
+                    lambda analysis: loop.call_soon_threadsafe(checked, analysis),
+                    lambda: document.snapshot is not snapshot)  # (one attribute read: safe off the loop)
             except Exception as err:
                 logger.exception("checking %s failed", uri)
                 analysis = None
@@ -229,20 +230,21 @@ class StapkitServer(LanguageServer):
             if analysis is None:
                 self.failures[uri] = snapshot
                 self.analyses.pop(uri, None)
-                self._publish(uri, snapshot.version, [_internal_error(failure)])
+                self._publish(uri, snapshot.version, [check_failed(failure)])
                 return
             self.failures.pop(uri, None)
             self.analyses[uri] = analysis
             return
 
     async def latest(self, uri: str):
-        """The last finished analysis of the document; the current text's if it is published but still prepared.
+        """The last finished analysis of the document, for completion and signature help.
 
-        (What an editor shows and what completion offers agree once the diagnostics are out.)
+        When there is none yet but the first check's diagnostics are out, its analysis is being
+        prepared for the features: wait for that (short) step, so that what completion offers agrees
+        with what the editor shows.  Otherwise never wait: the older analysis answers while typing.
         """
         document = self.documents.get(uri)
-        if document is not None and self.published.get(uri) is document.snapshot \
-                and not self.is_current(self.analyses.get(uri), document):
+        if document is not None and uri not in self.analyses and self.published.get(uri) is document.snapshot:
             task = self.tasks.get(uri)
             if task is not None and not task.done():
                 try:
@@ -297,8 +299,11 @@ class StapkitServer(LanguageServer):
         return await asyncio.shield(self._index)
 
 
-def _check(uri, path, snapshot, options, encoding, on_checked=None):
-    """Analyse one version (on the check thread); `on_checked(analysis)` as soon as its diagnostics exist."""
+def _check(uri, path, snapshot, options, encoding, on_checked=None, superseded=lambda: False):
+    """Analyse one version (on the check thread); `on_checked(analysis)` as soon as its diagnostics exist.
+
+    The features' part is not prepared for a version already superseded (it will never be used).
+    """
     from .analysis import analyze
     from .convert import to_lsp_diagnostic
 
@@ -308,7 +313,11 @@ def _check(uri, path, snapshot, options, encoding, on_checked=None):
     checked = time.perf_counter()
     if on_checked is not None:
         on_checked(analysis)
-    analysis.prepare()
+    try:
+        if not superseded():
+            analysis.prepare()
+    except Exception:  # the diagnostics stand; a feature that needs the part that failed answers empty
+        logger.exception("preparing %s version %d for the features failed", uri, snapshot.version)
     logger.info("checked %s version %d in %.0f ms (%d diagnostics), prepared for the features in %.0f ms",
                 uri, snapshot.version, (checked - start) * 1000, len(analysis.lsp_diagnostics),
                 (time.perf_counter() - checked) * 1000)
@@ -325,18 +334,6 @@ def _build_index(db_path, target):
     db = load_db(db_path)
     view = TargetView(target)
     return library_index(db, view), db, view
-
-
-def _internal_error(err: Exception) -> types.Diagnostic:
-    from ..tapsets.db import DatabaseError
-
-    if isinstance(err, DatabaseError):  # a setting's fault (`db`), not a bug: say what to fix
-        message = f"stapkit could not check this file: {err}"
-    else:
-        message = (f"stapkit could not check this file (internal error: {type(err).__name__}: {err}); "
-                   "this is a bug in stapkit, please report it with the file")
-    return types.Diagnostic(range=types.Range(types.Position(0, 0), types.Position(0, 0)), message=message,
-                            severity=types.DiagnosticSeverity.Error, source="stapkit")
 
 
 def _refusals_are_not_errors(record: logging.LogRecord) -> bool:
