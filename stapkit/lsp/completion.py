@@ -318,10 +318,16 @@ class Completer:
                 nexts = following(key)
             except ValueError:
                 nexts = ()
+            # The families under each next component, in one pass over the families (not one per component).
+            under: dict[tuple, list[str]] = {}
+            depth = len(key)
+            for family in families():
+                if len(family.components) > depth:
+                    family_key = family.key
+                    if list(family_key[:depth]) == key:
+                        under.setdefault(family_key[depth], []).append(family.pattern)
             for comp in nexts:
-                patterns = [f.pattern for f in families()
-                            if len(f.components) > len(key) and f.key[:len(key) + 1] == tuple(key) + (
-                                (comp.name, comp.arg),)]
+                patterns = under.get((comp.name, comp.arg), [])
                 snippet = comp.name
                 if comp.arg == "string":
                     snippet = f'{comp.name}("${{1}}")$0'
