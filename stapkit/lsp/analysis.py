@@ -71,13 +71,17 @@ class Analysis:
     _token_starts: list[int] | None = None
     _starts: list[int] | None = None
 
-    def prepare(self) -> None:
-        """Compute now what the features read, so that they only read it (see the module's docstring)."""
-        self.unit()
-        self.symbols()
-        self.types()
-        self.tokens()
-        self.item_at(0)
+    def prepare(self, stop=lambda: False) -> bool:
+        """Compute now what the features read, so that they only read it (see the module's docstring).
+
+        `stop()` is asked between the steps: an analysis nobody will read (a newer version came)
+        is left unprepared.  True if it was prepared.
+        """
+        for step in (self.unit, self.symbols, self.types, self.tokens, lambda: self.item_at(0)):
+            if stop():
+                return False
+            step()
+        return True
 
     @property
     def parse(self) -> "ParseResult":

@@ -314,8 +314,7 @@ def _check(uri, path, snapshot, options, encoding, on_checked=None, superseded=l
     if on_checked is not None:
         on_checked(analysis)
     try:
-        if not superseded():
-            analysis.prepare()
+        analysis.prepare(stop=superseded)
     except Exception:  # the diagnostics stand; a feature that needs the part that failed answers empty
         logger.exception("preparing %s version %d for the features failed", uri, snapshot.version)
     logger.info("checked %s version %d in %.0f ms (%d diagnostics), prepared for the features in %.0f ms",
