@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import sys
 import time
@@ -39,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcParseError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -153,6 +154,14 @@ class StapkitServer(LanguageServer):
         self._index_key = None
 
     # -- plumbing ---------------------------------------------------------
+
+    def report_server_error(self, error: Exception, source) -> None:
+        # A message that is not JSON (or not UTF-8) gets JSON-RPC's answer: a Parse error with a null id.
+        if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
+            logger.warning("a message that is not JSON: %s", error)
+            self.protocol._send_response(None, None, JsonRpcParseError().to_response_error())
+            return
+        super().report_server_error(error, source)
 
     def warn(self, message: str) -> None:
         logger.warning(message)

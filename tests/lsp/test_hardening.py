@@ -99,6 +99,19 @@ def test_a_request_with_invalid_params_gets_an_error_answer():
     assert "result" in answers[4]  # and the server went on serving
 
 
+def test_a_message_that_is_not_json_gets_a_parse_error():
+    body = b'{"jsonrpc": "2.0", "id": 2, "method": '
+    result = subprocess.run(SERVER, input=b"".join([
+        _frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+        b"Content-Length: %d\r\n\r\n" % len(body) + body,
+        _frame({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}),
+        _frame({"jsonrpc": "2.0", "method": "exit"})]), capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr.decode()
+    answers = [m for m in _replies(result.stdout) if "method" not in m]
+    assert any(m.get("id") is None and m.get("error", {}).get("code") == -32700 for m in answers), answers
+    assert any(m.get("id") == 3 and "result" in m for m in answers)
+
+
 # ---------------------------------------------------------------- --log-file
 
 
