@@ -15,7 +15,7 @@ from . import exit_codes
 from ..config import find_config, load_config
 from .files import collect, error, file_size, warn
 from .target_options import parse_options_from_arguments
-from ..syntax.tapset_path import in_tapset_library
+from ..settings import file_options
 
 
 def add_arguments(parser, ast: bool = True) -> None:
@@ -132,10 +132,7 @@ class _Settings:
         key = config.path if config is not None else None
         if key not in self.options:
             self.options[key] = parse_options_from_arguments(self.args, config)
-        options = self.options[key]
-        if path != "-" and not options.tapset and in_tapset_library(path, options.tapset_roots):
-            options = attrs.evolve(options, tapset=True)
-        return options
+        return file_options(self.options[key], path)  # (as the editor does)
 
 
 @attrs.frozen

@@ -62,99 +62,52 @@ def add_reading_group(parser: argparse.ArgumentParser) -> None:
                          help="refuse larger files (default: 8 MiB)")
 
 
+def overrides_from_arguments(args):
+    """What the command line says over the configuration (stapkit.settings.Overrides).
+
+    Commands without some of these options (db has no --arg, parse no --kernel-btf) say nothing there.
+    """
+    from ..settings import Overrides
+
+    def get(name, default=None):
+        return getattr(args, name, default)
+
+    script_args = get("args")
+    return Overrides(
+        args=tuple(script_args) if script_args is not None else None,
+        no_args=bool(get("no_args", False)),
+        include=tuple(Path(d) for d in get("include") or ()),
+        tapset_dirs=tuple(Path(d) for d in get("tapset_dir") or ()),
+        only_target_branches=bool(get("only_target_branches", False)),
+        max_file_size=get("max_file_size"),
+        guru=bool(get("guru", False)),
+        tapset=bool(get("tapset", False)),
+        systemtap_version=get("systemtap_version"),
+        kernel_version=get("kernel_version"),
+        arch=get("arch"),
+        runtime=get("runtime"),
+        privilege=get("privilege"),
+        kernel_config=tuple(get("kernel_config") or ()),
+        kernel_btf=get("kernel_btf"),
+    )
+
+
 def target_from_arguments(args, base: Target | None = None) -> Target:
     """The Target: `base` (from the configuration) changed by the options given.
 
     Raises ValueError for a bad value."""
-    from ..syntax.target import is_kernel_release, is_version
+    from ..settings import resolve_target
 
-    changes = {}
-    if args.systemtap_version and not is_version(args.systemtap_version):
-        raise ValueError(f"--systemtap-version expects a version such as 4.8, not {args.systemtap_version!r}")
-    if args.kernel_version and not is_kernel_release(args.kernel_version):
-        raise ValueError(f"--kernel-version expects a kernel release such as 6.1.0-13-amd64, "
-                         f"not {args.kernel_version!r}")
-    if args.systemtap_version:
-        changes["systemtap_v"] = args.systemtap_version
-    if args.kernel_version:
-        changes["kernel_vr"] = args.kernel_version
-        changes["kernel_v"] = args.kernel_version.split("-", 1)[0]
-    if args.arch:
-        changes["arch"] = args.arch
-    if args.runtime:
-        changes["runtime"] = args.runtime
-    if args.privilege:
-        changes["privilege"] = args.privilege
-    target = base or Target()
-    if args.kernel_config:
-        config = dict(target.kernel_config)
-        for item in args.kernel_config:
-            name, eq, value = item.partition("=")
-            if not eq or not name.startswith("CONFIG_"):
-                raise ValueError(f"--kernel-config expects CONFIG_NAME=VALUE, not {item!r}")
-            if value:
-                config[name] = value
-            else:
-                config.pop(name, None)
-        changes["kernel_config"] = config
-    return target.evolve(**changes) if changes else target
+    return resolve_target(overrides_from_arguments(args), base)
 
 
 def parse_options_from_arguments(args, config=None):
-    """ParseOptions from the command line over a configuration file (stapkit.config.Config)."""
-    from ..syntax.options import ParseOptions
-    from ..syntax.source import DEFAULT_MAX_FILE_SIZE
-    from ..syntax.target import Target
+    """ParseOptions from the command line over a configuration file (stapkit.config.Config).
 
-    if args.args is not None and args.no_args:
-        raise ValueError("--arg and --no-args cannot be used together")
-    script_args = tuple(args.args) if args.args is not None else (() if args.no_args else None)
-    base = config.apply_target(Target()) if config is not None else None
+    The resolver is stapkit.settings's, which the language server uses too."""
+    from ..settings import resolve_parse_options
 
-    roots = None
-    configured = config.tapset_dirs if config is not None else None
-    include = list(config.include) if config is not None else []
-    include += [Path(d) for d in args.include]
-    if args.tapset_dir or configured or include:
-        from ..syntax.tapset_path import default_tapset_root
-
-        base_roots = [Path(d) for d in args.tapset_dir] or list(configured or [])
-        if not base_roots and (default := default_tapset_root()) is not None:
-            base_roots = [default]
-        roots = tuple(base_roots + include)
-    check_all = not args.only_target_branches
-    if check_all and config is not None and config.check_all_branches is not None:
-        check_all = config.check_all_branches
-    max_size = args.max_file_size or (config.max_file_size if config is not None else None)
-    target = _kernel_described_target(args, config, target_from_arguments(args, base))
-    return ParseOptions(
-        target=target,
-        guru=args.guru or bool(config is not None and config.guru),
-        args=script_args,
-        tapset=args.tapset,
-        tapset_roots=roots,
-        check_all_branches=check_all,
-        max_file_size=max_size or DEFAULT_MAX_FILE_SIZE,
-    )
-
-
-def _kernel_described_target(args, config, target):
-    """A kernel description for a known release and arch (`running`, a saved file) is the target
-    of the %( kernel_v %) and %( arch %) conditions too, unless those were given."""
-    from ..kernel.loading import described_target
-
-    btf = getattr(args, "kernel_btf", None) or (config.kernel_btf if config is not None else None)
-    release, arch = described_target(btf)
-    configured = config.target if config is not None else {}
-    changes = {}
-    if release and not args.kernel_version and "kernel_vr" not in configured:
-        from ..syntax.target import is_kernel_release
-
-        if is_kernel_release(release):
-            changes.update(kernel_vr=release, kernel_v=release.split("-", 1)[0])
-    if arch and not args.arch and "arch" not in configured:
-        changes["arch"] = arch
-    return target.evolve(**changes) if changes else target
+    return resolve_parse_options(overrides_from_arguments(args), config)
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,6 +1,6 @@
 """The language server (`stapkit lsp`): a thin layer of LSP over the library.
 
-server.py     pygls plumbing: documents, checking on the library thread, one handler per request
+server.py     pygls plumbing: documents, checks on a worker thread, one handler per request
 features.py   request parameters in, LSP objects out
 documents.py  open documents; offsets <-> LSP positions (UTF-16 by default)
 settings.py   configuration files and the client's settings, per document

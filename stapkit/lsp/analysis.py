@@ -5,9 +5,10 @@ the lint rules, suppressions); the diagnostics are published from it, and the
 other features read its tree, its checked unit and, computed on first use,
 the symbols (semantic/bindings.py), the inferred types and the tokens.
 
-The library is not thread-safe (the parser shares its LALR state, the type
-checker a memo), so everything here that calls it runs on the server's one
-library thread; see server.py.
+The library still keeps some state at module level (the type checker's effects
+memo), so the parts computed on first use are computed by `prepare`, on the
+server's check thread right after the check; the features, on another thread,
+then only read them.  See server.py.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class Analysis:
     options: "DocumentOptions"
     lint: "LintResult"
     positions: PositionMap
-    lsp_diagnostics: list = attrs.field(factory=list)  # the diagnostics as published (made on the library thread)
+    lsp_diagnostics: list = attrs.field(factory=list)  # the diagnostics as published (made on the check thread)
     _unit: "CheckUnit | None" = None
     _unit_done: bool = False
     _symbols: "Symbols | None" = None
@@ -69,6 +70,18 @@ class Analysis:
     _tokens: "list[Token] | None" = None
     _token_starts: list[int] | None = None
     _starts: list[int] | None = None
+
+    def prepare(self, stop=lambda: False) -> bool:
+        """Compute now what the features read, so that they only read it (see the module's docstring).
+
+        `stop()` is asked between the steps: an analysis nobody will read (a newer version came)
+        is left unprepared.  True if it was prepared.
+        """
+        for step in (self.unit, self.symbols, self.types, self.tokens, lambda: self.item_at(0)):
+            if stop():
+                return False
+            step()
+        return True
 
     @property
     def parse(self) -> "ParseResult":

@@ -17,7 +17,7 @@ What is offered depends on where the cursor is (context.py):
 * between declarations, the declaration keywords.
 
 Completion answers on the server's event loop, while a check may be running
-on the library thread: it reads the text, its tokens, the prebuilt tapset
+on the check thread: it reads the text, its tokens, the prebuilt tapset
 index and the last finished analysis, never the parser or the checker.
 Documentation is added when the client resolves an item.
 """
@@ -299,7 +299,7 @@ class Completer:
                      snippet=snippet, label_detail=f"({params.strip()})")
         if not library:
             return
-        for name, (detail, snippet, params, returns) in _library_function_parts(self.index).items():
+        for name, (detail, snippet, params, returns) in self.index.function_parts.items():
             if self.wanted(name):
                 self.add(name, types.CompletionItemKind.Function, "library-function", detail=detail,
                          snippet=snippet, label_detail=params, description=returns,
@@ -318,10 +318,16 @@ class Completer:
                 nexts = following(key)
             except ValueError:
                 nexts = ()
+            # The families under each next component, in one pass over the families (not one per component).
+            under: dict[tuple, list[str]] = {}
+            depth = len(key)
+            for family in families():
+                if len(family.components) > depth:
+                    family_key = family.key
+                    if list(family_key[:depth]) == key:
+                        under.setdefault(family_key[depth], []).append(family.pattern)
             for comp in nexts:
-                patterns = [f.pattern for f in families()
-                            if len(f.components) > len(key) and f.key[:len(key) + 1] == tuple(key) + (
-                                (comp.name, comp.arg),)]
+                patterns = under.get((comp.name, comp.arg), [])
                 snippet = comp.name
                 if comp.arg == "string":
                     snippet = f'{comp.name}("${{1}}")$0'
@@ -410,28 +416,6 @@ class Completer:
             self.add(word, types.CompletionItemKind.Keyword, "keyword", detail="declaration",
                      snippet=snippet, documentation=describe.KEYWORDS.get(word) or
                      describe.AT_OPERATORS.get(word, ("", ""))[1])
-
-
-_FUNCTION_PARTS: dict[int, tuple[LibraryIndex, dict]] = {}
-
-
-def _library_function_parts(index: LibraryIndex) -> dict[str, tuple[str, str, str, str | None]]:
-    """Each library function's (detail, snippet, parameters, return type) for its item, made once per index."""
-    cached = _FUNCTION_PARTS.get(id(index))
-    if cached is not None and cached[0] is index:
-        return cached[1]
-    parts = {}
-    for name, overloads in index.functions.items():
-        if name.startswith("_"):
-            continue
-        first = overloads[0]
-        snippet = f"{name}({', '.join(f'${{{k + 1}:{p.name}}}' for k, p in enumerate(first.params))})"
-        parts[name] = (" | ".join(describe.signature_label(f) for f in overloads[:3]), snippet,
-                       f"({', '.join(p.name for p in first.params)})",
-                       first.return_type if first.return_type != "unknown" else None)
-    _FUNCTION_PARTS.clear()  # one index at a time (a new one comes with new settings)
-    _FUNCTION_PARTS[id(index)] = (index, parts)
-    return parts
 
 
 def _argument_kind(arg: str | None) -> str | None:

@@ -100,3 +100,16 @@ def replace_all(old: str, new: str, positions: PositionMap) -> list[types.TextEd
         end_old += 1
         end_new += 1
     return [types.TextEdit(range=positions.range(Span(start, end_old)), new_text=new[start:end_new])]
+
+
+def check_failed(err: Exception) -> types.Diagnostic:
+    """The diagnostic that says a document could not be checked, and why."""
+    from ..tapsets.db import DatabaseError
+
+    if isinstance(err, DatabaseError):  # a setting's fault (`db`), not a bug: say what to fix
+        message = f"stapkit could not check this file: {err}"
+    else:
+        message = (f"stapkit could not check this file (internal error: {type(err).__name__}: {err}); "
+                   "this is a bug in stapkit, please report it with the file")
+    return types.Diagnostic(range=types.Range(types.Position(0, 0), types.Position(0, 0)), message=message,
+                            severity=types.DiagnosticSeverity.Error, source="stapkit")

@@ -156,3 +156,60 @@ class Document:
             else:
                 text = change.text
         self.snapshot = Snapshot(version, text)
+
+
+class TextChange(NamedTuple):
+    """Where two versions of a text differ: one changed stretch between a shared start and end.
+
+    Lets a request on the newest text be answered from the analysis of an older
+    one while the newest is checked: a position on a line the change did not
+    touch means the same in both (TextChange.old_offset), and a span found in the
+    old text is moved to the new one (TextChange.new_span).
+    """
+
+    prefix: int  # the length of the start both texts share
+    old_end: int  # the old text's changed stretch is [prefix, old_end)
+    new_end: int  # the new text's is [prefix, new_end)
+    old_length: int
+    new_length: int
+
+    @classmethod
+    def between(cls, old: str, new: str) -> "TextChange":
+        # Binary searches over slice comparisons (done in C): O(n log n) characters compared.
+        shortest = min(len(old), len(new))
+        low, high = 0, shortest
+        while low < high:
+            mid = (low + high + 1) // 2
+            if old[:mid] == new[:mid]:
+                low = mid
+            else:
+                high = mid - 1
+        prefix = low
+        low, high = 0, shortest - prefix
+        while low < high:
+            mid = (low + high + 1) // 2
+            if old[len(old) - mid:] == new[len(new) - mid:]:
+                low = mid
+            else:
+                high = mid - 1
+        return cls(prefix, len(old) - low, len(new) - low, len(old), len(new))
+
+    def old_offset(self, new_text: str, offset: int) -> int | None:
+        """The offset in the old text of a new one, if its whole line is outside the change; else None."""
+        line_start = new_text.rfind("\n", 0, offset) + 1
+        line_end = new_text.find("\n", offset)
+        line_end = len(new_text) if line_end < 0 else line_end
+        if line_end < self.prefix:
+            return offset
+        if line_start > self.new_end:
+            return offset - self.new_length + self.old_length
+        return None
+
+    def new_span(self, span: Span) -> Span | None:
+        """The span of the old text in the new one, if it is outside the change (not touching it); else None."""
+        if span.end < self.prefix:
+            return span
+        if span.start > self.old_end:
+            shift = self.new_length - self.old_length
+            return Span(span.start + shift, span.end + shift)
+        return None

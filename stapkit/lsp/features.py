@@ -1,8 +1,8 @@
 """Between the handlers of server.py and the feature modules: positions in, LSP objects out.
 
 Each function reads the request's parameters, runs the feature (on the
-library thread when it touches the parser or the checker) and returns what
-the protocol expects.
+reader thread when it reads an analysis) and returns what the protocol
+expects.
 """
 
 from __future__ import annotations
@@ -107,9 +107,9 @@ async def pull_diagnostics(ls, params: types.DocumentDiagnosticParams):
         document = ls.documents.get(params.text_document.uri)
         failed = document is not None and ls.failures.get(document.uri) == document.snapshot
         if failed:
-            from .server import _internal_error
+            from .convert import check_failed
 
-            return types.RelatedFullDocumentDiagnosticReport(items=[_internal_error(RuntimeError("see the log"))])
+            return types.RelatedFullDocumentDiagnosticReport(items=[check_failed(RuntimeError("see the log"))])
         return types.RelatedFullDocumentDiagnosticReport(items=[])
     result_id = f"{analysis.version}:{id(analysis)}"
     if params.previous_result_id == result_id:
@@ -121,11 +121,39 @@ async def pull_diagnostics(ls, params: types.DocumentDiagnosticParams):
 
 
 async def with_analysis(ls, params, feature):
-    """Wait for the check of the document's current text, then run the feature on the library thread."""
+    """Wait for the check of the document's current text, then run the feature on the reader thread."""
     analysis = await ls.current(params.text_document.uri)
     if analysis is None:
         return None
-    return await ls.on_library(feature, ls, analysis, params)
+    return await ls.on_reader(feature, ls, analysis, params)
+
+
+async def hover_request(ls, params: types.HoverParams):
+    """Hover: from the last finished analysis if the cursor's line is unchanged since, else as with_analysis."""
+    uri = params.text_document.uri
+    document = ls.documents.get(uri)
+    previous = ls.analyses.get(uri)
+    if (document is not None and previous is not None and not ls.is_current(previous, document)
+            and previous.options == ls.options_for(document)):
+        from .documents import TextChange
+
+        change = TextChange.between(previous.text, document.text)
+        old = change.old_offset(document.text, document.positions.offset(params.position))
+        if old is not None:
+            ls.schedule(uri)
+            return await ls.on_reader(_hover_moved, ls, previous, old, change, document.positions)
+    return await with_analysis(ls, params, hover)
+
+
+def _hover_moved(ls, analysis, offset: int, change, positions):
+    """Hover in an older analysis, its range moved to the newest text."""
+    from .hover import hover as hover_at
+
+    found = hover_at(analysis, offset, ls.markdown)
+    if found is not None and found.range is not None:
+        span = change.new_span(analysis.positions.span(found.range))
+        found.range = positions.range(span) if span is not None else None
+    return found
 
 
 def _offset(analysis, position: types.Position) -> int:
@@ -213,8 +241,9 @@ async def completion(ls, params: types.CompletionParams):
     if document is None:
         return None
     index, db, view = await ls.library_index()
+    analysis = await ls.latest(document.uri)
     offset = document.positions.offset(params.position)
-    return Completer(document.text, offset, index, db, view, ls.analyses.get(document.uri), ls.snippets,
+    return Completer(document.text, offset, index, db, view, analysis, ls.snippets,
                      positions=document.positions, edit_range_default=ls.edit_range_default).run()
 
 
@@ -222,7 +251,7 @@ async def resolve_completion(ls, item: types.CompletionItem):
     from .completion import resolve
 
     _, db, view = await ls.library_index()
-    return await ls.on_library(resolve, item, db, view)
+    return await ls.on_reader(resolve, item, db, view)
 
 
 async def signature_help(ls, params: types.SignatureHelpParams):
@@ -232,5 +261,6 @@ async def signature_help(ls, params: types.SignatureHelpParams):
     if document is None:
         return None
     index, db, view = await ls.library_index()
+    analysis = await ls.latest(document.uri)
     offset = document.positions.offset(params.position)
-    return help_at(document.text, offset, index, db, view, ls.analyses.get(document.uri))
+    return help_at(document.text, offset, index, db, view, analysis)

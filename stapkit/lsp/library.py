@@ -1,7 +1,7 @@
 """What the tapset library offers a script for one target, indexed for completion.
 
 Building the index decodes every alias of the database (about half a second
-for SystemTap 4.8's 6,900), so the server builds it on its library thread
+for SystemTap 4.8's 6,900), so the server builds it on its reader thread
 right after start-up, before anyone asks; completion waits for it only if it
 is asked first.
 """
@@ -9,7 +9,6 @@ is asked first.
 from __future__ import annotations
 
 import fnmatch
-import threading
 from collections import defaultdict
 
 import attrs
@@ -42,6 +41,8 @@ class LibraryIndex:
     # The arguments the library's own alias expansions give a component, by the component
     # names up to it: ("kernel", "function") -> ["vfs_read", ...] (kernel functions it probes).
     point_arguments: dict[tuple[str, ...], list[str]]
+    # Each public function's (detail, snippet, parameters, return type), for completion.
+    function_parts: dict[str, tuple[str, str, str, str | None]]
 
     def point_children(self, names: list[str]) -> dict[str, PointNode]:
         """The alias components that may follow `names` (which may hold wildcards)."""
@@ -63,20 +64,9 @@ class LibraryIndex:
         return merged
 
 
-_CACHE: dict[tuple[int, object], LibraryIndex] = {}
-_LOCK = threading.Lock()
-
-
 def library_index(db, view) -> LibraryIndex:
-    """The index for a database and a target (built once for each pair)."""
-    key = (id(db), view.target)
-    with _LOCK:
-        found = _CACHE.get(key)
-        if found is None:
-            if len(_CACHE) >= 4:
-                _CACHE.clear()
-            found = _CACHE[key] = _build(db, view)
-        return found
+    """The index for a database and a target (the server keeps it while they stay its settings)."""
+    return _build(db, view)
 
 
 def _build(db, view) -> LibraryIndex:
@@ -108,7 +98,23 @@ def _build(db, view) -> LibraryIndex:
         if found:
             macros[name] = found
     return LibraryIndex(root, functions, globals_, macros,
-                        {key: sorted(values) for key, values in arguments.items()})
+                        {key: sorted(values) for key, values in arguments.items()}, _function_parts(functions))
+
+
+def _function_parts(functions: dict[str, list[Function]]) -> dict[str, tuple[str, str, str, str | None]]:
+    """Each public function's (detail, snippet, parameters, return type) for its completion item."""
+    from . import describe
+
+    parts = {}
+    for name, overloads in functions.items():
+        if name.startswith("_"):
+            continue
+        first = overloads[0]
+        snippet = f"{name}({', '.join(f'${{{k + 1}:{p.name}}}' for k, p in enumerate(first.params))})"
+        parts[name] = (" | ".join(describe.signature_label(f) for f in overloads[:3]), snippet,
+                       f"({', '.join(p.name for p in first.params)})",
+                       first.return_type if first.return_type != "unknown" else None)
+    return parts
 
 
 def _record_arguments(text: str, arguments: dict[tuple[str, ...], set[str]]) -> None:

@@ -1,18 +1,28 @@
 """The language server: documents, checking in the background, and one short handler per request.
 
-Threads.  pygls reads and answers messages on an asyncio loop.  stapkit's
-library is not thread-safe (the parser shares its LALR state, the type
-checker a memo), so everything that parses or checks runs on one "library"
-thread, in order.  Completion and signature help answer on the loop itself
-from the tokens around the cursor, the last finished analysis and the
-prebuilt tapset index, so they do not wait behind a check in progress.
+Threads.  pygls reads and answers messages on an asyncio loop; nothing that
+parses or checks runs there.  Two worker threads do:
+
+- the *check* thread parses, checks and lints one document version at a time,
+  publishes its diagnostics as soon as they exist, then computes what the
+  features read of it (the checked unit, the symbols, the inferred types) so
+  that no feature computes them later on another thread.  One thread, because
+  the library still keeps mutable state at module level (type_check's effects
+  memo, lint/flow's facts; see the report of issue 14): two checks at once
+  could read each other's.  CHECK_THREADS is the one place to change that.
+- the *reader* thread runs the features (hover, definition, ...) on finished
+  analyses, so a long check never holds up a request.
 
 Checking.  Each change schedules the document's check; at most one runs per
-document, always on the newest text.  A result that arrives after a newer
-change (or a settings change) is dropped, never published: the check runs
-again on the newest text.  Requests that need the tree of the current text
-(hover, definition, ...) wait for that check.  Diagnostics are pulled
-(textDocument/diagnostic) by clients that can, and published to the others.
+document, always on the newest text, so a version is analysed once.  A result
+that arrives after a newer change (or a settings change) is dropped, never
+published: the check runs again on the newest text.  Requests that need the
+tree of the current text (definition, references, ...) wait for that check;
+hover and completion answer from the last finished analysis when the text
+around the cursor is unchanged since (documents.TextChange), so typing in a
+large or pathological document does not slow them down.  Diagnostics are
+pulled (textDocument/diagnostic) by clients that can, and published to the
+others.
 
 Failures.  An exception in a feature is logged (stderr or --log-file) and
 answered with an empty result; the server keeps serving.
@@ -22,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import sys
 import time
@@ -29,40 +40,91 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcParseError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from .. import __version__
-from .convert import FIX_ALL_KIND
+from .convert import FIX_ALL_KIND, check_failed
 from .documents import UTF16, Document
 from .features import REQUEST_FAILED
 
 logger = logging.getLogger("stapkit.lsp")
 
 SWITCH_INTERVAL = 0.0005  # seconds (see serve)
+CHECK_THREADS = 1  # see the module's docstring: more once the library keeps no state at module level
 WAIT_FOR_CHECK = 20.0  # seconds a request waits for the current text's check before answering empty
 CONFIG_FILE_NAMES = ("stapkit.toml", ".stapkit.toml", "pyproject.toml")
+USAGE_ERROR = 2  # the exit status of a bad option, as every stapkit command's (cli/exit_codes.py)
+_ANSWERED = object()  # what a request already answered with an error decodes to (see StapkitProtocol)
 
 
 class StapkitProtocol(LanguageServerProtocol):
-    """pygls's protocol, but the documents' text is kept by the server (see documents.py)."""
+    """pygls's protocol, with the documents' text kept by the server (see documents.py), and two repairs.
+
+    Bookkeeping: pygls files the future of every handler it runs under the message's id until
+    the answer is sent.  A notification has no answer, so the futures of asynchronous (and
+    generator) notification handlers were never removed: about 2 kB per keystroke.  Here a
+    notification's future leaves the table when it is done, and the document notifications call
+    their handler directly (pygls's own are generators that update its workspace first).
+
+    Invalid parameters: pygls turns a request's params into its lsprotocol type while decoding the
+    JSON, and a request whose params do not fit (`textDocument/hover` with `null`) was logged and
+    dropped.  JSON-RPC requires an answer: it gets an InvalidParams error.
+    """
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params):
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
-            yield handler, (params,), None
+        self._notify_feature(types.TEXT_DOCUMENT_DID_OPEN, params)
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params):
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
-            yield handler, (params,), None
+        self._notify_feature(types.TEXT_DOCUMENT_DID_CHANGE, params)
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
     def lsp_text_document__did_close(self, params):
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
-            yield handler, (params,), None
+        self._notify_feature(types.TEXT_DOCUMENT_DID_CLOSE, params)
+
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args):
+        # pygls's, but over a copy of the table: cancelling a notification's future removes it.
+        if (handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield handler, args, None
+        current_id = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
+
+    def _notify_feature(self, method: str, params) -> None:
+        if (handler := self.fm.features.get(method)) is not None:
+            handler(params)  # the server's handlers of these are synchronous and guarded
+
+    def _execute_handler(self, msg_id, handler, callback, args=None, kwargs=None):
+        if callback == self._check_handler_result:  # a notification's: nothing else removes its future
+            callback = functools.partial(self._notification_done, msg_id=msg_id)
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)
+
+    def _notification_done(self, future, *, msg_id) -> None:
+        self._request_futures.pop(msg_id, None)
+        self._check_handler_result(future)
+
+    def structure_message(self, data):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as err:
+            if isinstance(data, dict) and "method" in data and "id" in data and "jsonrpc" in data:
+                logger.warning("invalid params for %r (request %r): answered with an error",
+                               data.get("method"), data.get("id"))
+                self._send_response(data["id"], None, err.to_response_error())
+                return _ANSWERED
+            raise
+
+    def handle_message(self, message):
+        if message is _ANSWERED:
+            return
+        super().handle_message(message)
 
 
 class StapkitServer(LanguageServer):
@@ -75,8 +137,10 @@ class StapkitServer(LanguageServer):
         self.analyses: dict = {}  # uri -> the Analysis of its current text (or of an older one, until checked)
         self.failures: dict[str, tuple[int, str]] = {}  # uri -> (version, text) whose check raised
         self.tasks: dict[str, asyncio.Task] = {}
+        self.published: dict = {}  # uri -> the Snapshot whose diagnostics are out (its analysis may be in preparation)
         self.settings = Settings(warn=self.warn)
-        self.library = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stapkit-library")
+        self.checker = ThreadPoolExecutor(max_workers=CHECK_THREADS, thread_name_prefix="stapkit-check")
+        self.reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stapkit-read")
         self.encoding = UTF16
         self.pull_diagnostics = False
         self.refresh_support = False
@@ -91,6 +155,14 @@ class StapkitServer(LanguageServer):
 
     # -- plumbing ---------------------------------------------------------
 
+    def report_server_error(self, error: Exception, source) -> None:
+        # A message that is not JSON (or not UTF-8) gets JSON-RPC's answer: a Parse error with a null id.
+        if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
+            logger.warning("a message that is not JSON: %s", error)
+            self.protocol._send_response(None, None, JsonRpcParseError().to_response_error())
+            return
+        super().report_server_error(error, source)
+
     def warn(self, message: str) -> None:
         logger.warning(message)
         try:
@@ -98,9 +170,9 @@ class StapkitServer(LanguageServer):
         except Exception:  # no client yet (tests of the settings alone)
             pass
 
-    async def on_library(self, function, *args):
-        """Run library code on the library thread."""
-        return await asyncio.get_running_loop().run_in_executor(self.library, function, *args)
+    async def on_reader(self, function, *args):
+        """Run a feature (library code reading a finished analysis) on the reader thread."""
+        return await asyncio.get_running_loop().run_in_executor(self.reader, function, *args)
 
     def path_of(self, uri: str) -> str | None:
         if not uri.startswith("file:"):
@@ -128,6 +200,7 @@ class StapkitServer(LanguageServer):
 
     async def _keep_current(self, uri: str) -> None:
         """Check the document until a check of its newest text (and settings) is done; publish that one."""
+        loop = asyncio.get_running_loop()
         while True:
             document = self.documents.get(uri)
             if document is None:
@@ -142,24 +215,52 @@ class StapkitServer(LanguageServer):
                     continue
             options = self.options_for(document)
             path = self.path_of(uri)
+
+            def still_wanted() -> bool:  # (on the loop)
+                return (self.documents.get(uri) is document and document.snapshot is snapshot
+                        and options == self.options_for(document))
+
+            def checked(analysis) -> None:  # (on the loop) publish before the features' part is computed
+                if still_wanted():
+                    self.published[uri] = snapshot
+                    self._publish(uri, snapshot.version, analysis.lsp_diagnostics)
+
             try:
-                analysis = await self.on_library(_check, uri, path or uri, snapshot, options, document.encoding)
+                analysis = await loop.run_in_executor(
+                    self.checker, _check, uri, path or uri, snapshot, options, document.encoding,
+                    lambda analysis: loop.call_soon_threadsafe(checked, analysis),
+                    lambda: document.snapshot is not snapshot)  # (one attribute read: safe off the loop)
             except Exception as err:
                 logger.exception("checking %s failed", uri)
                 analysis = None
                 failure = err
-            if self.documents.get(uri) is not document or document.snapshot is not snapshot \
-                    or options != self.options_for(document):
+            if not still_wanted():
                 continue  # stale: a newer text or settings came meanwhile; never published
             if analysis is None:
                 self.failures[uri] = snapshot
                 self.analyses.pop(uri, None)
-                self._publish(uri, snapshot.version, [_internal_error(failure)])
+                self._publish(uri, snapshot.version, [check_failed(failure)])
                 return
             self.failures.pop(uri, None)
             self.analyses[uri] = analysis
-            self._publish(uri, snapshot.version, analysis.lsp_diagnostics)
             return
+
+    async def latest(self, uri: str):
+        """The last finished analysis of the document, for completion and signature help.
+
+        When there is none yet but the first check's diagnostics are out, its analysis is being
+        prepared for the features: wait for that (short) step, so that what completion offers agrees
+        with what the editor shows.  Otherwise never wait: the older analysis answers while typing.
+        """
+        document = self.documents.get(uri)
+        if document is not None and uri not in self.analyses and self.published.get(uri) is document.snapshot:
+            task = self.tasks.get(uri)
+            if task is not None and not task.done():
+                try:
+                    await asyncio.wait_for(asyncio.shield(task), WAIT_FOR_CHECK)
+                except asyncio.TimeoutError:
+                    pass
+        return self.analyses.get(uri)
 
     def _publish(self, uri: str, version: int, diagnostics: list) -> None:
         if not self.pull_diagnostics:
@@ -195,7 +296,7 @@ class StapkitServer(LanguageServer):
             self.workspace_diagnostic_refresh(None)
 
     async def library_index(self):
-        """(the tapset index for completion, its database, its TargetView), built on the library thread.
+        """(the tapset index for completion, its database, its TargetView), built on the reader thread.
 
         Built once, and again when the settings change the database or the target.
         """
@@ -203,19 +304,31 @@ class StapkitServer(LanguageServer):
         key = (check.db_path, check.parse.target)
         if self._index is None or key != self._index_key:
             self._index_key = key
-            self._index = asyncio.ensure_future(self.on_library(_build_index, check.db_path, check.parse.target))
+            self._index = asyncio.ensure_future(self.on_reader(_build_index, check.db_path, check.parse.target))
         return await asyncio.shield(self._index)
 
 
-def _check(uri, path, snapshot, options, encoding):
+def _check(uri, path, snapshot, options, encoding, on_checked=None, superseded=lambda: False):
+    """Analyse one version (on the check thread); `on_checked(analysis)` as soon as its diagnostics exist.
+
+    The features' part is not prepared for a version already superseded (it will never be used).
+    """
     from .analysis import analyze
     from .convert import to_lsp_diagnostic
 
     start = time.perf_counter()
     analysis = analyze(uri, path, snapshot.version, snapshot.text, options, encoding)
     analysis.lsp_diagnostics = [to_lsp_diagnostic(d, uri, analysis.positions) for d in analysis.diagnostics]
-    logger.info("checked %s version %d in %.0f ms: %d diagnostics", uri, snapshot.version,
-                (time.perf_counter() - start) * 1000, len(analysis.lsp_diagnostics))
+    checked = time.perf_counter()
+    if on_checked is not None:
+        on_checked(analysis)
+    try:
+        analysis.prepare(stop=superseded)
+    except Exception:  # the diagnostics stand; a feature that needs the part that failed answers empty
+        logger.exception("preparing %s version %d for the features failed", uri, snapshot.version)
+    logger.info("checked %s version %d in %.0f ms (%d diagnostics), prepared for the features in %.0f ms",
+                uri, snapshot.version, (checked - start) * 1000, len(analysis.lsp_diagnostics),
+                (time.perf_counter() - checked) * 1000)
     return analysis
 
 
@@ -229,18 +342,6 @@ def _build_index(db_path, target):
     db = load_db(db_path)
     view = TargetView(target)
     return library_index(db, view), db, view
-
-
-def _internal_error(err: Exception) -> types.Diagnostic:
-    from ..tapsets.db import DatabaseError
-
-    if isinstance(err, DatabaseError):  # a setting's fault (`db`), not a bug: say what to fix
-        message = f"stapkit could not check this file: {err}"
-    else:
-        message = (f"stapkit could not check this file (internal error: {type(err).__name__}: {err}); "
-                   "this is a bug in stapkit, please report it with the file")
-    return types.Diagnostic(range=types.Range(types.Position(0, 0), types.Position(0, 0)), message=message,
-                            severity=types.DiagnosticSeverity.Error, source="stapkit")
 
 
 def _refusals_are_not_errors(record: logging.LogRecord) -> bool:
@@ -337,6 +438,7 @@ def create_server() -> StapkitServer:  # noqa: C901 - one short handler per LSP 
         uri = params.text_document.uri
         ls.documents.pop(uri, None)
         ls.analyses.pop(uri, None)
+        ls.published.pop(uri, None)
         ls.failures.pop(uri, None)
         ls._publish(uri, 0, [])
 
@@ -352,7 +454,7 @@ def create_server() -> StapkitServer:  # noqa: C901 - one short handler per LSP 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded()
     async def hover(ls: StapkitServer, params: types.HoverParams):
-        return await features.with_analysis(ls, params, features.hover)
+        return await features.hover_request(ls, params)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(
         trigger_characters=[".", "@", "$", "%", '"', "*"], resolve_provider=True))
@@ -426,8 +528,15 @@ def create_server() -> StapkitServer:  # noqa: C901 - one short handler per LSP 
 
 
 def serve(log_file: Path | None = None, log_level: str = "warning") -> int:
-    """Run the server on stdin/stdout until the client says exit; 0 if it asked for shutdown first."""
-    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler()
+    """Run the server on stdin/stdout until the client says exit; 0 if it asked for shutdown first.
+
+    2 (a usage error, as the CLI's) if the log file cannot be written; said in one line on stderr.
+    """
+    try:
+        handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler()
+    except OSError as err:
+        print(f"stapkit: error: cannot write the log file {log_file}: {err.strerror or err}", file=sys.stderr)
+        return USAGE_ERROR
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
@@ -435,7 +544,7 @@ def serve(log_file: Path | None = None, log_level: str = "warning") -> int:
     # pygls logs every message it sends at INFO: only when asked for everything.
     logging.getLogger("pygls").setLevel(logging.DEBUG if log_level == "debug" else logging.WARNING)
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_refusals_are_not_errors)
-    # Checks run on the library thread; answering (completion while typing) on the event loop.
+    # Checks run on the check thread; answering (completion while typing) on the event loop.
     # Python hands the interpreter from one thread to another every "switch interval" (5 ms by
     # default); each message read, written or awaited makes the event loop wait for it once
     # more, so with a check running a completion took several intervals.  A shorter one

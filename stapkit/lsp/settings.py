@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import re
-import types as pytypes
 from pathlib import Path
 from typing import Any, Callable
 
@@ -209,22 +208,20 @@ class Settings:
         return options
 
     def _options_for(self, path: str | None) -> DocumentOptions:
-        from ..cli.target_options import parse_options_from_arguments
         from ..lint.options import LintOptions
         from ..lint.selection import for_file
         from ..semantic.options import CheckOptions
-        from ..syntax.tapset_path import in_tapset_library
 
         file_config = self.file_config(path)
         config = merge(file_config, self.client.config, self.client.preference)
+        from ..settings import Overrides, file_options, resolve_parse_options
+
         try:
-            parse = parse_options_from_arguments(_arguments(self.client), config)
+            parse = resolve_parse_options(Overrides(args=self.client.args), config)
         except ValueError as err:
             self._warn_once(f"stapkit: {err}")
-            parse = parse_options_from_arguments(_arguments(ClientSettings()), None)
-        if path:
-            parse = attrs.evolve(parse, macro_file=path.endswith(".stpm"),
-                                 tapset=parse.tapset or in_tapset_library(path, parse.tapset_roots))
+            parse = resolve_parse_options(Overrides(), None)
+        parse = file_options(parse, path)
         selection = for_file(config, path)
         lint = LintOptions(CheckOptions(parse=parse, db_path=self.client.db, kernel=self._kernel(config)),
                            selection)
@@ -269,12 +266,3 @@ def merge(file: Config | None, client: Config | None, preference: str) -> Config
 
 def _is_set(value) -> bool:
     return value is not None and value != () and value != {}
-
-
-def _arguments(client: ClientSettings):
-    """What parse_options_from_arguments reads of the command line, for the language server."""
-    return pytypes.SimpleNamespace(
-        args=list(client.args) if client.args is not None else None, no_args=False, include=[],
-        tapset_dir=[], only_target_branches=False, max_file_size=None, guru=False, tapset=False,
-        systemtap_version=None, kernel_version=None, arch=None, runtime=None, privilege=None,
-        kernel_config=[])

@@ -66,3 +66,7 @@ async def pull_client(lsp_client: LanguageClient):
     await start(lsp_client, "neovim@v0.11.0")
     yield
     await lsp_client.shutdown_session()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "soak: a long run of the language server (tests/lsp/test_soak.py, ~30 s)")

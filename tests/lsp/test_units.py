@@ -193,3 +193,57 @@ def test_did_you_mean_of_a_probe_point_keeps_the_argument():
                              "'kernel.function(...)' or 'kernel.data(...)'?)", Span(start, text.index(")") + 1))
     assert did_you_mean(text, d) == [("functio", "function", Span(start, start + 7)),
                                      ("functio", "data", Span(start, start + 7))]
+
+
+# ---------------------------------------------------------------- answering from an older text
+
+
+def test_a_text_change_maps_the_lines_it_did_not_touch():
+    from stapkit.lsp.documents import TextChange
+
+    old = "global a\nprobe begin { a = 1 }\nprobe end { println(a) }\n"
+    new = old.replace("a = 1", "a = 12345")
+    change = TextChange.between(old, new)
+    inserted_at = old.index("1 }") + 1  # "2345" typed after the 1
+    assert (change.prefix, change.old_end, change.new_end) == (inserted_at, inserted_at, inserted_at + 4)
+    assert change.old_offset(new, 3) == 3  # first line: the same offset
+    last = new.index("println")
+    assert change.old_offset(new, last) == old.index("println")  # after the change: moved back
+    assert change.old_offset(new, new.index("begin")) is None  # on the changed line
+    assert change.new_span(Span(old.index("println"), old.index("println") + 7)) == Span(last, last + 7)
+    assert change.new_span(Span(old.index("a = 1"), old.index("a = 1") + 5)) is None
+    same = TextChange.between(old, old)
+    assert same.old_offset(old, old.index("begin")) == old.index("begin")
+
+
+# ---------------------------------------------------------------- one settings resolver
+
+
+def test_the_editor_and_the_command_line_read_a_configuration_alike(tmp_path):
+    from stapkit.cli import build_parser
+    from stapkit.cli.target_options import parse_options_from_arguments
+    from stapkit.config import load_config
+    from stapkit.lsp.settings import Settings
+    from stapkit.settings import file_options
+
+    include = tmp_path / "tapsets"
+    include.mkdir()
+    (tmp_path / "stapkit.toml").write_text(
+        'include = ["tapsets"]\nguru = true\nmax-file-size = 4096\n'
+        '[target]\nkernel-version = "5.10.0-20-amd64"\narch = "aarch64"\n', encoding="utf-8")
+    script = tmp_path / "s.stp"
+    script.write_text("probe begin { exit() }\n", encoding="utf-8")
+    config = load_config(tmp_path / "stapkit.toml")
+    cli = file_options(parse_options_from_arguments(build_parser().parse_args(["lint", str(script)]), config),
+                       str(script))
+    editor = Settings(root=tmp_path).options_for(str(script)).lint.check.parse
+    assert editor == cli
+    assert editor.guru and editor.max_file_size == 4096 and editor.target.arch == "aarch64"
+    assert include in editor.tapset_roots
+    # The editor's arguments go through the same resolver: $1 is the client's.
+    settings = Settings(root=tmp_path)
+    settings.set_client({"args": ["42"]})
+    with_args = settings.options_for(str(script)).lint.check.parse
+    assert with_args.args == ("42",)
+    assert with_args == file_options(parse_options_from_arguments(
+        build_parser().parse_args(["lint", "--arg", "42", str(script)]), config), str(script))
