@@ -148,10 +148,12 @@ def load_config(path: Path) -> Config:
         prefix = ""
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [{prefix.rstrip('.') or 'stapkit'}] must be a table")
-    return _check(path, table, prefix)
+    return config_from_table(path, table, prefix)
 
 
-def _check(path: Path, table: dict, prefix: str) -> Config:
+def config_from_table(path: Path, table: dict, prefix: str) -> Config:
+    """The configuration a table holds, every key checked; `path` is the file it came from
+    (relative paths count from its directory; messages name it with the key, after `prefix`)."""
     def fail(key: str, problem: str):
         raise ConfigError(f"{path}: {prefix}{key}: {problem}")
 

@@ -115,12 +115,12 @@ def _kebab_keys(value):
 
 def _config_from_table(table: dict, base: Path) -> Config:
     # The configuration file's checks, on the client's table: the same keys, the same
-    # messages (which name the key).  `_check` takes the file whose directory relative
+    # messages (which name the key).  `config_from_table` takes the file whose directory relative
     # paths count from; for the client that is the workspace root.
-    from ..config import _check
+    from ..config import config_from_table
 
     try:
-        return _check(base / "(editor settings)", table, "stapkit.")
+        return config_from_table(base / "(editor settings)", table, "stapkit.")
     except ConfigError as err:
         raise SettingsError(str(err).replace(f"{base / '(editor settings)'}: ", "")) from None
 
