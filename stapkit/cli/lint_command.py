@@ -125,11 +125,12 @@ def run(args) -> int:
     except (ValueError, ConfigError, SelectorError) as err:
         error(str(err))
         return exit_codes.ERROR
+    from ..semantic.session import Session
+
+    session = Session()  # the database and probe resolver, kept from one file to the next
     if args.db is not None:  # a database named on the command line must load, cached results or not
         try:
-            from ..semantic.checker import load_db
-
-            load_db(args.db)
+            session.db(args.db)
         except DatabaseError as err:
             error(str(err))
             return exit_codes.ERROR
@@ -148,7 +149,7 @@ def run(args) -> int:
     for path in found.files:
         shown = (args.stdin_filename or "-") if path == "-" else path
         try:
-            options, config = _options_for(path, settings, args, select, extend, ignore)
+            options, config = _options_for(path, settings, args, select, extend, ignore, session)
         except (ValueError, ConfigError) as err:
             error(str(err))
             status = exit_codes.ERROR
@@ -205,7 +206,7 @@ def _collect(paths, settings, args):
     return collect(paths, [Exclude(c.path.parent, c.exclude) for c in configs if c.exclude])
 
 
-def _options_for(path, settings, args, select, extend, ignore):
+def _options_for(path, settings, args, select, extend, ignore, session):
     """The LintOptions of one file, and its configuration (or None)."""
     from ..lint.options import LintOptions
     from ..lint.selection import for_file
@@ -218,7 +219,7 @@ def _options_for(path, settings, args, select, extend, ignore):
     if path == "-" and parse.macro_file is None:
         parse = attrs.evolve(parse, macro_file=(args.stdin_filename or "").endswith(".stpm"))
     check = CheckOptions(parse=parse, db_path=args.db, explain_unverifiable=args.explain_unverifiable,
-                         kernel=kernel_source(args, config))
+                         kernel=kernel_source(args, config), session=session)
     return LintOptions(check, selection), config
 
 
@@ -244,9 +245,7 @@ def _lint_all(jobs: list[_Job], args) -> list[_Outcome]:
                     continue
         pending.append((number, job))
     if pending:
-        from ..semantic.checker import load_db
-
-        load_db(args.db)  # here, so that a bad database is one error, not one per file
+        pending[0][1].options.check.session.db(args.db)  # here: a bad database is one error, not one per file
         from ..kernel.loading import load_kernel
 
         for source in {job.options.check.kernel for _, job in pending if job.options.check.kernel}:
@@ -366,13 +365,12 @@ def _lint_one(job: _Job) -> _Outcome:
 def _in_parallel(pending, n_jobs: int, db_path):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-
-    from ..semantic.checker import load_db
     from ..syntax.grammar import tables
     from ..lint.registry import lint_rules
 
     tables()  # loaded once here: forked workers inherit them
-    load_db(db_path)
+    session = pending[0][1].options.check.session  # every job's
+    session.db(db_path)
     lint_rules()
     try:
         context = multiprocessing.get_context("fork")
@@ -380,11 +378,26 @@ def _in_parallel(pending, n_jobs: int, db_path):
         context = None
     # Largest files first: the workers then finish together.
     ordered = sorted(pending, key=lambda item: -file_size(item[1].path))
-    with ProcessPoolExecutor(max_workers=min(n_jobs, len(ordered)), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=min(n_jobs, len(ordered)), mp_context=context,
+                             initializer=_start_worker, initargs=(session,)) as pool:
         yield from zip((n for n, _ in ordered), pool.map(_lint_in_worker, (j for _, j in ordered)))
 
 
+# In a worker process only: the parent's semantic Session, handed over once when the worker
+# starts (with fork it is not copied: the database it loaded comes along).  A job's own
+# session arrives pickled, that is empty; the worker runs every job with this one instead.
+_IN_WORKER: dict = {}
+
+
+def _start_worker(session) -> None:
+    _IN_WORKER["session"] = session
+
+
 def _lint_in_worker(job: _Job) -> _Outcome:
+    session = _IN_WORKER.get("session")
+    if session is not None:
+        check = attrs.evolve(job.options.check, session=session)
+        job = attrs.evolve(job, options=attrs.evolve(job.options, check=check))
     outcome = _lint_one(job)
     if not outcome.diagnostics and outcome.original is None:
         outcome = attrs.evolve(outcome, text=None)  # nothing to show: do not send the text back

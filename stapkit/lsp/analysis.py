@@ -84,9 +84,8 @@ class Analysis:
 
     @property
     def db(self):
-        from ..semantic.checker import load_db
-
-        return load_db(self.options.lint.check.db_path)
+        check = self.options.lint.check
+        return check.session.db(check.db_path)
 
     def view(self):
         unit = self.unit()
@@ -194,7 +193,7 @@ def _partial_unit(analysis: Analysis) -> "CheckUnit | None":
                      tapset=options.parse.tapset or bool(options.parse.macro_file))
     try:
         unit.kernel = _kernel(options)  # read (and checked) already by the settings
-        probe_points.check(unit)
+        probe_points.check(unit, options.session)
         kernel_targets.check(unit)  # the kernel functions each probe reaches, and the types
     except Exception:  # an incomplete tree: the checks are written for complete ones
         import logging
