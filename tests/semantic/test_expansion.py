@@ -4,8 +4,14 @@ semantic/elaboration.py), on small scripts whose verdicts are stap 4.8 -p2's
 
 from __future__ import annotations
 
+import pickle
+
+import attrs
+import pytest
+
 from stapkit.diagnostics import Severity
 from stapkit.semantic.checker import CheckOptions, check_text
+from stapkit.semantic.model import SemanticModel
 from stapkit.semantic.session import Session
 from stapkit.syntax.parser import ParseOptions
 
@@ -157,3 +163,30 @@ def test_an_unknown_point_is_reported_once_per_written_point():
     assert errors(text) == [("STP201", "nosuch"), ("STP201", "nosuch")]  # one per written point
     text = "probe syscall.{opn,clse} { exit() }\n"
     assert errors(text) == [("STP201", "opn"), ("STP201", "clse")]  # two places: two reports
+
+
+def test_an_epilogue_runs_after_the_handler_and_sees_its_variables():
+    # stap -p2: both accepted
+    assert found("probe a += begin { println(x) }\nprobe a { x = 1 }\n") == []
+    assert found('probe a = begin { x = 1 }, { println(x, y) }\nprobe a { y = "s" }\n') == []
+
+
+# ---------------------------------------------------------------- the model and the session
+
+
+def test_a_part_of_the_model_read_before_it_is_filled_is_an_error():
+    model = SemanticModel()
+    with pytest.raises(RuntimeError, match="'probes'"):
+        model.require("probes")
+    model.mark("probes")
+    model.require("probes")
+
+
+def test_the_session_is_no_part_of_the_options_value_and_travels_empty():
+    session = Session()
+    session.db(None)
+    options = CheckOptions(session=session)
+    assert repr(options) == repr(CheckOptions()) and options == CheckOptions()  # (cache keys)
+    copy = pickle.loads(pickle.dumps(options))
+    assert copy.session is not session and copy.session._dbs == {}
+    assert attrs.evolve(options, explain_unverifiable=True).session is session
