@@ -19,6 +19,7 @@ import attrs
 
 from ..diagnostics import Diagnostic, Severity, Span
 from ..syntax import ast
+from . import codes
 
 
 @attrs.define(eq=False)
@@ -122,7 +123,7 @@ def as_warnings(diagnostics: list[Diagnostic], elaboration: Elaboration | None) 
         return diagnostics
     out = []
     for d in diagnostics:
-        if d.severity is Severity.ERROR:
+        if d.severity is Severity.ERROR and d.code != codes.NO_PROBES:  # (that one is the whole script's)
             why = elaboration.reason(d.span)
             if why is not None:
                 d = attrs.evolve(d, severity=Severity.WARNING,

@@ -151,8 +151,9 @@ def test_a_dropped_optional_probe_gets_no_finding_on_its_alias_variables():
     assert not unit.model.elaboration.is_elaborated(unit.script.items[0])
 
 
-def test_no_probes_is_still_reported_with_an_unused_function():
+def test_no_probes_is_still_reported_with_an_unused_function_or_a_dropped_probe():
     assert errors("function f() { return 1 }") == [("STP130", "")]
+    assert [code for code, _ in errors("probe nosuch? { }")] == ["STP130"]
 
 
 # ---------------------------------------------------------------- probe points, once
