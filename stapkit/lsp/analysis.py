@@ -232,12 +232,16 @@ def infer_types(unit: "CheckUnit") -> TypeTable | None:
     locals_: dict[int, dict[str, VarType]] = {}
     for _, owner, _, scope in program.bodies:
         node = owner.decl if isinstance(owner, type_check.Func) else owner
-        table = locals_.setdefault(id(node), {})
-        for name, var in scope.items():
-            if name != "$elided" and not isinstance(var, set):
-                known = table.get(name)
-                if known is None or known.type == "unknown":
-                    table[name] = _var_type(var)
+        nodes = [node]
+        if isinstance(node, ast.ProbeDecl):  # the aliases it expands share the handler's scope
+            nodes += [a for e in unit.model.expansions_of(node) for a in e.aliases]
+        for node in nodes:
+            table = locals_.setdefault(id(node), {})
+            for name, var in scope.items():
+                if name != "$elided" and not isinstance(var, set):
+                    known = table.get(name)
+                    if known is None or known.type == "unknown":
+                        table[name] = _var_type(var)
     return TypeTable(globals_, functions, locals_)
 
 

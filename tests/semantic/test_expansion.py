@@ -191,3 +191,13 @@ def test_the_session_is_no_part_of_the_options_value_and_travels_empty():
     copy = pickle.loads(pickle.dumps(options))
     assert copy.session is not session and copy.session._dbs == {}
     assert attrs.evolve(options, explain_unverifiable=True).session is session
+
+
+def test_the_editor_sees_the_types_of_a_used_alias_bodys_locals():
+    # (lsp/analysis.infer_types: an alias typed inside the expansions that use it)
+    from stapkit.lsp.analysis import infer_types
+
+    unit = check('probe a = begin { x = 1 }\nprobe b = a { y = sprint(x) }\nprobe b { exit() }\n').unit
+    a, b, _ = unit.script.items
+    table = infer_types(unit)
+    assert table.locals[id(a)]["x"].type == "long" and table.locals[id(b)]["y"].type == "string"
