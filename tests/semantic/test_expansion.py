@@ -201,3 +201,14 @@ def test_the_editor_sees_the_types_of_a_used_alias_bodys_locals():
     a, b, _ = unit.script.items
     table = infer_types(unit)
     assert table.locals[id(a)]["x"].type == "long" and table.locals[id(b)]["y"].type == "string"
+
+
+@pytest.mark.corpus
+def test_the_example_that_probes_hotspot_optionally_gets_no_never_assigned_local():
+    # profiling/ucalls.stp: `probe hotspot.method_entry?, ...` read the JDK tapset's variables
+    # (12 STP301 before); where that tapset is missing stap drops those probes
+    from ..corpora import EXAMPLES, require
+
+    path = require(EXAMPLES / "profiling" / "ucalls.stp")
+    result = check_text(path.read_text(), str(path), CheckOptions(session=SESSION))
+    assert [d for d in result.diagnostics if d.code in ("STP301", "STP106")] == []
