@@ -125,11 +125,12 @@ def run(args) -> int:
     except (ValueError, SelectorError) as err:  # a ConfigError is caught in cli.main
         error(str(err))
         return exit_codes.ERROR
+    from ..semantic.session import Session
+
+    session = Session()  # the database and probe resolver, kept from one file to the next
     if args.db is not None:  # a database named on the command line must load, cached results or not
         try:
-            from ..semantic.checker import load_db
-
-            load_db(args.db)
+            session.db(args.db)
         except DatabaseError as err:
             error(str(err))
             return exit_codes.ERROR
@@ -148,7 +149,7 @@ def run(args) -> int:
     for path in found.files:
         shown = (args.stdin_filename or "-") if path == "-" else path
         try:
-            options, config = _options_for(path, settings, args, select, extend, ignore)
+            options, config = _options_for(path, settings, args, select, extend, ignore, session)
         except ValueError as err:  # a ConfigError is caught in cli.main
             error(str(err))
             status = exit_codes.ERROR
@@ -207,7 +208,7 @@ def _collect(paths, settings, args):
     return collect(paths, [Exclude(c.path.parent, c.exclude) for c in configs if c.exclude])
 
 
-def _options_for(path, settings, args, select, extend, ignore):
+def _options_for(path, settings, args, select, extend, ignore, session):
     """The LintOptions of one file, and its configuration (or None)."""
     from ..lint.options import LintOptions
     from ..lint.selection import for_file
@@ -220,7 +221,7 @@ def _options_for(path, settings, args, select, extend, ignore):
     if path == "-" and parse.macro_file is None:
         parse = attrs.evolve(parse, macro_file=(args.stdin_filename or "").endswith(".stpm"))
     check = CheckOptions(parse=parse, db_path=args.db, explain_unverifiable=args.explain_unverifiable,
-                         kernel=kernel_source(args, config))
+                         kernel=kernel_source(args, config), session=session)
     return LintOptions(check, selection), config
 
 
@@ -246,9 +247,7 @@ def _lint_all(jobs: list[_Job], args) -> list[_Outcome]:
                     continue
         pending.append((number, job))
     if pending:
-        from ..semantic.checker import load_db
-
-        load_db(args.db)  # here, so that a bad database is one error, not one per file
+        pending[0][1].options.check.session.db(args.db)  # here: a bad database is one error, not one per file
         from ..kernel.loading import load_kernel
 
         for source in {job.options.check.kernel for _, job in pending if job.options.check.kernel}:
@@ -370,22 +369,30 @@ def _lint_one(job: _Job) -> _Outcome:
 
 
 def _in_parallel(pending, n_jobs: int, db_path):
+    import functools
+
     from ..lint.registry import lint_rules
-    from ..semantic.checker import load_db
     from ..syntax.grammar import tables
     from .parallel import map_in_processes
 
     tables()  # loaded once here: forked workers inherit them
-    load_db(db_path)
+    session = pending[0][1].options.check.session  # every job's
+    session.db(db_path)
     lint_rules()
     # Largest files first: the workers then finish together.
     ordered = sorted(pending, key=lambda item: -file_size(item[1].path))
-    outcomes = map_in_processes(_lint_in_worker, [job for _, job in ordered], n_jobs,
-                                name_of=lambda job: f"'{job.shown}'")
+    # The workers are handed the parent's semantic Session with the function: forked, they
+    # share what it loaded (the database); a job's own session arrives pickled, that is
+    # empty, so each job runs with this one instead.
+    outcomes = map_in_processes(functools.partial(_lint_in_worker, session), [job for _, job in ordered],
+                                n_jobs, name_of=lambda job: f"'{job.shown}'")
     return zip((n for n, _ in ordered), outcomes)
 
 
-def _lint_in_worker(job: _Job) -> _Outcome:
+def _lint_in_worker(session, job: _Job) -> _Outcome:
+    if session is not None:
+        check = attrs.evolve(job.options.check, session=session)
+        job = attrs.evolve(job, options=attrs.evolve(job.options, check=check))
     outcome = _lint_one(job)
     if not outcome.diagnostics and outcome.original is None:
         outcome = attrs.evolve(outcome, text=None)  # nothing to show: do not send the text back

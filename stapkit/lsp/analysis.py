@@ -97,9 +97,8 @@ class Analysis:
 
     @property
     def db(self):
-        from ..semantic.checker import load_db
-
-        return load_db(self.options.lint.check.db_path)
+        check = self.options.lint.check
+        return check.session.db(check.db_path)
 
     def view(self):
         unit = self.unit()
@@ -207,7 +206,7 @@ def _partial_unit(analysis: Analysis) -> "CheckUnit | None":
                      tapset=options.parse.tapset or bool(options.parse.macro_file))
     try:
         unit.kernel = _kernel(options)  # read (and checked) already by the settings
-        probe_points.check(unit)
+        probe_points.check(unit, options.session)
         kernel_targets.check(unit)  # the kernel functions each probe reaches, and the types
     except Exception:  # an incomplete tree: the checks are written for complete ones
         import logging
@@ -246,12 +245,16 @@ def infer_types(unit: "CheckUnit") -> TypeTable | None:
     locals_: dict[int, dict[str, VarType]] = {}
     for _, owner, _, scope in program.bodies:
         node = owner.decl if isinstance(owner, type_check.Func) else owner
-        table = locals_.setdefault(id(node), {})
-        for name, var in scope.items():
-            if name != "$elided" and not isinstance(var, set):
-                known = table.get(name)
-                if known is None or known.type == "unknown":
-                    table[name] = _var_type(var)
+        nodes = [node]
+        if isinstance(node, ast.ProbeDecl):  # the aliases it expands share the handler's scope
+            nodes += [a for e in unit.model.expansions_of(node) for a in e.aliases]
+        for node in nodes:
+            table = locals_.setdefault(id(node), {})
+            for name, var in scope.items():
+                if name != "$elided" and not isinstance(var, set):
+                    known = table.get(name)
+                    if known is None or known.type == "unknown":
+                        table[name] = _var_type(var)
     return TypeTable(globals_, functions, locals_)
 
 

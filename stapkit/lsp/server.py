@@ -304,7 +304,8 @@ class StapkitServer(LanguageServer):
         key = (check.db_path, check.parse.target)
         if self._index is None or key != self._index_key:
             self._index_key = key
-            self._index = asyncio.ensure_future(self.on_reader(_build_index, check.db_path, check.parse.target))
+            self._index = asyncio.ensure_future(self.on_reader(_build_index, check.session, check.db_path,
+                                                                 check.parse.target))
         return await asyncio.shield(self._index)
 
 
@@ -332,14 +333,13 @@ def _check(uri, path, snapshot, options, encoding, on_checked=None, superseded=l
     return analysis
 
 
-def _build_index(db_path, target):
-    from ..semantic.checker import load_db
+def _build_index(session, db_path, target):
     from ..tapsets.for_target import TargetView
     from ..tapsets.probe_families import families
     from .library import library_index
 
     families()  # the table completion reads first
-    db = load_db(db_path)
+    db = session.db(db_path)
     view = TargetView(target)
     return library_index(db, view), db, view
 

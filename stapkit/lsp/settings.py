@@ -149,6 +149,9 @@ class Settings:
         self._found: dict[Path, Path | None] = {}
         self._options: dict[str | None, DocumentOptions] = {}
         self._warned: set[str] = set()
+        from ..semantic.session import Session
+
+        self.session = Session()  # the database and probe resolver, for every document
 
     def set_client(self, raw: Any) -> None:
         try:
@@ -223,8 +226,8 @@ class Settings:
             parse = resolve_parse_options(Overrides(), None)
         parse = file_options(parse, path)
         selection = for_file(config, path)
-        lint = LintOptions(CheckOptions(parse=parse, db_path=self.client.db, kernel=self._kernel(config)),
-                           selection)
+        lint = LintOptions(CheckOptions(parse=parse, db_path=self.client.db, kernel=self._kernel(config),
+                                        session=self.session), selection)
         return DocumentOptions(lint, config.format_indent if config else None,
                                config.format_line_length if config else None,
                                file_config.path if file_config is not None else None)

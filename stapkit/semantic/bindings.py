@@ -193,10 +193,10 @@ class Bindings:
 
     @classmethod
     def of(cls, unit: "CheckUnit") -> "Bindings":
-        """The bindings of a checked unit, computed on first use and kept on the unit."""
-        found = unit.bindings
+        """The bindings of a checked unit, computed on first use and kept in its model."""
+        found = unit.model.bindings
         if found is None:
-            found = unit.bindings = _Collector(unit).run()
+            found = unit.model.bindings = _Collector(unit).run()
         return found
 
     def body_of(self, node) -> Body | None:

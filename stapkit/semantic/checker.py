@@ -1,9 +1,12 @@
 """The semantic checker: stap's pass 2 on one file, offline, every error at once.
 
 A file with syntax errors stops at them (as stap stops after pass 1: the
-tree is incomplete).  Otherwise the checks run in order on a CheckUnit:
-probe points (probe_points.py), then symbols and types (type_check.py),
-then statements (statements.py).
+tree is incomplete).  Otherwise the checks run in order on a CheckUnit, each
+filling its part of the unit's semantic model (model.py) for the next:
+probe points and what stap elaborates (probe_points.py, elaboration.py), the
+kernel's types (kernel_targets.py), symbols and types (type_check.py), then
+statements (statements.py).  Errors in code stap never elaborates become
+warnings that say so (elaboration.as_warnings).
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ import attrs
 
 from ..diagnostics import Diagnostic, Severity
 from ..syntax.parser import ParseOptions, ParseResult, parse_file, parse_text
+from . import elaboration, kernel_targets, probe_points, statements, type_check
 from .options import CheckOptions
+from .session import Session
 from .unit import CheckUnit
-
-CHECK_MODULES = ("probe_points", "kernel_targets", "type_check", "statements")
 
 
 @attrs.frozen
@@ -30,16 +33,9 @@ class CheckResult:
     unit: CheckUnit | None = None
 
 
-_DB_CACHE: dict = {}
-
-
-def load_db(path: Path | None):
-    from ..tapsets.db import TapsetDB
-
-    key = str(path) if path is not None else None
-    if key not in _DB_CACHE:
-        _DB_CACHE[key] = TapsetDB.load(path)
-    return _DB_CACHE[key]
+def load_db(path: Path | None, session: Session | None = None):
+    """The tapset database at `path` (None: the default one), kept by `session` if given."""
+    return (session if session is not None else Session()).db(path)
 
 
 def check_file(path: str, options: CheckOptions = CheckOptions()) -> CheckResult:
@@ -63,7 +59,8 @@ def _check(result: ParseResult, options: CheckOptions) -> CheckResult:
     tapset = options.parse.tapset or bool(options.parse.macro_file)
     if tapset:
         target = _tapset_file_target(result.path, target, options.parse)
-    db = load_db(options.db_path)
+    session = options.session
+    db = session.db(options.db_path)
     extra = _extra_tapset_dirs(result, options.parse)
     if extra:
         from ..tapsets.overlay import overlay_db
@@ -74,13 +71,17 @@ def _check(result: ParseResult, options: CheckOptions) -> CheckResult:
                      guru=result.guru, privilege=result.target.privilege,
                      explain_unverifiable=options.explain_unverifiable,
                      tapset=tapset, kernel=_kernel(options))
-    import importlib
-
-    for name in CHECK_MODULES:
-        importlib.import_module(f"{__package__}.{name}").check(unit)
+    # In this order: each reads what the ones before it put in unit.model.
+    probe_points.check(unit, session)  # the model's "probes" and "elaboration"
+    kernel_targets.check(unit)  # "kernel"
+    type_check.check(unit)
+    unit.model.mark("types")
+    statements.check(unit)
     found = unit.diagnostics
     if tapset:
         found = [_as_library_warning(d) for d in found]
+    else:
+        found = elaboration.as_warnings(found, unit.model.elaboration)
     diagnostics += found
     diagnostics.sort(key=lambda d: (d.span.start, d.span.end, d.code))
     return CheckResult(result.path, result.text, tuple(_unique(diagnostics)), result, unit)

@@ -53,6 +53,13 @@ class KernelContext:
 
 
 def check(unit: CheckUnit) -> None:
+    """Fill the model's "kernel" part (c_types, member_owners, kernel_contexts); reads "probes"."""
+    unit.model.require("probes")
+    _check(unit)
+    unit.model.mark("kernel")
+
+
+def _check(unit: CheckUnit) -> None:
     kernel = unit.kernel
     if kernel is None or unit.tapset:
         return

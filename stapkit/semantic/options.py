@@ -9,6 +9,7 @@ import attrs
 
 from ..kernel.loading import KernelSource
 from ..syntax.options import ParseOptions
+from .session import Session
 
 
 @attrs.frozen
@@ -19,3 +20,7 @@ class CheckOptions:
     # The kernel to check kernel probes and $variables against (--kernel-btf, --kernel-symbols);
     # empty: none, and those stay unverifiable.
     kernel: KernelSource = KernelSource()
+    # What is kept from one checked file to the next (the loaded database, the probe resolver):
+    # options made by attrs.evolve share it; a program checking many files makes one Session
+    # and passes it to every CheckOptions it makes.  Not part of the options' value.
+    session: Session = attrs.field(factory=Session, eq=False, repr=False)

@@ -26,13 +26,17 @@ library's, for the target, and the script's own).
 
 Then each handler is checked against what its points resolved to: `$return`
 and `@entry` outside .return probes, writes to target variables, procfs
-`$value` rules, and `$var` in probes that have none.  The results go to
-`unit.probes` for the type checker (alias variables, return-ness, families).
+`$value` rules, and `$var` in probes that have none.  The results go to the
+semantic model (model.py): `unit.probes` (alias variables, return-ness,
+families) and the expansions the type checker types.
 
-Deviations, on purpose: stapkit resolves every point of a list, also those a
-`!` point before them would let stap skip (they are what runs where the first
-one fails); and a tapset alias is expanded against the tapset library only,
-never against the script's aliases (so its expansion can be cached).
+After a `!` point that resolves on any target (one that needs no debuginfo:
+begin, timers, ...), stap tries none of the later points: stapkit still
+resolves them, and what it finds there is a warning (elaboration.py).  After
+a `!` point only the target can confirm, the later points are what runs where
+it fails: they are checked as any other.  A tapset alias is expanded against
+the tapset library only, never against the script's aliases (so its
+expansion can be cached).
 """
 
 from __future__ import annotations
@@ -42,11 +46,12 @@ import functools
 import re
 from typing import NamedTuple
 
-from ..diagnostics import Related, Severity, Span
+from ..diagnostics import Related, Span
 from ..syntax import ast
 from ..tapsets import probe_families
 from ..tapsets.model import LONG, STRING, UNKNOWN
 from . import codes
+from .model import Expansion
 from .unit import CheckUnit, KernelPoint, ProbeInfo
 
 # stap's limits (tapset-timers.cxx, tapsets.cxx of release-4.8).
@@ -311,7 +316,8 @@ def _key_text(key) -> str:
 
 
 class _Resolver:
-    """What is shared by every file checked against one database and target (cached per module).
+    """What is shared by every file checked against one database and target (kept by a
+    session.Session for the next file).
 
     It holds the match tree, the alias records that exist for the target, and
     the expansions of tapset aliases (by alias, suffix and optionality), so
@@ -374,19 +380,6 @@ class _Resolver:
             found = visible_variables(lookup, name, None if everywhere else self.view.holds)
             known = self._visible[key] = {var: t for var, (t, _) in found.items()}
         return known
-
-
-_RESOLVERS: dict = {}
-
-
-def _resolver(unit: CheckUnit) -> _Resolver:
-    key = (id(unit.db), unit.view.target)
-    found = _RESOLVERS.get(key)
-    if found is None or found.db is not unit.db:
-        if len(_RESOLVERS) > 8:
-            _RESOLVERS.clear()
-        found = _RESOLVERS[key] = _Resolver(unit.db, unit.view.target)
-    return found
 
 
 # ---------------------------------------------------------------- derivation
@@ -974,16 +967,27 @@ class _ProbeResult:
     def __init__(self):
         self.leaves: list[_Leaf] = []
         self.failed = False
+        # Each point of the declaration (after `{a,b}` expansion) that resolved: (the point,
+        # its leaves, elaborated).  Not elaborated: after a `!` point that surely resolves,
+        # stap tries no later point (their leaves are not in `leaves`).
+        self.alternatives: list[tuple[ast.ProbePoint, list[_Leaf], bool]] = []
+        self.skipped: list[ast.ProbePoint] = []  # the points after such a `!` point
 
 
-def check(unit: CheckUnit) -> None:
-    """Resolve every probe point of the file, check the handlers against them, fill unit.probes.
+def check(unit: CheckUnit, session=None) -> None:
+    """Resolve every probe point of the file, check the handlers against them, fill the model's
+    "probes" part (unit.probes and the expansions), then its "elaboration" part.
 
     unit.probes gets an entry for each `probe` and also for each of the script's
     alias definitions (what its own points resolve to), both keyed by id(decl).
+    `session` (session.Session) keeps the resolver of the library for the next file;
+    without one it is made for this file.
     """
+    from . import elaboration
+
     ast.ensure_recursion_room()
-    resolver = _resolver(unit)
+    resolver = session.resolver(unit.db, unit.view.target) if session is not None else \
+        _Resolver(unit.db, unit.view.target)
     script_root, alias_decls = _script_aliases(unit)
     derivation = _Derivation(unit, resolver, script_root)
     results: list[tuple[ast.ProbeDecl | ast.AliasDecl, _ProbeResult]] = []
@@ -997,11 +1001,52 @@ def check(unit: CheckUnit) -> None:
     for decl, result in results:
         info = _probe_info(unit, resolver, result, script_variables)
         unit.probes[id(decl)] = info
+        if isinstance(decl, ast.ProbeDecl):
+            unit.model.expansions += _expansions(decl, result, resolver)
+            unit.model.skipped_points += result.skipped
+            if not result.failed and not result.alternatives:
+                info.dropped, info.resolved = True, False
         if result.leaves:
             bodies = [decl.body] + ([decl.epilogue] if isinstance(decl, ast.AliasDecl) and decl.epilogue else [])
             elide = not (unit.result.first_line and unit.result.first_line.unoptimized)
             for body in bodies:
                 _HandlerCheck(unit, result.leaves, elide=elide, handler=isinstance(decl, ast.ProbeDecl)).run(body)
+    unit.model.mark("probes")
+    unit.model.elaboration = elaboration.compute(unit)
+    unit.model.mark("elaboration")
+
+
+def _expansions(decl: ast.ProbeDecl, result: "_ProbeResult", resolver: "_Resolver") -> list[Expansion]:
+    """The probes stap makes of a declaration: one per point, and per way through the script's aliases.
+
+    A point's leaves that go through the same script aliases are one expansion (their
+    bodies and the handler are typed together); the library aliases they reach add
+    their variables to it (`syscall.*`: all of them, as one).
+    """
+    found: list[Expansion] = []
+    for point, leaves, elaborated in result.alternatives:
+        groups: dict[tuple, Expansion] = {}
+        for leaf in leaves:
+            script = tuple(a.record for a in leaf.chain if a.in_script)
+            expansion = groups.get(tuple(map(id, script)))
+            if expansion is None:
+                expansion = groups[tuple(map(id, script))] = Expansion(decl, point, script, elaborated=elaborated)
+            library = [a for a in leaf.chain if not a.in_script]
+            for alias in library:  # (each level: one reached with a suffix sees what its expansion sets)
+                if alias.name not in expansion.library_aliases:
+                    expansion.library_aliases += (alias.name,)
+                    _merge(expansion.library_variables, resolver.visible(alias.name))
+            if not library and leaf.family is None and leaf.deprecated is not None:
+                alias, _ = leaf.deprecated
+                expansion.library_aliases += (alias.name,)
+                _merge(expansion.library_variables, resolver.visible(alias.name, everywhere=True))
+        found += groups.values()
+    return found
+
+
+def _surely_resolves(leaves: list["_Leaf"]) -> bool:
+    """Does a point that resolved offline resolve on every target?  (Then a `!` on it ends the list.)"""
+    return bool(leaves) and all(leaf.family is not None and not leaf.family.needs_target for leaf in leaves)
 
 
 def _script_aliases(unit: CheckUnit) -> tuple[_Node | None, set[int]]:
@@ -1055,28 +1100,41 @@ def _resolve_probe(unit: CheckUnit, derivation: _Derivation, points, decl_span: 
     """
     result = _ProbeResult()
     roots = derivation.script_roots
+    ended = False  # a `!` point before surely resolved: stap tries none of the rest
     for written in points:
+        reported: set = set()  # `nosuch.{a,b}`: one failure at `nosuch`, not one per alternative
         for expanded in written.expand():
             point = _point_from_ast(expanded)
+            if ended:
+                result.skipped.append(expanded)
             try:
                 leaves = derivation.find_and_build(roots, point, 0, (), False)
             except _Failure as failure:
                 if point.optional:
                     continue
-                result.failed = True
+                if not ended:
+                    result.failed = True
                 if standalone and failure.truncated:
                     continue
-                _report_failure(unit, failure, point)
+                key = (failure.code, failure.span or _anchor(point))
+                if key not in reported:
+                    reported.add(key)
+                    _report_failure(unit, failure, point)
                 continue
             if not leaves and not point.optional:
-                result.failed = True
+                if not ended:
+                    result.failed = True
                 unit.report(codes.UNKNOWN_PROBE_POINT,
                             f"no match: '{point.text()}' resolves to no probe (every point it expands to "
                             "is optional, and none resolved)", _anchor(point) or decl_span,
                             hints=("stap: no match",))
                 continue
             _report_leaves(unit, point, leaves)
-            result.leaves += leaves
+            if leaves:
+                result.alternatives.append((expanded, leaves, not ended))
+            if not ended:
+                result.leaves += leaves
+                ended = point.sufficient and _surely_resolves(leaves)
     return result
 
 
@@ -1090,8 +1148,9 @@ def _report_failure(unit: CheckUnit, failure: _Failure, point: _Point) -> None:
         related = (Related(f"while resolving '{point.text()}'", None, anchor),)
     if failure.foreign is not None and failure.foreign():
         # Packages install their own tapsets (glib.*, qemu.*, python.*), and stap -I adds
-        # more: a namespace no tapset of SystemTap's has is not necessarily a mistake.
-        unit.report(failure.code, failure.message, span, severity=Severity.WARNING,
+        # more: say so.  It is an error all the same, as for stap, which has only the
+        # tapsets it is given.
+        unit.report(failure.code, failure.message, span,
                     hints=(f"no tapset of SystemTap {unit.db.systemtap_version} defines anything named "
                            f"'{point.comps[0].name}'; if a tapset of another package or one given with -I "
                            "does, stap needs it installed or named", *failure.hints), related=related)

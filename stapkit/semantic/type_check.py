@@ -2,13 +2,15 @@
 
 Names resolve as stap resolves them: a function's parameters first, then the
 script's globals and the tapset library's public globals (so a probe "local"
-named `argc` is the tapset global), then locals, created at their first use;
-in an alias probe's handler the alias body's variables are locals already set.
+named `argc` is the tapset global), then locals, created at their first use.
+A probe is typed per expansion (model.py): the bodies of the script's aliases
+it goes through and its handler share their locals, and the library aliases'
+variables are locals already set.
 Calls resolve to the script's functions, then the library's, by arity.
 
-Types are inferred by rounds over every function and probe of the script
-(all of them, not only those a probe reaches, as stap does), until nothing
-changes; then one more walk checks every use against the final types and
+Types are inferred by rounds over the functions and probes stap elaborates
+(elaboration.py), until nothing changes, then over the rest (whose errors
+become warnings); then one more walk checks every use against the final types and
 reports each clash where it happens, with the place the type was first
 inferred.  What no round could type is "unresolved type", as in stap.
 """
@@ -150,12 +152,15 @@ class _Program:
         self.library_prototypes()
         self.bodies = self._bodies()
         self.elide()
-        for _ in range(MAX_ROUNDS):
-            self.changed = False
-            for kind, owner, body, scope in self.bodies:
-                _Walker(self, kind, owner, scope, checking=False).walk(body)
-            if not self.changed:
-                break
+        # What stap elaborates is typed first, on its own (code it never reaches does not type
+        # it: elaboration.py); then the rest, for its own findings.
+        for bodies in (self.bodies[:self.elaborated], self.bodies):
+            for _ in range(MAX_ROUNDS):
+                self.changed = False
+                for kind, owner, body, scope in bodies:
+                    _Walker(self, kind, owner, scope, checking=False).walk(body)
+                if not self.changed:
+                    break
         # stap resolves symbols (and checks arity and privilege) on the whole
         # tree, then optimizes, then checks types on what is left.
         optimize = self.optimize
@@ -166,6 +171,7 @@ class _Program:
         for kind, owner, body, scope in self.bodies:
             _Walker(self, kind, owner, scope, checking=True, skip=SYMBOL_CODES).walk(body)
         self.final_checks()
+        self.expansion_variables()
 
     def library_prototypes(self) -> None:
         """A script function named like a library one replaces it only with the same arity.
@@ -200,8 +206,30 @@ class _Program:
                                      f"{lib.return_type}", func.decl.name_span)
 
     def _bodies(self):
-        bodies = []
+        """The bodies to type, each with its own scope, those stap elaborates first.
+
+        A function's body has its parameters.  A probe is typed once per expansion
+        stap elaborates (model.py): the bodies of the script's aliases its point goes
+        through and the handler, joined in one block, share one scope, which starts
+        with the variables the library's aliases set; expansions alike (`probe begin,
+        end`) are typed once.
+        An alias no probe uses, and a probe whose points all resolve to nothing, are
+        typed on their own.  Sets `self.elaborated`: how many bodies come first, the
+        ones stap elaborates (elaboration.py); the others must not type them.
+        """
+        model = self.unit.model
+        model.require("elaboration")
+        model.require("kernel")  # the walks read unit.c_types
+        elaboration = model.elaboration
+        used: set[int] = set()  # the script's aliases typed in the expansions that use them
+        if not self.unit.tapset:  # (in a tapset file each alias is also typed on its own)
+            for expansion in model.expansions:
+                if expansion.elaborated:
+                    used.update(id(a) for a in expansion.aliases)
+        self.expansion_scopes: list[tuple[list, dict[str, Var]]] = []
+        first, later = [], []
         for item in self.unit.script.items:
+            bodies = first if elaboration is None or elaboration.is_elaborated(item) else later
             if isinstance(item, ast.FunctionDecl):
                 func = next(f for f in self.functions[item.name] if f.decl is item)
                 scope = {p.name: p for p in func.params}
@@ -210,22 +238,47 @@ class _Program:
                 else:
                     self.embedded_pragmas(item.body.code, item.body.span)
             elif isinstance(item, ast.ProbeDecl):
-                info = self.unit.probes.get(id(item))
-                scope = {}
-                if info is not None:
-                    for name, t in info.alias_variables.items():
+                expansions = model.expansions_of(item)
+                if not expansions:
+                    bodies.append(("probe", item, item.body, {}))
+                alike: dict[tuple, list] = {}
+                for expansion in expansions:
+                    if not expansion.elaborated:
+                        continue  # after a `!` point that resolves: stap never types it
+                    if expansion.key() in alike:
+                        alike[expansion.key()].append(expansion)
+                        continue
+                    alike[expansion.key()] = group = [expansion]
+                    scope = {}
+                    for name, t in expansion.library_variables.items():
                         v = Var(name, "alias")
                         if t in (LONG, STRING):
                             v.type = t
                         scope[name] = v
-                bodies.append(("probe", item, item.body, scope))
+                    parts = tuple(body for _, body in expansion.bodies())
+                    joined = parts[0] if len(parts) == 1 else ast.Block(parts, item.body.span)
+                    bodies.append(("probe", item, joined, scope))
+                    self.expansion_scopes.append((group, scope))
             elif isinstance(item, ast.AliasDecl):
-                bodies.append(("alias", item, item.body, {}))
-                if item.epilogue is not None:
-                    bodies.append(("alias", item, item.epilogue, {}))
+                if id(item) not in used:
+                    bodies.append(("alias", item, item.body, {}))
+                    if item.epilogue is not None:
+                        bodies.append(("alias", item, item.epilogue, {}))
             elif isinstance(item, ast.EmbeddedCode):
                 self.embedded_pragmas(item.code, item.span)
-        return bodies
+        self.elaborated = len(first)
+        return first + later
+
+    def expansion_variables(self) -> None:
+        """Fill each expansion's `variables`: per script alias, the locals its body sets, typed."""
+        for group, scope in self.expansion_scopes:
+            for expansion in group:
+                for alias in expansion.aliases:
+                    if alias.is_epilogue:
+                        continue  # it runs after the handler: nothing it sets is seen there
+                    expansion.variables[id(alias)] = {
+                        name: scope[name].type for name in sorted(_written_scalars(alias.body))
+                        if name in scope and isinstance(scope[name], Var) and scope[name].kind == "local"}
 
     def elide(self) -> None:
         """What stap's optimizer removes before typing (unless -u): writes nobody reads.

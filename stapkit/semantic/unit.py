@@ -3,7 +3,8 @@
 The checker (checker.py) parses the file, makes a `CheckUnit`, and runs the
 checks in order: probe points first (they say which alias variables and
 target variables each probe has), then symbols and types, then statements.
-A check reads the unit and calls `unit.report(...)`.
+A check reads the unit and its `model` (model.py: what earlier checks found),
+and calls `unit.report(...)`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import attrs
 from ..diagnostics import Diagnostic, Related, Severity, Span
 from ..syntax import ast
 from .codes import SEMANTIC_CODES
+from .model import SemanticModel
 
 if TYPE_CHECKING:
-    from .bindings import Bindings
     from ..syntax.parser import ParseResult
     from ..kernel.description import KernelDescription
     from ..tapsets.db import TapsetDB
@@ -63,6 +64,9 @@ class ProbeInfo:
     # (then a kernel description knows every $variable the handler may use).
     kernel_points: list[KernelPoint] = attrs.field(factory=list)
     only_kernel_points: bool = False
+    # A probe whose points are all optional and none resolves: stap drops it, and never
+    # elaborates its handler (then `resolved` is False too: what it would see is not known).
+    dropped: bool = False
 
 
 @attrs.define
@@ -76,17 +80,27 @@ class CheckUnit:
     explain_unverifiable: bool = False
     tapset: bool = False  # a file of the tapset library (no probes needed; guru mode)
     kernel: "KernelDescription | None" = None  # the target kernel, when one was given
-    # Filled by kernel_targets.check when a kernel is given: id(expression node) -> its C type
-    # (`struct sock*`), for $variables, their members and @cast members it could follow;
-    # and id(ast.ProbeDecl) -> the kernel functions and tracepoints its $variables come from.
-    c_types: dict[int, str] = attrs.field(factory=dict)
-    member_owners: dict[int, str] = attrs.field(factory=dict)  # id(ast.Member) -> `struct sock`
-    kernel_contexts: dict[int, list] = attrs.field(factory=dict)
     diagnostics: list[Diagnostic] = attrs.field(factory=list)
-    # Filled by probe_points.check: id(ast.ProbeDecl) -> ProbeInfo.
-    probes: dict[int, ProbeInfo] = attrs.field(factory=dict)
-    # bindings.Bindings.of(unit) keeps them here: computed once, after the checks, for every reader.
-    bindings: "Bindings | None" = attrs.field(default=None, repr=False, eq=False)
+    # What the checks find out, filled in one fixed order (see model.py).
+    model: SemanticModel = attrs.field(factory=SemanticModel)
+
+    # The model's tables, under the names the checks and rules have always read them by.
+    @property
+    def probes(self) -> dict[int, ProbeInfo]:
+        """id(ast.ProbeDecl or ast.AliasDecl) -> ProbeInfo (filled by probe_points.check)."""
+        return self.model.probes
+
+    @property
+    def c_types(self) -> dict[int, str]:
+        return self.model.c_types
+
+    @property
+    def member_owners(self) -> dict[int, str]:
+        return self.model.member_owners
+
+    @property
+    def kernel_contexts(self) -> dict[int, list]:
+        return self.model.kernel_contexts
 
     @property
     def script(self) -> ast.Script:

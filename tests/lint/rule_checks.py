@@ -7,12 +7,15 @@ from stapkit.lint.fixes import apply_fixes
 from stapkit.lint.runner import LintOptions, lint_text
 from stapkit.lint.selection import Selection
 from stapkit.semantic.options import CheckOptions
+from stapkit.semantic.session import Session
 from stapkit.syntax.options import ParseOptions
+
+SESSION = Session()  # one database and probe resolver for every check of the module
 
 
 def lint(text: str, code: str, *, tapset: bool = False, path: str = "test.stp"):
     """The diagnostics of one rule on a script (no library macros, so tests do not depend on them)."""
-    options = LintOptions(CheckOptions(parse=ParseOptions(library_macros={}, tapset=tapset)),
+    options = LintOptions(CheckOptions(parse=ParseOptions(library_macros={}, tapset=tapset), session=SESSION),
                           Selection(select=(code,)))
     result = lint_text(text, path, options)
     assert result.checked.unit is not None, [(d.code, d.message) for d in result.diagnostics]

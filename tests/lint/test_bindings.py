@@ -13,10 +13,13 @@ from stapkit.semantic.bindings import (
 )
 from stapkit.semantic.checker import CheckOptions, check_text
 from stapkit.syntax.parser import ParseOptions
+from stapkit.semantic.session import Session
+
+SESSION = Session()  # one database and probe resolver for every check of the module
 
 
 def unit_of(text: str, *, tapset: bool = False, path: str = "test.stp"):
-    options = CheckOptions(parse=ParseOptions(library_macros={}, tapset=tapset))
+    options = CheckOptions(parse=ParseOptions(library_macros={}, tapset=tapset), session=SESSION)
     result = check_text(text, path, options)
     assert result.unit is not None, [(d.code, d.message) for d in result.diagnostics]
     return result.unit

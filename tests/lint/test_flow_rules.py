@@ -18,6 +18,9 @@ from stapkit.syntax.parser import ParseOptions
 
 from .rule_checks import fixed, lint, marked, messages
 from ..corpora import EXAMPLES, TAPSET, TESTSUITE, example_files, example_needs_guru, require, tapset_files
+from stapkit.semantic.session import Session
+
+SESSION = Session()  # one database and probe resolver for every check of the module
 
 FLOW_CODES = ("STP403", "STP404", "STP510", "STP511", "STP512", "STP513", "STP514", "STP515", "STP516",
               "STP517", "STP518", "STP519", "STP520", "STP521", "STP522", "STP523", "STP524")
@@ -746,7 +749,7 @@ def _corpus_files():
 
 def _lint_corpus_file(kind, path, codes=FLOW_CODES):
     parse = ParseOptions(tapset=kind == "tapset", guru=kind == "example" and example_needs_guru(path))
-    return lint_file(str(path), LintOptions(CheckOptions(parse=parse), Selection(select=codes)))
+    return lint_file(str(path), LintOptions(CheckOptions(parse=parse, session=SESSION), Selection(select=codes)))
 
 
 @pytest.mark.corpus

@@ -18,6 +18,9 @@ from stapkit.syntax.parser import ParseOptions
 from .rule_checks import lint, marked, messages
 from .rule_checks import fixed as _fixed
 from ..corpora import EXAMPLES, TAPSET, TESTSUITE, example_files, example_needs_guru, require, tapset_files
+from stapkit.semantic.session import Session
+
+SESSION = Session()  # one database and probe resolver for every check of the module
 
 
 def fixed(text: str, code: str, **options) -> str:
@@ -308,7 +311,7 @@ class CorpusRun:
         self.texts: dict[str, str] = {}
         for kind, path in self.files():
             parse = ParseOptions(tapset=kind == "tapset", guru=kind == "example" and example_needs_guru(path))
-            result = lint_file(str(path), LintOptions(CheckOptions(parse=parse), Selection(select=NAME_CODES)))
+            result = lint_file(str(path), LintOptions(CheckOptions(parse=parse, session=SESSION), Selection(select=NAME_CODES)))
             self.checked += result.checked.unit is not None
             for d in result.diagnostics:
                 if d.code in NAME_CODES:

@@ -17,6 +17,9 @@ from stapkit.semantic.checker import check_file, check_text
 from stapkit.semantic.options import CheckOptions
 from stapkit.syntax.options import ParseOptions
 from tests.kernel.sample_kernel import write_sample_kernel
+from stapkit.semantic.session import Session
+
+SESSION = Session()  # one database and resolver for the module's checks
 
 KERNEL_CODES = {"STP211", "STP212", "STP320", "STP321", "STP322", "STP323", "STP324", "STP325"}
 RUNNING_BTF = "/sys/kernel/btf/vmlinux"
@@ -31,7 +34,7 @@ def sample(tmp_path_factory):
 
 
 def _check(text: str, kernel: KernelSource, **parse):
-    result = check_text(text, "t.stp", CheckOptions(parse=ParseOptions(**parse), kernel=kernel))
+    result = check_text(text, "t.stp", CheckOptions(parse=ParseOptions(**parse), kernel=kernel, session=SESSION))
     return [(d.code, d.severity.value, result.text.count("\n", 0, d.span.start) + 1, d.message)
             for d in result.diagnostics if d.code in KERNEL_CODES or d.code == "STP210"]
 

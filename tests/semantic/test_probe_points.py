@@ -17,6 +17,9 @@ from stapkit.syntax.target import Target
 from stapkit.tapsets.for_target import TargetView
 
 from ..corpora import TESTSUITE, example_files, example_needs_guru, ids, require, stap_run_scripts
+from stapkit.semantic.session import Session
+
+SESSION = Session()  # one database and resolver for the module's checks
 
 MINE = ("STP201", "STP202", "STP203", "STP204", "STP205", "STP210", "STP302", "STP303", "STP304",
         "STP305", "STP306", "STP401", "STP604")
@@ -25,7 +28,7 @@ MINE = ("STP201", "STP202", "STP203", "STP204", "STP205", "STP210", "STP302", "S
 def found(text: str, *, guru: bool = False, explain: bool = False, target: Target | None = None):
     """This module's diagnostics for a script (the other checks' are left out)."""
     parse = ParseOptions(guru=guru, target=target or Target())
-    result = check_text(text, "t.stp", CheckOptions(parse=parse, explain_unverifiable=explain))
+    result = check_text(text, "t.stp", CheckOptions(parse=parse, explain_unverifiable=explain, session=SESSION))
     assert not result.parse.has_errors, [d.message for d in result.diagnostics]
     return [d for d in result.diagnostics if d.code in MINE]
 
@@ -49,9 +52,9 @@ def probe_info(text: str, **target):
     """unit.probes after probe_points.check, in the order of the script's declarations."""
     result = parse_text(text, "t.stp")
     target = result.target.evolve(**target) if target else result.target
-    unit = CheckUnit(result.path, result, checker.load_db(None), TargetView(target), guru=result.guru,
+    unit = CheckUnit(result.path, result, SESSION.db(None), TargetView(target), guru=result.guru,
                      privilege=target.privilege)
-    probe_points.check(unit)
+    probe_points.check(unit, SESSION)
     return [unit.probes[id(item)] for item in result.script.items if id(item) in unit.probes]
 
 
@@ -127,10 +130,12 @@ def test_a_wildcard_whose_matches_do_not_resolve_says_why():
     assert messages and all("matches foo.bar" in m and "recursive loop" in m for m in messages)
 
 
-def test_an_unknown_namespace_is_a_warning_a_typo_an_error():
-    # glib.* comes with glib's own tapset, game.* with -I tapset/: stapkit cannot know them
+def test_an_unknown_namespace_is_an_error_as_a_typo_is():
+    # glib.* comes with glib's own tapset, game.* with -I tapset/: stap without them errs,
+    # so does stapkit, and says where they may come from
     d = only("probe glib.mem_alloc { }", "STP201")
-    assert d.severity is Severity.WARNING and "another package" in d.hints[0]
+    assert d.severity is Severity.ERROR and "another package" in d.hints[0]
+    assert codes("probe glib.mem_alloc? { }\nprobe begin { }") == []  # optional: nothing to say
     d = only("probe begn { }", "STP201")
     assert d.severity is Severity.ERROR and "did you mean 'begin'" in d.message
 
@@ -523,7 +528,7 @@ def test_probe_info_of_a_failed_or_deprecated_point():
 
 
 def _errors(path, **parse) -> list:
-    result = check_file(str(path), CheckOptions(parse=ParseOptions(**parse)))
+    result = check_file(str(path), CheckOptions(parse=ParseOptions(**parse), session=SESSION))
     return [(d.code, d.message) for d in result.diagnostics
             if d.code in MINE and d.severity is Severity.ERROR]
 
@@ -607,6 +612,11 @@ def test_the_debian_examples_get_no_probe_point_error():
     paths = example_files()
     if not paths:
         pytest.skip("the SystemTap examples are not installed")
+    from .test_corpora import EXAMPLES_NEED_OTHER_TAPSETS, _example_options
+
     bad = {name: errors for name, path in zip(ids(paths), paths)
-           if (errors := _errors(path, guru=example_needs_guru(path)))}
+           if path.name not in EXAMPLES_NEED_OTHER_TAPSETS and (errors := _errors(path, **_example_options(path)))}
     assert bad == {}
+    for name in EXAMPLES_NEED_OTHER_TAPSETS:  # as stap without those tapsets, an error
+        (path,) = [p for p in paths if p.name == name]
+        assert {code for code, _ in _errors(path, **_example_options(path))} == {"STP201"}

@@ -27,13 +27,16 @@ from ..corpora import (
     stap_run_scripts,
     tapset_files,
 )
+from stapkit.semantic.session import Session
+
+SESSION = Session()  # one database and resolver for the module's checks
 
 STATEMENT_CODES = {"STP120", "STP121", "STP122", "STP123", "STP124", "STP125"}
 
 
 def found(text: str, code: str, *, guru: bool = False) -> list[tuple[str, str, str]]:
     """(severity, message, source text of the span) of each `code` diagnostic on a script."""
-    result = check_text(text, "test.stp", CheckOptions(parse=ParseOptions(guru=guru)))
+    result = check_text(text, "test.stp", CheckOptions(parse=ParseOptions(guru=guru), session=SESSION))
     assert not any(d.code.startswith("STP0") and d.severity is Severity.ERROR for d in result.diagnostics), \
         [(d.code, d.message) for d in result.diagnostics]
     return [(d.severity.value, d.message, text[d.span.start:d.span.end])
@@ -332,7 +335,7 @@ def test_regex_with_an_argument_placeholder_is_not_checked():
 
 
 def _statement_errors(path: Path, options: ParseOptions) -> list:
-    result = check_file(str(path), CheckOptions(parse=options))
+    result = check_file(str(path), CheckOptions(parse=options, session=SESSION))
     return [(path.name, d.code, d.message) for d in result.diagnostics
             if d.code in STATEMENT_CODES and d.severity is Severity.ERROR]
 

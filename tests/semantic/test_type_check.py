@@ -7,10 +7,13 @@ import pytest
 from stapkit.diagnostics import Severity
 from stapkit.semantic.checker import CheckOptions, check_text
 from stapkit.syntax.parser import ParseOptions
+from stapkit.semantic.session import Session
+
+SESSION = Session()  # one database and resolver for the module's checks
 
 
 def check(text: str, **parse):
-    options = CheckOptions(parse=ParseOptions(library_macros={}, **parse))
+    options = CheckOptions(parse=ParseOptions(library_macros={}, **parse), session=SESSION)
     return check_text(text, "t.stp", options).diagnostics
 
 
