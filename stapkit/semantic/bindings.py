@@ -179,6 +179,8 @@ class Body:
 
 @attrs.define(eq=False)
 class Bindings:
+    """The scopes, variables, uses and calls of one checked unit: `Bindings.of(unit)`."""
+
     globals: dict[str, Symbol]  # the script's, by name
     library_globals: dict[str, Symbol]  # the tapset globals the script uses, by name
     functions: dict[str, FunctionSymbol]  # the script's, by name
