@@ -109,6 +109,7 @@ class Symbol:
     reads: list[Use] = attrs.field(factory=list)
     writes: list[Use] = attrs.field(factory=list)
     mentions: list[Use] = attrs.field(factory=list)
+    library: object = None  # LIBRARY: the tapset DB's record of the global (its file and line)
 
     @property
     def used(self) -> bool:
@@ -178,6 +179,8 @@ class Body:
 
 @attrs.define(eq=False)
 class Bindings:
+    """The scopes, variables, uses and calls of one checked unit: `Bindings.of(unit)`."""
+
     globals: dict[str, Symbol]  # the script's, by name
     library_globals: dict[str, Symbol]  # the tapset globals the script uses, by name
     functions: dict[str, FunctionSymbol]  # the script's, by name
@@ -244,9 +247,9 @@ def _alias_variables(unit: "CheckUnit", probe: ast.ProbeDecl) -> list[str]:
     return list(info.alias_variables) if info is not None else []
 
 
-def _library_global(unit: "CheckUnit", name: str) -> bool:
-    """Is `name` a public global of the tapset library, for the target?"""
-    return unit.library_global(name) is not None
+def _library_global(unit: "CheckUnit", name: str):
+    """The public global of the tapset library named `name`, for the target, if any."""
+    return unit.library_global(name)
 
 
 class _Collector:
@@ -255,7 +258,7 @@ class _Collector:
     def __init__(self, unit: "CheckUnit"):
         self.unit = unit
         self.bindings = Bindings({}, {}, {}, [])
-        self._library_known: dict[str, bool] = {}
+        self._library_known: dict[str, object] = {}  # name -> the library's global, or None
         self.epilogue_reads: set[str] = set()
 
     def run(self) -> Bindings:
@@ -308,10 +311,12 @@ class _Collector:
     # -- names ------------------------------------------------------------
 
     def is_library_global(self, name: str) -> bool:
-        known = self._library_known.get(name)
-        if known is None:
-            known = self._library_known[name] = _library_global(self.unit, name)
-        return known
+        return self.library_global(name) is not None
+
+    def library_global(self, name: str):
+        if name not in self._library_known:
+            self._library_known[name] = _library_global(self.unit, name)
+        return self._library_known[name]
 
     def resolve(self, name: str, body: Body | None) -> Symbol | None:
         """The variable `name` is in `body`; a new local if it is nothing else (None at file level)."""
@@ -322,7 +327,7 @@ class _Collector:
         if found is not None:
             return found
         if self.is_library_global(name):
-            found = bindings.library_globals[name] = Symbol(name, LIBRARY)
+            found = bindings.library_globals[name] = Symbol(name, LIBRARY, library=self.library_global(name))
             return found
         if body is None:
             return None
@@ -513,7 +518,8 @@ class _Collector:
                 found.mentions.append(record)
         if name not in bindings.globals and name not in bindings.library_globals \
                 and self.is_library_global(name):
-            bindings.library_globals[name] = Symbol(name, LIBRARY, mentions=[record])
+            bindings.library_globals[name] = Symbol(name, LIBRARY, mentions=[record],
+                                                    library=self.library_global(name))
 
     def text_mentions(self) -> None:
         """Names in the untaken branches of `%( %)` and in the bodies of macros the tree lacks."""

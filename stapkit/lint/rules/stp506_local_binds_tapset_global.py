@@ -79,7 +79,7 @@ def check(ctx: LintContext) -> None:
                 continue
             if text[use.span.start:use.span.end] != name:
                 continue  # written by a macro's expansion (the json tapset's macros set its globals)
-            library = ctx.unit.library_global(name)
+            library = symbol.library
             where = f" ({library.where})" if library is not None else ""
             ctx.report(RULE, use.span,
                        f"'{name}' is a global of the tapset library{where}: this writes the library's "

@@ -64,7 +64,7 @@ _NAME_FUNCTIONS = frozenset({"execname", "pid2execname", "task_execname"})
 
 def check(ctx: LintContext) -> None:
     flow = ctx.flow
-    library_names = _NAME_FUNCTIONS - set(ctx.unit.script_functions())  # not redefined by the script
+    library_names = _NAME_FUNCTIONS - set(ctx.bindings.functions)  # not redefined by the script
     for node, _ in flow.nodes(ast.Binary):
         if node.op not in ("==", "!="):
             continue
