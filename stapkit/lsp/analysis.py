@@ -13,7 +13,7 @@ library thread; see server.py.
 from __future__ import annotations
 
 import bisect
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -24,30 +24,11 @@ from .documents import PositionMap
 if TYPE_CHECKING:
     from ..lint.runner import LintResult
     from ..lint.symbols import Symbols
+    from ..semantic.type_check import TypeTable
     from ..semantic.unit import CheckUnit
     from ..syntax.parser import ParseResult
     from ..syntax.tokens import Token
     from .settings import DocumentOptions
-
-
-class VarType(NamedTuple):
-    type: str  # "long", "string", "stats" or "unknown"
-    arity: int | None  # 0 a scalar, N an array of N indexes, None not known
-    indexes: tuple[str, ...]  # the index types of an array
-
-
-class FunctionType(NamedTuple):
-    params: tuple[str, ...]  # the parameters' types, in order
-    returns: str
-
-
-@attrs.frozen
-class TypeTable:
-    """The types the checker's inference reached, by declaration."""
-
-    globals: dict[str, VarType]  # the script's globals and the library globals it uses
-    functions: dict[int, FunctionType]  # id(ast.FunctionDecl) -> its types
-    locals: dict[int, dict[str, VarType]]  # id(function, probe or alias declaration) -> its locals and parameters
 
 
 @attrs.define(eq=False)
@@ -207,43 +188,16 @@ def _partial_unit(analysis: Analysis) -> "CheckUnit | None":
 
 
 def infer_types(unit: "CheckUnit") -> TypeTable | None:
-    """The types stap's inference gives the script's variables and functions.
+    """The types stap's inference gives the script's variables and functions (type_check.types)."""
+    from ..semantic.type_check import types
 
-    The checker keeps them to itself (semantic/type_check.py reports clashes,
-    not types), so its inference runs again here on a scratch copy of the
-    unit, whose diagnostics are thrown away.
-    """
-    from ..semantic import type_check
-
-    scratch = attrs.evolve(unit, diagnostics=[])
-    program = type_check._Program(scratch)
     try:
-        program.run()
+        return types(unit)
     except Exception:  # a partial tree (syntax errors) may hold what the checks never see
         import logging
 
         logging.getLogger(__name__).exception("type inference for hover")
         return None
-    globals_ = {name: _var_type(var) for name, var in program.globals.items()}
-    functions: dict[int, FunctionType] = {}
-    for funcs in program.functions.values():
-        for func in funcs:
-            if func.decl is not None:
-                functions[id(func.decl)] = FunctionType(tuple(p.type for p in func.params), func.ret)
-    locals_: dict[int, dict[str, VarType]] = {}
-    for _, owner, _, scope in program.bodies:
-        node = owner.decl if isinstance(owner, type_check.Func) else owner
-        table = locals_.setdefault(id(node), {})
-        for name, var in scope.items():
-            if name != "$elided" and not isinstance(var, set):
-                known = table.get(name)
-                if known is None or known.type == "unknown":
-                    table[name] = _var_type(var)
-    return TypeTable(globals_, functions, locals_)
-
-
-def _var_type(var) -> VarType:
-    return VarType(var.type, var.arity, tuple(var.indexes))
 
 
 def exact(text: str, span: Span, name: str) -> bool:

@@ -67,8 +67,9 @@ def _check(result: ParseResult, options: CheckOptions) -> CheckResult:
     extra = _extra_tapset_dirs(result, options.parse)
     if extra:
         from ..tapsets.overlay import OverlayDB, library_of
+        from .library import read_library
 
-        db = OverlayDB(db, [library_of(d) for d in extra])
+        db = OverlayDB(db, [library_of(d, read_library) for d in extra])
     unit = CheckUnit(result.path, result, db, TargetView(target),
                      guru=result.guru, privilege=result.target.privilege,
                      explain_unverifiable=options.explain_unverifiable,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ..kernel.description import KernelDescription
     from ..tapsets.db import TapsetDB
     from ..tapsets.for_target import TargetView
+    from .optimizer import Optimizer
 
 
 @attrs.frozen
@@ -84,6 +85,8 @@ class CheckUnit:
     diagnostics: list[Diagnostic] = attrs.field(factory=list)
     # Filled by probe_points.check: id(ast.ProbeDecl) -> ProbeInfo.
     probes: dict[int, ProbeInfo] = attrs.field(factory=dict)
+    # stap's optimizer for this file (optimizer.for_unit makes it on first use).
+    optimizer: "Optimizer | None" = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def script(self) -> ast.Script:

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
-from .from_sources import LibraryItems, read_library
+from .model import LibraryItems
 
 _READ: dict[tuple[str, float], LibraryItems] = {}
 
 
-def library_of(root: Path) -> LibraryItems:
-    """The items of a tapset directory, read once per process (and again if it changes)."""
+def library_of(root: Path, read_library: Callable[[Path], LibraryItems]) -> LibraryItems:
+    """The items of a tapset directory, read once per process (and again if it changes).
+
+    `read_library` is semantic.library's (typing the sources is not this package's work).
+    """
     real = os.path.realpath(root)
     try:
         stamp = max((os.stat(os.path.join(d, f)).st_mtime for d, _, fs in os.walk(real) for f in fs),

@@ -1,11 +1,15 @@
 """The library's items from its sources: aliases, functions, globals and macros, with types.
 
-`read_library` parses every file (every branch, see source_reader), then
-infers types over the whole library at once, as stap's pass 2 would with
-every function in use: a function's untyped parameter takes the type its
-callers pass, an alias variable the type of what its body assigns, and an
-alias that expands to other aliases sees their variables.  Rounds repeat
-until nothing changes.
+`read_library` parses every file (every branch, see tapsets/source_reader),
+then infers types over the whole library at once with the checker's type
+engine (inference.py), as stap's pass 2 would with every function in use: a
+function's untyped parameter takes the type its callers pass, an alias
+variable the type of what its body assigns, and an alias that expands to
+other aliases sees their variables.  Rounds repeat until nothing changes.
+
+It is semantic work, so it lives here, above the tapsets package: the
+database's writer (tapsets/builder.py) and the `-I DIR` overlay
+(tapsets/overlay.py) take the items it returns, and never import this.
 """
 
 from __future__ import annotations
@@ -13,33 +17,25 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import attrs
-
-from ..semantic.inference import BodyTyper, GlobalType, Library, Signature, declared_type
 from ..syntax import ast, printer
 from ..syntax.macro_library import load_macro_library
 from ..syntax.target import Target
-from .model import (LONG, STRING, UNKNOWN, Conjunction, ExpansionPoint, Function, Global, Macro,
-                    Parameter, ProbeAlias, ProbeVariable, Where)
-from .source_reader import FileItems, library_sources, read_tapset_file, target_for
+from ..tapsets.model import (LONG, STRING, UNKNOWN, Conjunction, ExpansionPoint, Function, Global, LibraryItems,
+                             Macro, Parameter, ProbeAlias, ProbeVariable, Where)
+from ..tapsets.source_reader import FileItems, library_sources, read_tapset_file, target_for
+from .inference import Func, Program, Var, Walker
 
 MAX_ROUNDS = 10
+MAX_BODY_PASSES = 6  # walks of one body in a round, until its types settle
 # The pragmas stap reads in embedded C (`/* unprivileged */` ...): privilege and optimisation.
 _TAG_RE = re.compile(r"/\*\s*(unprivileged|myproc-unprivileged|guru|pure|stable|bpf|unmangled|"
                      r"unmodified-fnargs|string)\s*\*/")
 
 
-@attrs.frozen
-class LibraryItems:
-    files: tuple[str, ...]
-    aliases: tuple[ProbeAlias, ...]
-    functions: tuple[Function, ...]
-    globals: tuple[Global, ...]
-    macros: tuple[Macro, ...]
-    problems: tuple[tuple[str, str], ...]  # (file, "line:col: message")
-
-
 def read_library(root: Path, base: Target | None = None) -> LibraryItems:
+    """The items of a tapset directory, typed (FileNotFoundError when it is no directory)."""
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such tapset directory")
     base = (base or Target()).evolve(guru_mode=True)
     macro_cache: dict[tuple[str, str], dict] = {}
     parsed: list[FileItems] = []
@@ -59,21 +55,93 @@ def read_library(root: Path, base: Target | None = None) -> LibraryItems:
     return _Assembler(parsed).run(problems)
 
 
+class LibraryProgram(Program):
+    """The type engine's program over the tapset library: its functions and globals, no reporting.
+
+    A file's private globals are seen only by that file's bodies: `file_globals`
+    maps their names to their keys while that file's bodies are walked.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.functions: dict[str, list[Func]] = {}
+        self.vars: dict[str, Var] = {}  # public globals by name, private ones by "file::name"
+        self.file_globals: dict[str, str] = {}
+
+    def add_function(self, func: Func) -> None:
+        self.functions.setdefault(func.name, []).append(func)
+
+    def add_model_function(self, f: Function) -> None:
+        """A function of the database: its types as recorded (never changed by inference)."""
+        params = []
+        for p in f.params:
+            var = Var(p.name, "param")
+            var.type = p.type if p.type in (LONG, STRING) else UNKNOWN
+            params.append(var)
+        self.add_function(Func(f.name, params, f.return_type if f.return_type in (LONG, STRING) else UNKNOWN,
+                               None, f))
+
+    def global_var(self, name: str) -> Var | None:
+        return self.vars.get(self.file_globals.get(name, name))
+
+    known_global = global_var
+
+    def candidates(self, name: str) -> list[Func]:
+        return self.functions.get(name, [])
+
+    def walk(self, kind: str, owner, body, scope: dict[str, Var]) -> bool:
+        """Walk one body until its types settle; whether anything changed."""
+        changed = False
+        for _ in range(MAX_BODY_PASSES):
+            self.changed = False
+            Walker(self, kind, owner, scope, checking=False).walk(body)
+            changed = changed or self.changed
+            if not self.changed:
+                break
+        return changed
+
+    def assigned(self, bodies, scope: dict[str, Var]) -> dict[str, tuple[str, set[int]]]:
+        """The locals the bodies assign (an alias's variables): their types and where they are set."""
+        found: dict[str, tuple[str, set[int]]] = {}
+        for body in bodies:
+            for node in ast.walk(body):
+                if type(node) is ast.Assignment and type(node.target) is ast.Variable:
+                    name = node.target.name
+                    if self.global_var(name) is None:
+                        var = scope.get(name)
+                        t = var.type if var is not None else UNKNOWN
+                        _, where = found.get(name, (t, set()))
+                        found[name] = (t, where | {node.span.start})
+        return found
+
+
+def alias_body_variables(decl: ast.AliasDecl, functions) -> dict[str, str]:
+    """The locals one alias body sets, typed as far as the body and the library's `functions` tell."""
+    program = LibraryProgram()
+    for f in functions:
+        program.add_model_function(f)
+    scope: dict[str, Var] = {}
+    program.walk("alias", decl, decl.body, scope)
+    return {name: t if t in (LONG, STRING) else UNKNOWN
+            for name, (t, _) in program.assigned([decl.body], scope).items()}
+
+
 class _Assembler:
     def __init__(self, parsed: list[FileItems]):
         self.parsed = parsed
-        self.library = Library()
-        self.function_decls: list[tuple[FileItems, ast.FunctionDecl, Signature]] = []
+        self.program = LibraryProgram()
+        self.function_decls: list[tuple[FileItems, ast.FunctionDecl, Func]] = []
         self.alias_decls: list[tuple[FileItems, ast.AliasDecl, list[ast.AliasDecl]]] = []
         self.private_globals: dict[str, dict[str, str]] = {}  # file -> name -> key
         self.globals: list[tuple[FileItems, ast.GlobalVar, bool]] = []
-        self.probe_bodies: list[tuple[FileItems, ast.Block]] = []  # the library's own probes
+        self.probe_bodies: list[tuple[FileItems, ast.ProbeDecl]] = []  # the library's own probes
+        self.indexed: set[str] = set()  # the keys of the globals used with an index
 
     def run(self, problems) -> LibraryItems:
         self.collect()
         alias_vars = self.infer()
         aliases = self.aliases(alias_vars)
-        functions = [self.function(items, decl, sig) for items, decl, sig in self.function_decls]
+        functions = [self.function(items, decl, func) for items, decl, func in self.function_decls]
         globals_ = [self.global_(items, var, private) for items, var, private in self.globals]
         macros = [Macro(m.name, tuple(m.params), Where(items.path, items.line_of(m.span.start)),
                         items.conditions_at(m.span.start))
@@ -89,89 +157,94 @@ class _Assembler:
     # -- collecting -------------------------------------------------------
 
     def collect(self) -> None:
-        library = self.library
+        program = self.program
         for items in self.parsed:
             private = self.private_globals.setdefault(items.path, {})
             for offset in sorted(items.declarations):
                 variants = items.declarations[offset]
                 first = variants[0]
                 if isinstance(first, ast.FunctionDecl):
-                    sig = Signature(
-                        first.name, [p.name for p in first.params],
-                        [declared_type(p.type) for p in first.params],
-                        declared_type(first.return_type),
-                        [p.type is not None for p in first.params], first.return_type is not None)
-                    library.add_function(sig)
-                    self.function_decls.append((items, first, sig))
+                    params = []
+                    for p in first.params:
+                        var = Var(p.name, "param")
+                        var.type = p.type if p.type in (LONG, STRING) else UNKNOWN
+                        params.append(var)
+                    ret = first.return_type if first.return_type in (LONG, STRING) else UNKNOWN
+                    func = Func(first.name, params, ret, first)
+                    program.add_function(func)
+                    self.function_decls.append((items, first, func))
                 elif isinstance(first, ast.AliasDecl):
                     self.alias_decls.append((items, first, variants))
                 elif isinstance(first, ast.ProbeDecl):  # they type the globals they set (argv.stp: argc)
-                    self.probe_bodies.append((items, first.body))
+                    self.probe_bodies.append((items, first))
                 elif isinstance(first, ast.GlobalDecl):
                     for var in first.variables:
                         key = f"{items.path}::{var.name}" if first.private else var.name
                         if first.private:
                             private[var.name] = key
-                        value = UNKNOWN
-                        if isinstance(var.init, ast.NumberLit):
-                            value = LONG
-                        elif isinstance(var.init, ast.StringLit):
-                            value = STRING
-                        elif isinstance(var.init, ast.ScriptArgument):
-                            value = STRING if var.init.text.startswith("@") and var.init.text != "@#" else LONG
-                        library.globals.setdefault(key, GlobalType(value, array=var.size is not None))
+                        if key not in program.vars:
+                            g = program.vars[key] = Var(var.name, "global")
+                            if isinstance(var.init, ast.NumberLit):
+                                g.type = LONG
+                            elif isinstance(var.init, ast.StringLit):
+                                g.type = STRING
+                            elif isinstance(var.init, ast.ScriptArgument):
+                                g.type = STRING if var.init.text.startswith("@") and var.init.text != "@#" else LONG
+                            if var.size is not None:
+                                program._sized.add(key)
+                                self.indexed.add(key)
                         self.globals.append((items, var, first.private))
+        for items in self.parsed:  # "array": declared with a size or used with an index
+            private = self.private_globals.get(items.path, {})
+            for variants in items.declarations.values():
+                for variant in variants if isinstance(variants[0], ast.AliasDecl) else variants[:1]:
+                    for node in ast.walk(variant):
+                        if type(node) is ast.ArrayIndex and type(node.array) is ast.Variable:
+                            self.indexed.add(private.get(node.array.name, node.array.name))
 
     # -- inference --------------------------------------------------------
 
     def infer(self) -> dict[int, dict[str, tuple[str, set[int]]]]:
         """Rounds of inference; the variables each alias declaration sets (by its id)."""
-        library = self.library
+        program = self.program
         alias_vars: dict[int, dict[str, tuple[str, set[int]]]] = {}
         for _ in range(MAX_ROUNDS):
-            library.changed = False
-            before = self.signature_state()
-            for items, decl, sig in self.function_decls:
+            before = self.state()
+            for items, decl, func in self.function_decls:
                 if not isinstance(decl.body, ast.Block):
                     continue
-                params = dict(zip(sig.params, sig.param_types))
-                typer = BodyTyper(library, params=params, return_type=sig.return_type,
-                                  file_globals=self.private_globals.get(items.path))
-                typer.run(decl.body)
-                for i, name in enumerate(sig.params):
-                    if not sig.fixed_params[i] and sig.param_types[i] == UNKNOWN:
-                        sig.param_types[i] = typer.scope.get(name, UNKNOWN)
-                if not sig.fixed_return and sig.return_type == UNKNOWN:
-                    sig.return_type = typer.return_type
-            for items, body in self.probe_bodies:
-                BodyTyper(library, file_globals=self.private_globals.get(items.path)).run(body)
+                program.file_globals = self.private_globals.get(items.path, {})
+                program.walk("function", func, decl.body, {p.name: p for p in func.params})
+            for items, decl in self.probe_bodies:
+                program.file_globals = self.private_globals.get(items.path, {})
+                program.walk("probe", decl, decl.body, {})
             visible = self.visible_variables(alias_vars)
             for items, first, variants in self.alias_decls:
+                program.file_globals = self.private_globals.get(items.path, {})
                 found: dict[str, tuple[str, set[int]]] = {}
-                seed = {}
+                seed: dict[str, str] = {}
                 for point in first.points:
                     seed.update(visible.get(_alias_key(point), {}))
-                procfs = any(p.components and isinstance(p.components[0], ast.Component)
-                             and p.components[0].name == "procfs" for p in first.points)
                 for decl in variants:
-                    typer = BodyTyper(library, seed=seed, file_globals=self.private_globals.get(items.path),
-                                      procfs=procfs)
-                    typer.run(decl.body)
-                    if decl.epilogue is not None:
-                        typer.run(decl.epilogue)
-                    for name, offsets in typer.assigned.items():
-                        t, where = found.get(name, (UNKNOWN, set()))
-                        if t == UNKNOWN:
-                            t = typer.scope.get(name, UNKNOWN)
-                        found[name] = (t, where | offsets)
+                    scope = {}
+                    for name, t in seed.items():
+                        var = scope[name] = Var(name, "alias")
+                        var.type = t
+                    bodies = [decl.body] + ([decl.epilogue] if decl.epilogue is not None else [])
+                    for body in bodies:
+                        program.walk("alias", first, body, scope)
+                    for name, (t, offsets) in program.assigned(bodies, scope).items():
+                        known, where = found.get(name, (UNKNOWN, set()))
+                        found[name] = (known if known != UNKNOWN else t, where | offsets)
                 alias_vars[id(first)] = found
-            if not library.changed and self.signature_state() == before and \
-                    self.visible_variables(alias_vars) == visible:
+            if self.state() == before and self.visible_variables(alias_vars) == visible:
                 break
         return alias_vars
 
-    def signature_state(self):
-        return [(tuple(sig.param_types), sig.return_type) for _, _, sig in self.function_decls]
+    def state(self):
+        """What a round may change: the functions' types and the globals'."""
+        return ([(tuple(p.type for p in func.params), func.ret) for _, _, func in self.function_decls],
+                [(key, g.type, tuple(g.indexes)) for key, g in self.program.vars.items()])
 
     def visible_variables(self, alias_vars) -> dict[str, dict[str, str]]:
         """alias name -> the variables a probe on it sees (its own and those of what it expands to)."""
@@ -226,23 +299,23 @@ class _Assembler:
                                       conditions, ordered, tuple(variables)))
         return out
 
-    def function(self, items: FileItems, decl: ast.FunctionDecl, sig: Signature) -> Function:
+    def function(self, items: FileItems, decl: ast.FunctionDecl, func: Func) -> Function:
         embedded = isinstance(decl.body, ast.EmbeddedCode)
         tags = tuple(sorted(_tags(decl.body)))
         priority = decl.priority.value if isinstance(decl.priority, ast.NumberLit) else None
         return Function(
             decl.name,
-            tuple(Parameter(n, t, fixed) for n, t, fixed in zip(sig.params, sig.param_types, sig.fixed_params)),
-            sig.return_type, sig.fixed_return,
+            tuple(Parameter(p.name, var.type, p.type is not None) for p, var in zip(decl.params, func.params)),
+            func.ret, decl.return_type is not None,
             Where(items.path, items.line_of(decl.name_span.start)), items.conditions_at(decl.span.start),
             decl.private, embedded, tags, priority,
             "3.0" if decl.private and items.text.startswith("@__private30", decl.span.start) else None)
 
     def global_(self, items: FileItems, var: ast.GlobalVar, private: bool) -> Global:
         key = f"{items.path}::{var.name}" if private else var.name
-        g = self.library.globals.get(key) or GlobalType()
+        g = self.program.vars[key]
         return Global(var.name, private, Where(items.path, items.line_of(var.name_span.start)),
-                      items.conditions_at(var.span.start), g.array, g.value)
+                      items.conditions_at(var.span.start), key in self.indexed, g.type)
 
 
 def _tags(body) -> set[str]:
