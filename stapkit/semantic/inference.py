@@ -541,7 +541,8 @@ class Walker:
                 self.expr(p, LONG)
             return UNKNOWN
         if kind is ast.EmbeddedExpr:
-            self.program.embedded_pragmas(node.code, node.span)
+            if not self.removed:  # what removed code names is not read
+                self.program.embedded_pragmas(node.code, node.span)
             return self.result(node, STRING if "/* string */" in node.code else LONG, want)
         if kind is ast.EnumName:
             return self.result(node, STRING, want)
