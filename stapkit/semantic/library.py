@@ -67,6 +67,7 @@ class LibraryProgram(Program):
         self.functions: dict[str, list[Func]] = {}
         self.vars: dict[str, Var] = {}  # public globals by name, private ones by "file::name"
         self.file_globals: dict[str, str] = {}
+        self._assignments_of: dict[int, list[tuple[str, int]]] = {}  # by id(body): the bodies outlive it
 
     def add_function(self, func: Func) -> None:
         self.functions.setdefault(func.name, []).append(func)
@@ -104,15 +105,22 @@ class LibraryProgram(Program):
         """The locals the bodies assign (an alias's variables): their types and where they are set."""
         found: dict[str, tuple[str, set[int]]] = {}
         for body in bodies:
-            for node in ast.walk(body):
-                if type(node) is ast.Assignment and type(node.target) is ast.Variable:
-                    name = node.target.name
-                    if self.global_var(name) is None:
-                        var = scope.get(name)
-                        t = var.type if var is not None else UNKNOWN
-                        _, where = found.get(name, (t, set()))
-                        found[name] = (t, where | {node.span.start})
+            for name, offset in self._assignments(body):
+                if self.global_var(name) is None:
+                    var = scope.get(name)
+                    t = var.type if var is not None else UNKNOWN
+                    _, where = found.get(name, (t, set()))
+                    found[name] = (t, where | {offset})
         return found
+
+    def _assignments(self, body) -> list[tuple[str, int]]:
+        """(name, offset) of each assignment to a plain name in a body (read once per body)."""
+        known = self._assignments_of.get(id(body))
+        if known is None:
+            known = self._assignments_of[id(body)] = [
+                (node.target.name, node.span.start) for node in ast.walk(body)
+                if type(node) is ast.Assignment and type(node.target) is ast.Variable]
+        return known
 
 
 def alias_body_variables(decl: ast.AliasDecl, functions) -> dict[str, str]:
@@ -136,6 +144,7 @@ class _Assembler:
         self.globals: list[tuple[FileItems, ast.GlobalVar, bool]] = []
         self.probe_bodies: list[tuple[FileItems, ast.ProbeDecl]] = []  # the library's own probes
         self.indexed: set[str] = set()  # the keys of the globals used with an index
+        self.alias_names: dict[int, tuple[list[str], list[str]]] = {}  # id(first) -> its names, its points'
 
     def run(self, problems) -> LibraryItems:
         self.collect()
@@ -175,6 +184,8 @@ class _Assembler:
                     self.function_decls.append((items, first, func))
                 elif isinstance(first, ast.AliasDecl):
                     self.alias_decls.append((items, first, variants))
+                    self.alias_names[id(first)] = ([name.point.dotted() for name in first.names],
+                                                   [_alias_key(point) for point in first.points])
                 elif isinstance(first, ast.ProbeDecl):  # they type the globals they set (argv.stp: argc)
                     self.probe_bodies.append((items, first))
                 elif isinstance(first, ast.GlobalDecl):
@@ -223,8 +234,8 @@ class _Assembler:
                 program.file_globals = self.private_globals.get(items.path, {})
                 found: dict[str, tuple[str, set[int]]] = {}
                 seed: dict[str, str] = {}
-                for point in first.points:
-                    seed.update(visible.get(_alias_key(point), {}))
+                for point_key in self.alias_names[id(first)][1]:
+                    seed.update(visible.get(point_key, {}))
                 for decl in variants:
                     scope = {}
                     for name, t in seed.items():
@@ -251,13 +262,13 @@ class _Assembler:
         own: dict[str, dict[str, str]] = {}
         expands: dict[str, set[str]] = {}
         for _, first, _ in self.alias_decls:
-            for name in first.names:
-                alias = name.point.dotted()
+            names, points = self.alias_names[id(first)]
+            for alias in names:
                 bucket = own.setdefault(alias, {})
                 for var, (t, _) in alias_vars.get(id(first), {}).items():
                     if bucket.get(var, UNKNOWN) == UNKNOWN:
                         bucket[var] = t
-                expands.setdefault(alias, set()).update(_alias_key(p) for p in first.points)
+                expands.setdefault(alias, set()).update(points)
         visible: dict[str, dict[str, str]] = {}
 
         def resolve(alias: str, seen: frozenset) -> dict[str, str]:
