@@ -162,6 +162,7 @@ def _view(args):
 
 
 def _build(args) -> int:
+    from ..semantic.library import read_library
     from ..tapsets.builder import DEFAULT_MAN_DIR, DEFAULT_TAPSET_DIR, build
     from ..tapsets.db import user_db_path
 
@@ -169,7 +170,8 @@ def _build(args) -> int:
     man_dir = None if args.no_manuals else (args.man_dir or DEFAULT_MAN_DIR)
     output = args.output or user_db_path()
     try:
-        result = build(tapset_dir, man_dir, with_docs=args.with_docs, systemtap_version=args.systemtap_version)
+        result = build(read_library(tapset_dir), tapset_dir, man_dir, with_docs=args.with_docs,
+                       systemtap_version=args.systemtap_version)
     except FileNotFoundError as err:
         error(str(err))
         return exit_codes.ERROR

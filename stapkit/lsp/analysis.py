@@ -14,7 +14,7 @@ then only read them.  See server.py.
 from __future__ import annotations
 
 import bisect
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -25,30 +25,11 @@ from .documents import PositionMap
 if TYPE_CHECKING:
     from ..lint.runner import LintResult
     from ..semantic.bindings import Bindings as Symbols
+    from ..semantic.type_check import TypeTable
     from ..semantic.unit import CheckUnit
     from ..syntax.parser import ParseResult
     from ..syntax.tokens import Token
     from .settings import DocumentOptions
-
-
-class VarType(NamedTuple):
-    type: str  # "long", "string", "stats" or "unknown"
-    arity: int | None  # 0 a scalar, N an array of N indexes, None not known
-    indexes: tuple[str, ...]  # the index types of an array
-
-
-class FunctionType(NamedTuple):
-    params: tuple[str, ...]  # the parameters' types, in order
-    returns: str
-
-
-@attrs.frozen
-class TypeTable:
-    """The types the checker's inference reached, by declaration."""
-
-    globals: dict[str, VarType]  # the script's globals and the library globals it uses
-    functions: dict[int, FunctionType]  # id(ast.FunctionDecl) -> its types
-    locals: dict[int, dict[str, VarType]]  # id(function, probe or alias declaration) -> its locals and parameters
 
 
 @attrs.define(eq=False)
@@ -199,13 +180,13 @@ def _partial_unit(analysis: Analysis) -> "CheckUnit | None":
     parse = analysis.parse
     options = analysis.options.lint.check
     from ..semantic import kernel_targets
-    from ..semantic.checker import _kernel
+    from ..semantic.checker import kernel_of
 
     unit = CheckUnit(analysis.path, parse, analysis.db, TargetView(parse.target), guru=parse.guru,
                      privilege=parse.target.privilege,
                      tapset=options.parse.tapset or bool(options.parse.macro_file))
     try:
-        unit.kernel = _kernel(options)  # read (and checked) already by the settings
+        unit.kernel = kernel_of(options)  # read (and checked) already by the settings
         probe_points.check(unit, options.session)
         kernel_targets.check(unit)  # the kernel functions each probe reaches, and the types
     except Exception:  # an incomplete tree: the checks are written for complete ones
@@ -219,47 +200,16 @@ def _partial_unit(analysis: Analysis) -> "CheckUnit | None":
 
 
 def infer_types(unit: "CheckUnit") -> TypeTable | None:
-    """The types stap's inference gives the script's variables and functions.
+    """The types stap's inference gives the script's variables and functions (type_check.types)."""
+    from ..semantic.type_check import types
 
-    The checker keeps them to itself (semantic/type_check.py reports clashes,
-    not types), so its inference runs again here on a scratch copy of the
-    unit, whose diagnostics are thrown away.
-    """
-    from ..semantic import type_check
-
-    scratch = attrs.evolve(unit, diagnostics=[])
-    program = type_check._Program(scratch)
     try:
-        program.run()
+        return types(unit)
     except Exception:  # a partial tree (syntax errors) may hold what the checks never see
         import logging
 
         logging.getLogger(__name__).exception("type inference for hover")
         return None
-    globals_ = {name: _var_type(var) for name, var in program.globals.items()}
-    functions: dict[int, FunctionType] = {}
-    for funcs in program.functions.values():
-        for func in funcs:
-            if func.decl is not None:
-                functions[id(func.decl)] = FunctionType(tuple(p.type for p in func.params), func.ret)
-    locals_: dict[int, dict[str, VarType]] = {}
-    for _, owner, _, scope in program.bodies:
-        node = owner.decl if isinstance(owner, type_check.Func) else owner
-        nodes = [node]
-        if isinstance(node, ast.ProbeDecl):  # the aliases it expands share the handler's scope
-            nodes += [a for e in unit.model.expansions_of(node) for a in e.aliases]
-        for node in nodes:
-            table = locals_.setdefault(id(node), {})
-            for name, var in scope.items():
-                if name != "$elided" and not isinstance(var, set):
-                    known = table.get(name)
-                    if known is None or known.type == "unknown":
-                        table[name] = _var_type(var)
-    return TypeTable(globals_, functions, locals_)
-
-
-def _var_type(var) -> VarType:
-    return VarType(var.type, var.arity, tuple(var.indexes))
 
 
 def exact(text: str, span: Span, name: str) -> bool:

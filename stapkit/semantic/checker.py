@@ -63,14 +63,16 @@ def _check(result: ParseResult, options: CheckOptions) -> CheckResult:
     db = session.db(options.db_path)
     extra = _extra_tapset_dirs(result, options.parse)
     if extra:
-        from ..tapsets.overlay import overlay_db
+        from ..tapsets.overlay import OverlayDB, script_macro_roots
 
-        db = overlay_db(db, extra, result, options.parse)
+        first_line_dirs = result.first_line.include_dirs if result.first_line is not None else ()
+        roots = script_macro_roots(first_line_dirs, options.parse)
+        db = OverlayDB(db, [session.extra_library(d, roots, result.target) for d in extra])
         diagnostics += db.problems
     unit = CheckUnit(result.path, result, db, TargetView(target),
                      guru=result.guru, privilege=result.target.privilege,
                      explain_unverifiable=options.explain_unverifiable,
-                     tapset=tapset, kernel=_kernel(options))
+                     tapset=tapset, kernel=kernel_of(options))
     # In this order: each reads what the ones before it put in unit.model.
     probe_points.check(unit, session)  # the model's "probes" and "elaboration"
     kernel_targets.check(unit)  # "kernel"
@@ -87,7 +89,7 @@ def _check(result: ParseResult, options: CheckOptions) -> CheckResult:
     return CheckResult(result.path, result.text, tuple(_unique(diagnostics)), result, unit)
 
 
-def _kernel(options: CheckOptions):
+def kernel_of(options: CheckOptions):
     """The kernel description of the run (read once per process; see kernel.loading)."""
     if not options.kernel:
         return None

@@ -272,9 +272,9 @@ class _Walk:
         if not (self.unit.result.first_line and self.unit.result.first_line.unoptimized):
             # stap drops code without side effects before it looks at $variables and @casts
             # in it (semok/cast.stp's "bogus @casts can get optimized away"); not with -u.
-            from .probe_points import _elided_statements
+            from .optimizer import for_unit
 
-            self.elided = _elided_statements(self.unit, body, handler)
+            self.elided = for_unit(self.unit).removed_nodes(body, dead_assignments=handler)
         self.visit(body, False)
 
     def visit(self, node, guarded: bool) -> None:

@@ -34,6 +34,7 @@ from ..syntax import ast
 if TYPE_CHECKING:
     from .bindings import Bindings
     from .elaboration import Elaboration
+    from .optimizer import Optimizer
     from .unit import ProbeInfo
 
 STAGES = ("probes", "elaboration", "kernel", "types")
@@ -96,6 +97,7 @@ class SemanticModel:
     kernel_contexts: dict[int, list] = attrs.field(factory=dict)
     types: object | None = None  # hook: the type engine's result
     bindings: "Bindings | None" = None  # semantic/bindings.py's scopes and bindings (Bindings.of fills it)
+    optimizer: "Optimizer | None" = None  # stap's optimizer for this file (optimizer.for_unit makes it)
     done: set[str] = attrs.field(factory=set)
 
     def mark(self, stage: str) -> None:

@@ -52,6 +52,7 @@ from ..tapsets import probe_families
 from ..tapsets.model import LONG, STRING, UNKNOWN
 from . import codes
 from .model import Expansion
+from .optimizer import for_unit
 from .unit import CheckUnit, KernelPoint, ProbeInfo
 
 # stap's limits (tapset-timers.cxx, tapsets.cxx of release-4.8).
@@ -131,9 +132,9 @@ def _points_from_text(text: str, optional: bool, sufficient: bool) -> list[_Poin
             comps.append(_Comp(name, None, None, match.group(), None))
         elif arg.startswith('"'):
             if "\\" in arg:
-                from ..tapsets.probe_patterns import _string_value
+                from ..tapsets.probe_patterns import string_value
 
-                value = _string_value(arg)
+                value = string_value(arg)
             else:
                 value = arg[1:-1]
             comps.append(_Comp(name, probe_families.STRING, value, match.group(), None))
@@ -1295,18 +1296,11 @@ def _script_alias_variables(unit: CheckUnit, alias: _AliasDef) -> dict[str, str]
     decl = alias.record
     if decl.is_epilogue:
         return {}  # an epilogue runs after the handler: nothing it sets is seen there
-    from .inference import BodyTyper, Library, Signature
+    from .library import alias_body_variables
 
-    library = Library()
-    for node in ast.walk(decl.body):
-        if isinstance(node, ast.Call) and node.name not in library.functions:
-            for f in unit.db.functions(node.name):
-                library.add_function(Signature(f.name, [p.name for p in f.params], [p.type for p in f.params],
-                                               f.return_type, [p.declared for p in f.params], f.return_declared))
-    typer = BodyTyper(library)
-    typer.run(decl.body)
-    return {name: typer.scope.get(name) if typer.scope.get(name) in (LONG, STRING) else UNKNOWN
-            for name in typer.assigned if not unit.is_global(name)}
+    called = {n.name for n in ast.walk(decl.body) if isinstance(n, ast.Call)}
+    functions = [f for name in sorted(called) for f in unit.db.functions(name)]
+    return {name: t for name, t in alias_body_variables(decl, functions).items() if not unit.is_global(name)}
 
 
 # ---------------------------------------------------------------- handlers
@@ -1346,7 +1340,7 @@ class _HandlerCheck:
         if not _mentions_target(body):
             return
         if self.elide:
-            self.elided = _elided_statements(self.unit, body, self.handler)
+            self.elided = for_unit(self.unit).removed_nodes(body, dead_assignments=self.handler)
         self.visit(body, guarded=False)
 
     # The walk: `guarded` is true under an `@defined(...)` test (its branches may be dead
@@ -1576,73 +1570,6 @@ def _mentions_target(body) -> bool:
             return True
         stack.extend(_node_children(node))
     return False
-
-
-def _elided_statements(unit: CheckUnit, body, handler: bool) -> set[int]:
-    """The statements and expressions stap's optimizer removes (by id): no side effects.
-
-    An expression statement or a `for` initializer or step with no side effect
-    (opt4), an `if` with empty branches, and, in a probe's handler, an
-    assignment of a side-effect-free value to a local nothing reads (opt3).
-    """
-    elided: set[int] = set()
-    assignments: list = []
-    for node in ast.walk(body):
-        kind = type(node)
-        if kind is ast.ExprStmt:
-            if not _side_effects(unit, node.expr):
-                elided.add(id(node))
-            elif (handler and type(node.expr) is ast.Assignment and node.expr.op == "="
-                  and type(node.expr.target) is ast.Variable and not _side_effects(unit, node.expr.value)):
-                assignments.append(node)
-        elif kind is ast.ForStmt:
-            for part in (node.init, node.step):
-                if part is not None and not _side_effects(unit, part):
-                    elided.add(id(part))
-        elif kind is ast.IfStmt and _empty(node.then) and (node.otherwise is None or _empty(node.otherwise)) \
-                and not _side_effects(unit, node.condition):
-            elided.add(id(node))
-    if assignments:
-        read = _reads(body, elided)
-        for stmt in assignments:
-            name = stmt.expr.target.name
-            if name not in read and not unit.is_global(name):
-                elided.add(id(stmt))
-    return elided
-
-
-def _side_effects(unit: CheckUnit, expr) -> bool:
-    for node in ast.walk(expr):
-        kind = type(node)
-        if kind in (ast.Assignment, ast.Crement, ast.PrintCall, ast.EmbeddedExpr, ast.MacroCall):
-            return True
-        if kind is ast.Call:
-            found = unit.db.functions(node.name)
-            if not found or node.name in unit.script_functions() \
-                    or not all("pure" in f.tags for f in found):
-                return True
-    return False
-
-
-def _empty(stmt) -> bool:
-    return type(stmt) is ast.EmptyStmt or (type(stmt) is ast.Block and all(_empty(s) for s in stmt.statements))
-
-
-def _reads(body, elided: set[int]) -> set[str]:
-    """The names a body reads outside the elided statements (assignment targets aside)."""
-    names: set[str] = set()
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        if id(node) in elided:
-            continue
-        if type(node) is ast.Assignment and node.op == "=" and type(node.target) is ast.Variable:
-            stack.append(node.value)
-            continue
-        if type(node) is ast.Variable:
-            names.add(node.name)
-        stack.extend(_node_children(node))
-    return names
 
 
 def _not_entry_return(family) -> bool:

@@ -1,5 +1,6 @@
-"""What is worth keeping from one checked file to the next: the tapset database of each path and
-the probe-point resolver of each database and target.
+"""What is worth keeping from one checked file to the next: the tapset database of each path,
+the probe-point resolver of each database and target, and the extra tapset directories read
+(`-I DIR`).
 
 A program that checks many files (the command line, the language server) makes one
 `Session` and passes it in `CheckOptions.session`; a CheckOptions made without one
@@ -19,6 +20,7 @@ class Session:
     def __init__(self):
         self._dbs: dict[str | None, object] = {}
         self._resolvers: dict[tuple, object] = {}
+        self._extra: dict[tuple, object] = {}
         self._lock = threading.RLock()
 
     def db(self, path: Path | None):
@@ -43,6 +45,29 @@ class Session:
                 if len(self._resolvers) > 8:  # targets come and go in an editor: keep a few
                     self._resolvers.clear()
                 found = self._resolvers[key] = _Resolver(db, target)
+            return found
+
+    def extra_library(self, root: Path, macro_roots: tuple[Path, ...], target):
+        """The items of the extra tapset directory `root` for `target` (tapsets.overlay.ExtraLibrary),
+        read once, and again when one of its files changes."""
+        import os
+
+        from ..tapsets.overlay import read_extra_library
+        from .library import read_library
+
+        real = os.path.realpath(root)
+        try:
+            stamp = max((os.stat(os.path.join(d, f)).st_mtime_ns for d, _, fs in os.walk(real) for f in fs),
+                        default=0)
+        except OSError:
+            stamp = 0
+        key = (real, stamp, tuple(str(r) for r in macro_roots), target)
+        with self._lock:
+            found = self._extra.get(key)
+            if found is None:
+                if len(self._extra) >= 8:  # an editor sees a directory change often: keep a few
+                    self._extra.clear()
+                found = self._extra[key] = read_extra_library(Path(real), read_library, macro_roots, target)
             return found
 
     def __getstate__(self):

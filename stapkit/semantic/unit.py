@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..kernel.description import KernelDescription
     from ..tapsets.db import TapsetDB
     from ..tapsets.for_target import TargetView
+    from .optimizer import Optimizer
 
 
 @attrs.frozen

@@ -84,7 +84,7 @@ def probe_point(point: ast.ProbePoint) -> str:
     # Loops, not generator expressions: brace groups nest, and each frame counts.
     parts = []
     for comp in point.components:
-        parts.append(_component(comp))
+        parts.append(component_text(comp))
     text = ".".join(parts)
     if point.sufficient:
         text += "!"
@@ -95,7 +95,8 @@ def probe_point(point: ast.ProbePoint) -> str:
     return text
 
 
-def _component(comp) -> str:
+def component_text(comp) -> str:
+    """One component of a probe point as stap writes it: `function("f")`, `{a,b}`, `*`."""
     if isinstance(comp, ast.BraceGroup):
         parts = []
         for point in comp.points:

@@ -1,5 +1,8 @@
 """`stapkit db build`: the database from the reference manuals and the tapset sources.
 
+The tapset sources come read and typed (semantic/library.py's `read_library`:
+typing is the semantic layer's work, which this package never imports).
+
 The result depends only on its inputs (the files' contents and the paths
 given): no dates, no machine names, everything sorted.  Problems with an
 input (a missing manual directory, a page in an odd shape, a tapset file
@@ -15,8 +18,7 @@ from pathlib import Path
 import attrs
 
 from . import store
-from .from_sources import read_library
-from .model import ManualFacts
+from .model import LibraryItems, ManualFacts
 from .queries import visible_variables
 
 DEFAULT_TAPSET_DIR = Path("/usr/share/systemtap/tapset")
@@ -31,12 +33,10 @@ class BuildResult:
     report: tuple[str, ...]  # documented variables that differ from the sources'
 
 
-def build(tapset_dir: Path = DEFAULT_TAPSET_DIR, man_dir: Path | None = DEFAULT_MAN_DIR, *,
+def build(library: LibraryItems, tapset_dir: Path = DEFAULT_TAPSET_DIR, man_dir: Path | None = DEFAULT_MAN_DIR, *,
           with_docs: bool = False, systemtap_version: str | None = None) -> BuildResult:
+    """The database of `library` (the items read from `tapset_dir`) and the manual pages of `man_dir`."""
     warnings: list[str] = []
-    if not tapset_dir.is_dir():
-        raise FileNotFoundError(f"{tapset_dir}: no such tapset directory")
-    library = read_library(tapset_dir)
     for file, problem in library.problems:
         warnings.append(f"{tapset_dir / file}:{problem} (the file's other items are kept)")
 

@@ -159,3 +159,15 @@ class ManualFacts:
     summary: str | None = None
     description: str | None = None
     item_docs: tuple[tuple[str, str], ...] = ()  # (variable or argument, its description)
+
+
+@attrs.frozen
+class LibraryItems:
+    """The items of a tapset directory, read from its sources (semantic/library.py reads them)."""
+
+    files: tuple[str, ...]
+    aliases: tuple[ProbeAlias, ...]
+    functions: tuple[Function, ...]
+    globals: tuple[Global, ...]
+    macros: tuple[Macro, ...]
+    problems: tuple[tuple[str, str], ...]  # (file, "line:col: message")

@@ -11,23 +11,22 @@ answer before the database's own items.  They are read as stap reads them:
   whole, as stap leaves it out ("tapset ... has errors, and will be
   skipped"), so a call into it is unresolved; the script gets a warning
   (STP055) pointing at the first error in that file.
+
+Typing the sources is the semantic layer's work: `read_extra_library` is handed
+semantic.library's reader, and semantic.session.Session keeps what was read, so
+a directory is read once per session (and again when one of its files changes).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import Callable
 
 import attrs
 
 from ..diagnostics import Diagnostic, Related, Severity, Span
 from ..syntax import codes
-from .from_sources import LibraryItems, read_library
-
-# The directories read, by (directory, its files' times, macro roots, target).
-# Kept to a few entries: a language server sees a directory change often.
-_READ: dict[tuple, "ExtraLibrary"] = {}
-_KEEP = 8
+from .model import LibraryItems
 
 
 @attrs.frozen
@@ -50,37 +49,17 @@ def script_macro_roots(first_line_dirs, parse_options) -> tuple[Path, ...]:
     return tuple(roots + [Path(d) for d in first_line_dirs])
 
 
-def overlay_db(base, dirs: list[Path], result, parse_options) -> "OverlayDB":
-    """`base` with the items of `dirs` on top, read for the script `result` was parsed as."""
-    first_line_dirs = result.first_line.include_dirs if result.first_line is not None else ()
-    roots = script_macro_roots(first_line_dirs, parse_options)
-    return OverlayDB(base, [library_of(d, macro_roots=roots, target=result.target) for d in dirs])
+def read_extra_library(root: Path, read_library: Callable[..., LibraryItems], macro_roots: tuple[Path, ...],
+                       target) -> ExtraLibrary:
+    """The items of the tapset directory `root` for `target`, less its files that do not parse.
 
-
-def library_of(root: Path, *, macro_roots: tuple[Path, ...] = (), target=None) -> ExtraLibrary:
-    """The items of a tapset directory, read once per process (and again if it changes)."""
-    from ..syntax.target import Target
-
-    target = target if target is not None else Target()
-    real = os.path.realpath(root)
-    try:
-        stamp = max((os.stat(os.path.join(d, f)).st_mtime_ns for d, _, fs in os.walk(real) for f in fs),
-                    default=0)
-    except OSError:
-        stamp = 0
-    key = (real, stamp, tuple(str(r) for r in macro_roots), target)
-    if key not in _READ:
-        while len(_READ) >= _KEEP:
-            del _READ[next(iter(_READ))]
-        _READ[key] = _read(Path(real), macro_roots, target)
-    return _READ[key]
-
-
-def _read(root: Path, macro_roots: tuple[Path, ...], target) -> ExtraLibrary:
-    items = read_library(root, target, macro_roots=macro_roots or (root,))
+    `read_library(root, target, macro_roots=...)` reads and types the sources (semantic.library's).
+    """
+    macro_roots = macro_roots or (root,)
+    items = read_library(root, target, macro_roots=macro_roots)
     skipped = []
     dropped = set()
-    for relative, diagnostic, text in _files_that_do_not_parse(root, macro_roots or (root,), target):
+    for relative, diagnostic, text in _files_that_do_not_parse(root, macro_roots, target):
         dropped.add(relative)
         path = str(root / relative)
         skipped.append(Diagnostic(

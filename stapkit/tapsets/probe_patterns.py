@@ -154,7 +154,8 @@ def _tokens(text: str) -> list[_Token]:
     return tokens
 
 
-def _string_value(token: str) -> str:
+def string_value(token: str) -> str:
+    """The value of a string literal token as written in a probe point (quotes and escapes undone)."""
     body = token[1:-1]
     out = []
     i = 0
@@ -304,7 +305,7 @@ class _Parser:
         if token.kind == "string":
             parts = []
             while self.peek().kind == "string":  # adjacent strings are glued, as stap does
-                parts.append(_string_value(self.take().text))
+                parts.append(string_value(self.take().text))
             return STRING, "".join(parts)
         negative = False
         if token.kind == "punct" and token.text == "-":

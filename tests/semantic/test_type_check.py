@@ -119,7 +119,7 @@ def test_aggregate_in_embedded_c():
 
 def test_dead_stores_and_pure_statements_are_not_type_checked():
     assert codes('global b\nprobe begin { a = b + 2; b = "x"; println(b) }') == []
-    assert codes('probe begin { statvar <<< 4 }') == []
+    assert codes('probe begin { statvar <<< 4; exit() }') == []
     # ... unless -u (no optimizer) is on the first line:
     assert "STP106" in codes('#! stap -u\nfunction stamp(s) { }\nprobe begin { a = stamp("read") }')
 
@@ -215,3 +215,23 @@ def test_alias_variables_are_set_locals_with_their_types():
     found = [d for d in check('probe socket.send { printf("%d\\n", sizee) }') if d.code == "STP301"]
     assert found and "did you mean 'size'" in found[0].message
     assert "STP105" in codes('probe socket.send { println(name + 1) }')
+
+
+# -- the types, for the editor (type_check.types)
+
+
+def test_types_of_a_checked_file_are_read_without_reporting_again():
+    from stapkit.semantic.type_check import types
+
+    result = check_text('global count\nfunction f(a) { return a . "x" }\n'
+                        'probe begin { n = 1; count[n, f("s")] = 2; println(n) }', "t.stp",
+                        CheckOptions(parse=ParseOptions(library_macros={})))
+    unit = result.unit
+    before = list(unit.diagnostics)
+    table = types(unit)
+    assert unit.diagnostics == before  # reporting is check()'s alone
+    assert table.globals["count"] == ("long", 2, ("long", "string"))
+    (decl,) = [i for i in unit.script.items if i.__class__.__name__ == "FunctionDecl"]
+    assert table.functions[id(decl)] == (("string",), "string")
+    (probe,) = [i for i in unit.script.items if i.__class__.__name__ == "ProbeDecl"]
+    assert table.locals[id(probe)]["n"].type == "long"
