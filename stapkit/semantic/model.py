@@ -86,6 +86,8 @@ class Expansion:
 class SemanticModel:
     probes: dict[int, "ProbeInfo"] = attrs.field(factory=dict)
     expansions: list[Expansion] = attrs.field(factory=list)
+    _by_probe: dict[int, list[Expansion]] | None = attrs.field(default=None, init=False, repr=False)
+    _indexed: int = attrs.field(default=0, init=False, repr=False)
     # The points stap never tries: those after a `!` point that resolves on any target.
     skipped_points: list[ast.ProbePoint] = attrs.field(factory=list)
     elaboration: "Elaboration | None" = None
@@ -110,4 +112,11 @@ class SemanticModel:
             raise RuntimeError(f"the semantic model's '{stage}' part is read before it is filled")
 
     def expansions_of(self, probe: ast.ProbeDecl) -> list[Expansion]:
-        return [e for e in self.expansions if e.probe is probe]
+        """The expansions of one probe declaration (an index over `expansions`, made on first use:
+        asking for each probe of a large script must not scan them all each time)."""
+        if self._by_probe is None or self._indexed != len(self.expansions):
+            self._by_probe = {}
+            for expansion in self.expansions:
+                self._by_probe.setdefault(id(expansion.probe), []).append(expansion)
+            self._indexed = len(self.expansions)
+        return [e for e in self._by_probe.get(id(probe), ()) if e.probe is probe]

@@ -96,6 +96,12 @@ def _defined_target(condition) -> bool:
         type(n) in (ast.TargetVariable, ast.Access) for n in ast.walk(condition.operand))
 
 
+def _written_scalars(body) -> set[str]:
+    """The scalar variables a body assigns (`x = ...`)."""
+    return {n.target.name for n in ast.walk(body)
+            if type(n) is ast.Assignment and type(n.target) is ast.Variable}
+
+
 class _Program(Program):
     """The checker's program: one script, with the tapset library's signatures and globals."""
 
@@ -284,7 +290,9 @@ class _Program(Program):
         looked for in the whole tree: see `run`.)
         """
         self.optimizer = for_unit(self.unit)
-        self.optimize = self.optimizer.enabled
+        # Inferring for the editor (not reporting), the code the optimizer removes is typed
+        # too: a reader hovering over `x = 1` wants its type, whether or not stap keeps it.
+        self.optimize = self.optimizer.enabled and self.reporting
         self.dead: dict[int, frozenset[str]] = {}
         for _, owner, body, _ in self.bodies:
             params = frozenset(p.name for p in owner.params) if isinstance(owner, Func) else frozenset()
@@ -403,12 +411,16 @@ class _Program(Program):
         return any(var.kind == "library" for var in self.globals.values())
 
     def empty_probe(self, probe: ast.ProbeDecl) -> bool:
-        """Nothing of the handler stays (once `@defined($v)` is folded where there is no $v)."""
+        """Nothing of the handler, nor of the script aliases it expands through, stays (once
+        `@defined($v)` is folded where there is no $v)."""
         info = self.unit.probes.get(id(probe))
         if info is not None and info.alias_variables:
-            return False  # the alias bodies run too
+            return False  # the library alias bodies run too
         no_targets = info is not None and not info.has_target_variables
-        return not self._kept_after_folding(probe.body, self.optimizer.dead_locals(probe.body), no_targets)
+        bodies = {id(body): body for e in self.unit.model.expansions_of(probe) for _, body in e.bodies()}
+        bodies.setdefault(id(probe.body), probe.body)
+        return not any(self._kept_after_folding(body, self.optimizer.dead_locals(body), no_targets)
+                       for body in bodies.values())
 
     def _kept_after_folding(self, node, dead: frozenset[str], no_targets: bool) -> bool:
         if type(node) is ast.IfStmt and no_targets and _defined_target(node.condition):
