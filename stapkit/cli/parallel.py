@@ -64,8 +64,7 @@ def map_in_processes(function: Callable, items: Sequence, workers: int, *, name_
                 try:
                     status, value = here.recv()
                 except (EOFError, OSError):
-                    raise WorkerDied(f"a worker process ended unexpectedly while linting "
-                                     f"{name_of(items[index])}") from None
+                    raise WorkerDied(f"a worker process ended unexpectedly (on {name_of(items[index])})") from None
                 if status == "error":
                     raise value
                 results[index] = value

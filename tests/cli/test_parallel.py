@@ -80,7 +80,7 @@ def test_an_exception_in_a_worker_is_raised_in_the_parent_and_the_workers_stop()
 
 def test_a_worker_that_dies_is_named_and_the_others_stop():
     before = _children()
-    with pytest.raises(WorkerDied, match="while linting 2"):
+    with pytest.raises(WorkerDied, match=r"ended unexpectedly \(on 2\)"):
         map_in_processes(_die_on_two, list(range(10)), 2, name_of=str)
     assert _children() == before
 
@@ -88,9 +88,15 @@ def test_a_worker_that_dies_is_named_and_the_others_stop():
 # ---------------------------------------------------------------- Ctrl-C
 
 
-def _lint_command(files: list[str]) -> list[str]:
-    return [sys.executable, "-m", "stapkit", "lint", "-j", "2", "--no-cache", "--output-format", "concise",
-            *files]
+COMMANDS = {
+    "lint": ["lint", "-j", "2", "--no-cache", "--output-format", "concise"],
+    "parse": ["parse", "-j", "2"],
+    "format": ["format", "--check", "-j", "2"],
+}
+
+
+def _command(name: str, files: list[str]) -> list[str]:
+    return [sys.executable, "-m", "stapkit", *COMMANDS[name], *files]
 
 
 def _run(command: list[str], delays: list[float], env: dict) -> tuple[int, str, float, bool]:
@@ -124,15 +130,17 @@ def _run(command: list[str], delays: list[float], env: dict) -> tuple[int, str, 
         proc.wait()
 
 
-def test_ctrl_c_during_parallel_lint_ends_with_130_and_one_line():
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_ctrl_c_during_a_parallel_run_ends_with_130_and_one_line(name):
     require(TAPSET)
-    files = sorted(str(p) for p in Path(TAPSET).rglob("*.stp"))[:60]
+    files = sorted(str(p) for p in Path(TAPSET).rglob("*.stp"))[:60 if name == "lint" else 120]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    status, err, whole, left = _run(_lint_command(files), [], env)
+    status, err, whole, left = _run(_command(name, files), [], env)
     assert status in (0, 1) and "Traceback" not in err and not left
     # start-up (stapkit importing, collecting), early, middle, near the end; twice, close together
-    for delays in ([0.4], [whole * 0.3], [whole * 0.6], [whole * 0.9], [whole * 0.5, whole * 0.5 + 0.02]):
-        status, err, seconds, left = _run(_lint_command(files), delays, env)
+    moments = ([0.4], [whole * 0.3], [whole * 0.6], [whole * 0.9], [whole * 0.5, whole * 0.5 + 0.02])
+    for delays in moments if name == "lint" else moments[2:3] + moments[4:]:
+        status, err, seconds, left = _run(_command(name, files), delays, env)
         assert "Traceback" not in err and "Error" not in err, (delays, err)
         assert not left, delays
         if status == 130:
