@@ -66,6 +66,7 @@ def test_results_come_back_in_the_order_of_the_items_and_no_worker_is_left():
     assert map_in_processes(_square, list(range(50)), 3) == [x * x for x in range(50)]
     assert map_in_processes(_square, [7], 4) == [49]
     assert map_in_processes(_square, [], 4) == []
+    assert map_in_processes(_square, [2, 3], 0) == [4, 9]  # at least one worker
     assert _children() == before
 
 
