@@ -104,8 +104,10 @@ def _run(command: list[str], delays: list[float], env: dict) -> tuple[int, str, 
     """Runs the command in a process group of its own and sends SIGINT to the whole group (as a
     terminal does) after each delay: (status, stderr, seconds, whether a process of the group
     was left behind)."""
+    # preexec_fn: SIGINT's default action back; run from a background job, pytest inherits it ignored
+    # (and so would stapkit, as every program does).
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     began = time.monotonic()
     try:
         for delay in delays:
@@ -165,7 +167,11 @@ def test_ctrl_c_in_process_returns_130_and_puts_the_handler_back(tmp_path, capsy
         raise AssertionError("not interrupted")
 
     monkeypatch.setattr(lint_command, "_lint_all", interrupted)
-    before = signal.getsignal(signal.SIGINT)
-    assert main(["lint", "--no-cache", str(script)]) == 130
-    assert capsys.readouterr().err == "stapkit: interrupted\n"
-    assert signal.getsignal(signal.SIGINT) is before
+    # Python's own handler, as in a terminal (a background job inherits SIGINT ignored).
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert main(["lint", "--no-cache", str(script)]) == 130
+        assert capsys.readouterr().err == "stapkit: interrupted\n"
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, outer)
