@@ -154,3 +154,22 @@ def test_recursive_function_names_a_long_cycle_by_its_ends():
     assert {d.message.split(": ")[0] for d in found if d.code == "STP522"} == {
         "function 'f0' calls itself through f1() -> f2()", "function 'f1' calls itself through f2() -> f0()",
         "function 'f2' calls itself through f0() -> f1()"}
+
+
+def test_duplicate_probe_compares_each_point_of_a_long_list_with_its_equals_only(monkeypatch):
+    """The same shallow hash in one probe's list: 2,000 points were 2 million comparisons."""
+    text = "probe " + ", ".join(f"timer.ms({i})" for i in range(1, 2000)) + ", timer.ms(7) { exit() }\n"
+    checked = lint_text(text, "points.stp").checked
+    comparisons = 0
+    real = ast.trees_equal
+
+    def counting(a, b):
+        nonlocal comparisons
+        comparisons += 1
+        return real(a, b)
+
+    monkeypatch.setattr(ast, "trees_equal", counting)
+    found = run_rules(checked.unit, Selection(select=("STP516",)))
+    assert [d.message for d in found] == [
+        "'timer.ms(7)' is already in this probe's list: the handler runs twice for each event"]
+    assert comparisons <= 10
