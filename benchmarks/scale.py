@@ -99,7 +99,8 @@ def measure_sizes(sizes_mb: list[float], jobs: int) -> list[dict]:
             _bench.log(f"lint {script.name} ({script.stat().st_size:,} bytes) ...")
             cmd = _bench.stapkit_cmd("lint", "--no-cache", "--output-format", "concise", "-j", str(jobs),
                                      str(script))
-            rc, usage, wall = _bench.spawn_and_wait(cmd, env=env, timeout=3600)
+            # cwd: python -m puts it first on the path, ahead of the snapshot
+            rc, usage, wall = _bench.spawn_and_wait(cmd, cwd=scratch, env=env, timeout=3600)
             rows.append({"size_mb": size_mb, "bytes": script.stat().st_size, "rc": rc, "wall": wall,
                          "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss})
     return rows
@@ -144,7 +145,7 @@ def profile(size_mb: float, top: int) -> None:
 # --------------------------------------------------------------------------- interrupts
 
 
-def interrupt_runs(runs: int, paths: list[str], jobs: int, seed: int = 130) -> dict:
+def interrupt_runs(runs: int, paths: list[str], jobs: int, seed: int = 130, source: Path | None = None) -> dict:
     """`runs` runs of `stapkit lint -j JOBS --no-cache PATHS`, each sent SIGINT (to its
     process group, as a terminal does) once or twice at a moment spread over the whole
     run: start-up, middle, near the end, after it.  A run is good when it ends with
@@ -163,19 +164,24 @@ def interrupt_runs(runs: int, paths: list[str], jobs: int, seed: int = 130) -> d
     counts = {"runs": 0, "interrupted": 0, "finished": 0, "bad_status": 0, "bad_stderr": 0,
               "traceback": 0, "hang": 0, "left_behind": 0}
     examples: list[str] = []
+    if source is not None:
+        _bench.REPO = source  # another checkout's stapkit (to compare with main)
     with tempfile.TemporaryDirectory(prefix="stapkit-interrupt-") as tmp:
         src = _bench.snapshot(Path(tmp))
         env = _bench.stapkit_env(src)
         cmd = _bench.stapkit_cmd("lint", "-j", str(jobs), "--no-cache", *paths)
         start = time.monotonic()
-        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # cwd: python -m puts it first on the path, ahead of the snapshot
+        subprocess.run(cmd, cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         whole = time.monotonic() - start
         _bench.log(f"an uninterrupted run takes {whole:.1f} s")
         for number in range(runs):
             first = rng.uniform(0.15, whole * 1.05)
             delays = [first] + ([first + rng.uniform(0.0, 0.3)] if number % 3 == 0 else [])
-            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                    start_new_session=True)
+            # SIGINT's default action back: started from a background job, we inherit it ignored
+            # (and so would stapkit, as every program does).
+            proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    start_new_session=True, preexec_fn=_default_sigint)
             began = time.monotonic()
             for delay in delays:
                 time.sleep(max(0.0, began + delay - time.monotonic()))
@@ -218,6 +224,12 @@ def interrupt_runs(runs: int, paths: list[str], jobs: int, seed: int = 130) -> d
     return counts
 
 
+def _default_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def main(argv=None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -227,6 +239,8 @@ def main(argv=None) -> int:
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--interrupts", type=int, metavar="N", help="N interrupted runs instead")
     ap.add_argument("--paths", default="/usr/share/systemtap/tapset", help="what --interrupts lints")
+    ap.add_argument("--stapkit-from", type=Path, metavar="CHECKOUT",
+                    help="--interrupts: run the stapkit of this checkout instead (e.g. main, to compare)")
     args = ap.parse_args(argv)
     if args.profile:
         profile(args.profile, args.top)
@@ -234,7 +248,8 @@ def main(argv=None) -> int:
     if args.interrupts:
         import json
 
-        counts = interrupt_runs(args.interrupts, args.paths.split(","), max(args.jobs, 2))
+        counts = interrupt_runs(args.interrupts, args.paths.split(","), max(args.jobs, 2),
+                                source=args.stapkit_from)
         print(json.dumps(counts, indent=2))
         bad = sum(counts[k] for k in ("bad_status", "bad_stderr", "traceback", "hang", "left_behind"))
         return 1 if bad else 0

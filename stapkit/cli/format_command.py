@@ -159,19 +159,12 @@ def _read_and_format(job):
 
 
 def _in_parallel(work, jobs):
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     from ..syntax.grammar import tables
+    from .parallel import map_in_processes
 
     tables()  # load once here: forked workers inherit it
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:
-        context = None
     work = sorted(work, key=lambda job: -file_size(job[0]))  # largest first: the workers finish together
-    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
-        yield from pool.map(_read_and_format, work)
+    yield from map_in_processes(_read_and_format, work, jobs, name_of=lambda job: f"'{job[0]}'")
 
 
 def _settings(args, path: str, configs: dict):

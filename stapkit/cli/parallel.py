@@ -50,7 +50,7 @@ def map_in_processes(function: Callable, items: Sequence, workers: int, *, name_
     finished = False
     try:
         with _sigint_blocked():
-            for _ in range(min(workers, len(items))):
+            for _ in range(min(max(workers, 1), len(items))):
                 here, there = context.Pipe()
                 process = context.Process(target=_serve, args=(function, there), daemon=True)
                 pool.append((process, here))
@@ -64,8 +64,7 @@ def map_in_processes(function: Callable, items: Sequence, workers: int, *, name_
                 try:
                     status, value = here.recv()
                 except (EOFError, OSError):
-                    raise WorkerDied(f"a worker process ended unexpectedly while linting "
-                                     f"{name_of(items[index])}") from None
+                    raise WorkerDied(f"a worker process ended unexpectedly (on {name_of(items[index])})") from None
                 if status == "error":
                     raise value
                 results[index] = value

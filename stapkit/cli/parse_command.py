@@ -152,22 +152,15 @@ def _parse_one(job):
 
 
 def _parse_in_parallel(work, jobs, want_ast):
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     from ..syntax.grammar import tables
+    from .parallel import map_in_processes
 
     tables()  # load once here: forked workers inherit it
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:
-        context = None
     # Largest files first, one at a time: the workers then finish together
     # (longest-processing-time-first scheduling) instead of one of them being
     # left with a big file at the end.
     work = sorted(((p, o, want_ast) for p, o in work), key=lambda job: -file_size(job[0]))
-    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
-        yield from pool.map(_parse_in_worker, work)
+    yield from map_in_processes(_parse_in_worker, work, jobs, name_of=lambda job: f"'{job[0]}'")
 
 
 def _parse_in_worker(job):

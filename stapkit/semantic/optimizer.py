@@ -114,33 +114,75 @@ class Optimizer:
         """Is every function of that name free of side effects (so a call of it can go)?"""
         known = self._pure_calls.get(name)
         if known is None:
-            self._pure_calls[name] = True  # a recursive call adds nothing to what its body does
-            mine = self._script_functions(name)
-            if mine:
-                known = all(self._pure_body(decl.body) for decl in mine)
-            else:
-                found = self._library_functions(name)
-                known = bool(found) and all("pure" in f.tags for f in found)
-            self._pure_calls[name] = known
+            self._decide_purity(name)
+            known = self._pure_calls[name]
         return known
 
-    def _pure_body(self, body) -> bool:
+    def _decide_purity(self, name: str) -> None:
+        """Decide `name` and every script function it reaches, without recursion (a chain of
+        thousands of calls must not exhaust the stack).  A function is pure when its bodies
+        write nothing but their own locals, print nothing and call only pure functions;
+        impurity flows from callee to caller, so a cycle of calls with no other effect stays
+        pure (a recursive call adds nothing to what the body does)."""
+        own_pure: dict[str, bool] = {}
+        callees: dict[str, set[str]] = {}
+        stack, seen = [name], {name}
+        while stack:
+            current = stack.pop()
+            mine = self._script_functions(current)
+            if not mine:
+                found = self._library_functions(current)
+                own_pure[current], callees[current] = bool(found) and all("pure" in f.tags for f in found), set()
+                continue
+            pure, called = True, set()
+            for decl in mine:
+                body_pure, body_calls = self._body_purity(decl.body)
+                pure, called = pure and body_pure, called | body_calls
+            own_pure[current], callees[current] = pure, called
+            for callee in called:
+                if callee not in seen and callee not in self._pure_calls:
+                    seen.add(callee)
+                    stack.append(callee)
+        callers: dict[str, set[str]] = {}
+        for caller, called in callees.items():
+            for callee in called:
+                callers.setdefault(callee, set()).add(caller)
+        result = dict(own_pure)
+        impure = [n for n, pure in own_pure.items() if not pure]
+        impure += [callee for called in callees.values() for callee in called
+                   if self._pure_calls.get(callee) is False]
+        while impure:
+            for caller in callers.get(impure.pop(), ()):
+                if result.get(caller):
+                    result[caller] = False
+                    impure.append(caller)
+        self._pure_calls.update(result)
+
+    def _body_purity(self, body) -> tuple[bool, set[str]]:
+        """(does the body itself have no side effect, the script functions it calls)."""
         if type(body) is ast.EmbeddedCode:
-            return "/* pure */" in body.code
+            return "/* pure */" in body.code, set()
+        called: set[str] = set()
         # A function's own locals are not the caller's business: only other writes count.
         for node in ast.walk(body):
             kind = type(node)
             if kind in (ast.Assignment, ast.Crement):
                 target = node.target if kind is ast.Assignment else node.operand
                 if not self._writes_local(target):
-                    return False
+                    return False, called
             elif kind is ast.DeleteStmt:
                 if not self._writes_local(node.target):
-                    return False
+                    return False, called
+            elif kind is ast.Call and self._script_functions(node.name):
+                known = self._pure_calls.get(node.name)
+                if known is False:
+                    return False, called
+                if known is None:
+                    called.add(node.name)
             elif kind in (ast.PrintCall, ast.EmbeddedExpr, ast.Call, ast.MacroCall, ast.EmbeddedCode):
                 if self._own_effect(node):
-                    return False
-        return True
+                    return False, called
+        return True, called
 
     def _writes_local(self, target) -> bool:
         while type(target) is ast.Paren:

@@ -99,3 +99,77 @@ def test_lint_time_and_memory_grow_at_most_n_log_n():
     # Memory: what the script adds to the process, over what a tiny script needs.
     added_small = max(a["rss_kb"] - base["rss_kb"], 1024)
     assert (b["rss_kb"] - base["rss_kb"]) / added_small < 3 * n_log_n, (base, a, b)
+
+
+def _ring(n: int) -> str:
+    return "".join(f"function f{i}(x) {{ return x > 0 ? f{(i + 1) % n}(x - 1) : 0 }}\n" for i in range(n)) \
+        + "probe begin { println(f0(3)); exit() }\n"
+
+
+def _chain(n: int) -> str:
+    return "".join(f"function f{i}(x) {{ return {f'f{i - 1}(x) + ' if i else ''}x }}\n" for i in range(n)) \
+        + f"probe begin {{ println(f{n - 1}(1)); exit() }}\n"
+
+
+def _stp522_cpu(text: str) -> float:
+    """The CPU time of the rule alone, the least of three runs (as lint runs it: with the
+    cyclic collector paused, whose full collections are most of the noise)."""
+    import time
+
+    from stapkit.gcpause import collector_paused
+    from stapkit.lint.rule import LintContext
+    from stapkit.lint.rules import stp522_recursive_function as rule
+
+    unit = lint_text(text, "calls.stp").checked.unit
+    times = []
+    for _ in range(3):
+        ctx = LintContext(unit)
+        with collector_paused():
+            start = time.process_time()
+            rule.check(ctx)
+            times.append(time.process_time() - start)
+    return min(times)
+
+
+def test_recursive_function_grows_linearly_with_the_chains_of_calls():
+    """STP522 searched the whole call graph from every function: n² on a chain of calls
+    (40 s for 3,000 functions).  A ratio of two sizes, 8x apart, with a generous bound."""
+    assert _stp522_cpu(_chain(4000)) / max(_stp522_cpu(_chain(500)), 0.01) < 8 * 3
+    assert _stp522_cpu(_ring(4000)) / max(_stp522_cpu(_ring(500)), 0.01) < 8 * 3
+
+
+def test_recursive_function_names_a_long_cycle_by_its_ends():
+    from stapkit.lint.runner import LintOptions
+
+    found = [d for d in lint_text(_ring(100), "ring.stp", LintOptions(selection=Selection(select=("STP522",))))
+             .diagnostics if d.code == "STP522"]
+    assert len(found) == 100
+    messages = {d.message.split(": ")[0] for d in found}
+    assert "function 'f0' calls itself through f1() -> f2() -> f3() -> ... -> f97() -> f98() -> f99() " \
+           "(99 functions)" in messages
+    assert "function 'f50' calls itself through f51() -> f52() -> f53() -> ... -> f47() -> f48() -> f49() " \
+           "(99 functions)" in messages
+    # A short cycle is named in full, as before.
+    found = lint_text(_ring(3), "ring.stp", LintOptions(selection=Selection(select=("STP522",)))).diagnostics
+    assert {d.message.split(": ")[0] for d in found if d.code == "STP522"} == {
+        "function 'f0' calls itself through f1() -> f2()", "function 'f1' calls itself through f2() -> f0()",
+        "function 'f2' calls itself through f0() -> f1()"}
+
+
+def test_duplicate_probe_compares_each_point_of_a_long_list_with_its_equals_only(monkeypatch):
+    """The same shallow hash in one probe's list: 2,000 points were 2 million comparisons."""
+    text = "probe " + ", ".join(f"timer.ms({i})" for i in range(1, 2000)) + ", timer.ms(7) { exit() }\n"
+    checked = lint_text(text, "points.stp").checked
+    comparisons = 0
+    real = ast.trees_equal
+
+    def counting(a, b):
+        nonlocal comparisons
+        comparisons += 1
+        return real(a, b)
+
+    monkeypatch.setattr(ast, "trees_equal", counting)
+    found = run_rules(checked.unit, Selection(select=("STP516",)))
+    assert [d.message for d in found] == [
+        "'timer.ms(7)' is already in this probe's list: the handler runs twice for each event"]
+    assert comparisons <= 10

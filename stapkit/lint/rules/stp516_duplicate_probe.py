@@ -78,15 +78,19 @@ def check(ctx: LintContext) -> None:
 
 
 def _check_list(ctx: LintContext, probe: ast.ProbeDecl) -> None:
-    seen: dict[ast.ProbePoint, ast.ProbePoint] = {}  # an expanded point -> the written point it came from
+    # The hash of an expanded point -> (that point, the written point it came from), keyed by
+    # tree_hash: a point's own hash is shallow, and a list of a few thousand points made every
+    # one of them collide with every other.
+    seen: dict[int, list[tuple[ast.ProbePoint, ast.ProbePoint]]] = {}
     for index, point in enumerate(probe.points):
         reported = False
         for expanded in point.expand():
             if expanded.dotted() == "never":
                 continue  # never runs: a placeholder (`%( $# >= 2 %? $2 %: never %)`)
-            first = seen.get(expanded)
+            same_hash = seen.setdefault(ast.tree_hash(expanded), [])
+            first = next((written for other, written in same_hash if other == expanded), None)
             if first is None:
-                seen[expanded] = point
+                same_hash.append((expanded, point))
                 continue
             if reported:
                 continue
