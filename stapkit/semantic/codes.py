@@ -45,6 +45,7 @@ PROBE_ARGUMENT_KIND = "STP202"
 INCOMPLETE_PROBE_POINT = "STP203"
 ALIAS_RECURSION = "STP204"
 PROBE_ARGUMENT_VALUE = "STP205"
+TOO_MANY_PROBE_POINTS = "STP206"
 UNVERIFIABLE_PROBE_POINT = "STP210"
 UNKNOWN_KERNEL_FUNCTION = "STP211"  # kernel_targets.py (with a kernel description)
 UNKNOWN_TRACEPOINT = "STP212"
@@ -114,6 +115,8 @@ SEMANTIC_CODES: dict[str, CodeInfo] = {
         _e(INCOMPLETE_PROBE_POINT, "incomplete-probe-point", "a probe point that stops short of a probe, or has a suffix nothing takes"),
         _e(ALIAS_RECURSION, "alias-recursion", "a probe alias that expands to itself"),
         _e(PROBE_ARGUMENT_VALUE, "probe-argument-value", "a probe point argument out of range (timer interval, procfs path, ...)"),
+        _e(TOO_MANY_PROBE_POINTS, "too-many-probe-points",
+           "a probe point whose brace groups stand for more points than stapkit builds", Severity.WARNING),
         _e(UNVERIFIABLE_PROBE_POINT, "unverifiable-probe-point",
            "a probe point whose target (kernel function, module, binary) only the target system can confirm",
            Severity.INFO),

@@ -1104,6 +1104,12 @@ def _resolve_probe(unit: CheckUnit, derivation: _Derivation, points, decl_span: 
     ended = False  # a `!` point before surely resolved: stap tries none of the rest
     for written in points:
         reported: set = set()  # `nosuch.{a,b}`: one failure at `nosuch`, not one per alternative
+        count = written.expansion_count()
+        if count > ast.MAX_EXPANDED_POINTS:
+            unit.report(codes.TOO_MANY_PROBE_POINTS,
+                        f"this probe point stands for {count:,} probe points (each {{a,b}} group multiplies "
+                        f"them); only the first {ast.MAX_EXPANDED_POINTS:,} are checked", written.span,
+                        hints=("stap would build every one of them: list the points you mean instead",))
         for expanded in written.expand():
             point = _point_from_ast(expanded)
             if ended:

@@ -34,6 +34,12 @@ def _span():
 RECURSION_ROOM = 20000
 
 
+# The most brace-free points one written probe point is expanded to.  Each `{a,b}` group
+# multiplies them: 22 groups are four million points, which no script means (the largest in
+# the corpora stand for a few dozen); past this, the rest are not built or checked.
+MAX_EXPANDED_POINTS = 10_000
+
+
 def ensure_recursion_room() -> None:
     if sys.getrecursionlimit() < RECURSION_ROOM:
         sys.setrecursionlimit(RECURSION_ROOM)
@@ -616,17 +622,18 @@ class ProbePoint(Node):
     condition: Expr | None  # if (expr)
     span: Span = _span()
 
-    def expand(self) -> list["ProbePoint"]:
-        """The brace-free probe points this one stands for, as stap builds them."""
+    def expand(self, limit: int = MAX_EXPANDED_POINTS) -> list["ProbePoint"]:
+        """The brace-free probe points this one stands for, as stap builds them: the first
+        `limit` of them (`a.{b,c}.{d,e}...` doubles with each group: see expansion_count)."""
         ensure_recursion_room()
         results: list[tuple[list[Component], "ProbePoint | None"]] = [([], None)]
         for comp in self.components:
             if isinstance(comp, Component):
                 results = [(prefix + [comp], last) for prefix, last in results]
             else:
-                alternatives = [p for point in comp.points for p in point.expand()]
+                alternatives = [p for point in comp.points for p in point.expand(limit)]
                 results = [(prefix + list(alt.components), alt) for prefix, _ in results
-                           for alt in alternatives]
+                           for alt in alternatives][:limit]
         points = []
         for components, last in results:
             optional = self.optional or (last.optional if last else False)
@@ -634,6 +641,15 @@ class ProbePoint(Node):
             condition = self.condition or (last.condition if last else None)
             points.append(ProbePoint(tuple(components), optional, sufficient, condition, self.span))
         return points
+
+    def expansion_count(self) -> int:
+        """How many brace-free probe points this one stands for (counted, not built)."""
+        ensure_recursion_room()
+        count = 1
+        for comp in self.components:
+            if not isinstance(comp, Component):
+                count *= sum(point.expansion_count() for point in comp.points)
+        return count
 
     def dotted(self) -> str:
         """The point as text without suffixes: `kernel.function("vfs_read").return`."""

@@ -620,3 +620,21 @@ def test_the_debian_examples_get_no_probe_point_error():
     for name in EXAMPLES_NEED_OTHER_TAPSETS:  # as stap without those tapsets, an error
         (path,) = [p for p in paths if p.name == name]
         assert {code for code, _ in _errors(path, **_example_options(path))} == {"STP201"}
+
+
+def test_a_probe_point_of_millions_of_brace_expansions_is_counted_not_built():
+    # Twenty-two `{a,b}` groups stand for 4,194,304 points: building them took gigabytes
+    # and minutes (issue 18); now the first 10,000 are checked and the count is reported.
+    from stapkit.semantic.checker import check_text
+    from stapkit.syntax import ast
+
+    text = "probe begin" + "".join(".{a,b}" for _ in range(22)) + " { exit() }\n"
+    point = check_text(text).parse.script.items[0].points[0]
+    assert point.expansion_count() == 2 ** 22
+    assert len(point.expand()) == ast.MAX_EXPANDED_POINTS
+    found = [d for d in check_text(text).diagnostics if d.code == "STP206"]
+    assert len(found) == 1 and "4,194,304 probe points" in found[0].message
+    assert found[0].severity.value == "warning"
+    # A product under the bound is built whole and says nothing.
+    small = "probe {begin,end}.{a,b}" + " { exit() }\n"
+    assert not [d for d in check_text(small).diagnostics if d.code == "STP206"]
