@@ -161,7 +161,11 @@ class Checker:
         if once == data:
             return []
         if WHITESPACE_BYTES.sub(b"", once) != WHITESPACE_BYTES.sub(b"", data):
-            return [Failure("changed-bytes", "file-format", "`stapkit format` changed a byte other than whitespace")]
+            message = "`stapkit format` changed a byte other than whitespace"
+            as_read = data.decode("utf-8", errors="replace").encode("utf-8")
+            if WHITESPACE_BYTES.sub(b"", once) == WHITESPACE_BYTES.sub(b"", as_read):
+                message += ": only bytes that are not UTF-8, each written back as U+FFFD"
+            return [Failure("changed-bytes", "file-format", message)]
         if _tokens(once) != _tokens(data):
             return [Failure("changed-tokens", "file-format", "`stapkit format` changed the file's tokens")]
         failure, _ = self._run(["format", path], "file-format-again")
