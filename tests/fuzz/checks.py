@@ -26,6 +26,7 @@ import json
 import os
 import re
 import traceback
+from collections import Counter
 
 import attrs
 
@@ -53,7 +54,14 @@ class Failure:
         return self.frames[-1] if self.frames else "-"
 
     def signature(self) -> tuple[str, str, str]:
-        """What makes two failures the same one: the kind, the stage and the innermost stapkit function."""
+        """What makes two failures the same one: the kind, the stage and the innermost stapkit function.
+
+        For a hang, where the bound struck is chance: the function the stack repeats most
+        (the recursion or loop that ran away) stands for it instead.
+        """
+        if self.kind in ("timeout", "memory") and self.frames:
+            counts = Counter(self.frames)
+            return (self.kind, self.stage, max(reversed(self.frames), key=counts.__getitem__))
         return (self.kind, self.stage, self.where)
 
 

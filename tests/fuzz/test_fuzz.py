@@ -120,3 +120,12 @@ def test_mutants_are_reproducible_and_keep_the_seed_bytes_they_do_not_touch():
     first = [mutate(random.Random(7), seed) for _ in range(3)]
     assert first == [mutate(random.Random(7), seed) for _ in range(3)]
     assert b"".join(tokens(seed[0])) == seed[0]
+
+
+def test_hangs_are_grouped_by_the_function_their_stack_repeats_not_where_the_bound_struck():
+    stack = ("stapkit/semantic/probe_points.py:check", "stapkit/semantic/probe_points.py:find_and_build",
+             "stapkit/semantic/probe_points.py:double_glob", "stapkit/semantic/probe_points.py:find_and_build")
+    one = Failure("timeout", "analyze", "Timeout", stack + ("stapkit/semantic/probe_points.py:glob",))
+    other = Failure("timeout", "analyze", "Timeout", stack + ("stapkit/semantic/probe_points.py:<genexpr>",))
+    assert one.signature() == other.signature() == ("timeout", "analyze", stack[1])
+    assert attrs.evolve(one, kind="traceback").signature()[2] == "stapkit/semantic/probe_points.py:glob"
