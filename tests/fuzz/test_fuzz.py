@@ -8,6 +8,7 @@ problems (known.py) fails the test, shrunk by hypothesis.
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import attrs
@@ -65,6 +66,8 @@ class BrokenChecker(Checker):
             return [Failure("x", "x", str(len(bytearray(8 << 30))))]
         if text == "die":
             os._exit(3)
+        if text == "stuck":  # minutes in one C call: the CPU-time signal waits for its end
+            hashlib.pbkdf2_hmac("sha256", b"x", b"y", 10**9)
         return super()._parse(text)
 
 
@@ -73,10 +76,13 @@ def test_the_worker_reports_hangs_memory_and_deaths_and_goes_on():
         hang, _ = broken.run(b"hang")
         memory, _ = broken.run(b"memory")
         death, _ = broken.run(b"die")
+        broken.hard_seconds = 3
+        stuck, _ = broken.run(b"stuck")
         fine, _ = broken.run(b"probe begin { }\n")
     assert [(f.kind, f.stage) for f in hang] == [("timeout", "parse")]
     assert [(f.kind, f.stage) for f in memory] == [("memory", "parse")]
     assert [f.kind for f in death] == ["crash"]
+    assert [(f.kind, f.stage) for f in stuck] == [("timeout", "-")]
     assert fine == []
 
 
