@@ -18,7 +18,7 @@ import attrs
 
 from ..diagnostics import Diagnostic
 from ..syntax.tokens import AT_WORDS
-from .layout import ALL_FEATURES, Style, layout
+from .layout import ALL_FEATURES, BLANKS, Style, layout
 
 # How many times the file may be preprocessed for other targets, to read every branch
 # of its conditionals (the parser's own check of untaken branches stops at 24).
@@ -216,4 +216,4 @@ def _library_macros(before, options) -> dict:
 
 def _comment(text: str) -> str:
     """A comment's words: blanks at the ends of its lines are not part of it (they are trimmed)."""
-    return "\n".join(line.rstrip() for line in text.split("\n")).rstrip()
+    return "\n".join(line.rstrip(BLANKS) for line in text.split("\n")).rstrip(BLANKS)

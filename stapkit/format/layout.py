@@ -44,6 +44,9 @@ from ..syntax.lexer import lex
 from ..syntax.tokens import KEYWORD_KINDS, OPERATORS
 
 ALL_FEATURES = (99,)
+# The blanks the layout trims at the ends of lines and comments: stap's (C isspace).  Not
+# str.rstrip()'s Unicode whitespace: a no-break space or U+2028 ending a comment is part of it.
+BLANKS = " \t\n\r\f\v"
 
 # Kinds after which an operator is binary (the token ends an operand).
 _OPERAND_END = frozenset({"IDENT", "NUMBER", "STRING", "RPAR", "RSQB", "TARGET", "ARG_NUM", "ARG_STR",
@@ -508,7 +511,7 @@ class _Layout:
             self.current = [line]
 
     def flush(self) -> None:
-        line = "".join(self.current).rstrip()
+        line = "".join(self.current).rstrip(BLANKS)
         self.current = []
         if line or self.lines:
             self.lines.append(line)
@@ -705,7 +708,7 @@ def _locate(text: str, items: list[_Item]):
     find = text.find
     for item in items:
         # A comment may have lost the blanks that ended its line: look for its words.
-        token = item.text.rstrip() if item.comment else item.text
+        token = item.text.rstrip(BLANKS) if item.comment else item.text
         start = find(token, position)
         if start < 0 or (start > position and not text[position:start].isspace()):
             return None

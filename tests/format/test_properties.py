@@ -66,7 +66,9 @@ def commented_programs(draw) -> str:
         elif one_line:
             out.append(" ")
         elif rnd.random() < comment_rate:
-            out.append(rnd.choice(COMMENTS))
+            comment = rnd.choice(COMMENTS)
+            # `/` then `/*x*/` is `//*x*/`: a line comment that swallows the rest of the line.
+            out.append(" " + comment if out[-1].endswith("/") and comment.startswith("/") else comment)
         else:
             # Blanks keep tokens apart: `a % (b)` must not become `a %(b)`.
             out.append(rnd.choice(BLANKS))

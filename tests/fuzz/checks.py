@@ -26,6 +26,7 @@ import json
 import os
 import re
 import traceback
+from collections import Counter
 
 import attrs
 
@@ -53,7 +54,14 @@ class Failure:
         return self.frames[-1] if self.frames else "-"
 
     def signature(self) -> tuple[str, str, str]:
-        """What makes two failures the same one: the kind, the stage and the innermost stapkit function."""
+        """What makes two failures the same one: the kind, the stage and the innermost stapkit function.
+
+        For a hang, where the bound struck is chance: the function the stack repeats most
+        (the recursion or loop that ran away) stands for it instead.
+        """
+        if self.kind in ("timeout", "memory") and self.frames:
+            counts = Counter(self.frames)
+            return (self.kind, self.stage, max(reversed(self.frames), key=counts.__getitem__))
         return (self.kind, self.stage, self.where)
 
 
@@ -161,7 +169,11 @@ class Checker:
         if once == data:
             return []
         if WHITESPACE_BYTES.sub(b"", once) != WHITESPACE_BYTES.sub(b"", data):
-            return [Failure("changed-bytes", "file-format", "`stapkit format` changed a byte other than whitespace")]
+            message = "`stapkit format` changed a byte other than whitespace"
+            as_read = data.decode("utf-8", errors="replace").encode("utf-8")
+            if WHITESPACE_BYTES.sub(b"", once) == WHITESPACE_BYTES.sub(b"", as_read):
+                message += ": only bytes that are not UTF-8, each written back as U+FFFD"
+            return [Failure("changed-bytes", "file-format", message)]
         if _tokens(once) != _tokens(data):
             return [Failure("changed-tokens", "file-format", "`stapkit format` changed the file's tokens")]
         failure, _ = self._run(["format", path], "file-format-again")

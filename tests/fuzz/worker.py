@@ -5,9 +5,11 @@ the CPU seconds each took.  In the worker, RLIMIT_AS bounds the memory (a
 MemoryError is a failure of kind "memory") and a timer signal raises
 checks.Timeout after `seconds` of CPU time (ITIMER_PROF: a bound the other load
 of the machine does not shorten; a failure of kind "timeout", with the stack
-that was running).  If the worker does not answer within WALL_FACTOR times the bound (a
-loop in C that the signal cannot interrupt) or dies, the parent kills it and
-reports a "timeout" or "crash".  After an exception or a bound the worker
+that was running).  If the worker has used twice the bound and more without
+answering (a loop in C that the signal cannot interrupt) or dies, the parent
+kills it and reports a "timeout" or "crash".  The parent counts the worker's
+CPU time, not the clock: at nice 19 on a busy machine a worker may get a few
+per cent of a core.  After an exception or a bound the worker
 is replaced: the library's state may be half-updated.
 """
 
@@ -22,9 +24,9 @@ import time
 
 from .checks import Failure, Timeout
 
-# The parent waits this many times the CPU bound (in wall-clock time: the machine is shared
-# and the worker may run at nice 19) before it kills a worker that did not answer.
-WALL_FACTOR = 6
+# Where the worker's CPU time cannot be read (no /proc), the parent waits this many times the
+# bound in wall-clock time before it kills a worker that did not answer.
+WALL_FACTOR = 20
 # After an exception or a bound, the library's state may be half-updated: a new worker takes over.
 RESTART_AFTER = ("traceback", "timeout", "memory", "crash")
 
@@ -72,6 +74,16 @@ def _serve(conn, seconds: float, memory_mb: int, nice: int, checker: str) -> Non
                 return
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user + system) of a process so far, from /proc; None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Worker:
     """One worker process, started on first use and replaced after a failure."""
 
@@ -79,6 +91,7 @@ class Worker:
                  checker: str = "tests.fuzz.checks:Checker"):
         self.checker = checker  # module:class of the checks (the tests give the harness broken ones)
         self.seconds = seconds
+        self.hard_seconds = 2 * seconds + 10  # CPU seconds after which a silent worker is killed
         self.memory_mb = memory_mb
         self.nice = nice
         self._process = None
@@ -90,7 +103,7 @@ class Worker:
             self._start()
         try:
             self._conn.send(data)
-            if self._conn.poll(self.seconds * WALL_FACTOR + 30):
+            if self._answered():
                 failures, cpu = self._conn.recv()
             else:
                 self.stop(kill=True)
@@ -103,6 +116,20 @@ class Worker:
         if any(f.kind in RESTART_AFTER for f in failures):
             self.stop()
         return failures, cpu
+
+    def _answered(self) -> bool:
+        """Wait for the answer; False once the worker has spent `hard_seconds` of CPU time on it."""
+        start_cpu, start_wall = _cpu_seconds(self._process.pid), time.monotonic()
+        while not self._conn.poll(1.0):
+            cpu = _cpu_seconds(self._process.pid)
+            if cpu is not None and start_cpu is not None:
+                if cpu - start_cpu > self.hard_seconds:
+                    return False
+            elif time.monotonic() - start_wall > WALL_FACTOR * self.seconds + 30:
+                return False
+            if not self._process.is_alive():
+                return self._conn.poll(0)
+        return True
 
     def _start(self) -> None:
         context = multiprocessing.get_context("spawn")
