@@ -121,6 +121,9 @@ def _items(text: str, result=None) -> list[_Item]:
     return items
 
 
+_CRS_BEFORE_LF = re.compile(r"\r+\n")
+
+
 def layout(text: str, style: Style = Style(), lexed=None) -> str:
     """The text laid out in the canonical style (the caller checks it is still the same program).
 
@@ -132,9 +135,11 @@ def layout(text: str, style: Style = Style(), lexed=None) -> str:
         return _layout_cr(text, style, lexed)
     # The layout works on LF; the line ending of the first line is then used
     # everywhere but inside strings and embedded C, which are kept byte for byte.
+    # Every CR before a LF goes with it: a CR is a blank to stap, and one left at the
+    # end of a comment's line (`\r\r\n`) would become that line's ending next time.
     first_break = text.find("\n")
     eol = "\r\n" if first_break > 0 and text[first_break - 1] == "\r" else "\n"
-    out = _layout_lf(text.replace("\r\n", "\n"), style, None)
+    out = _layout_lf(_CRS_BEFORE_LF.sub("\n", text), style, None)
     return _with_line_ending(out, text, eol, lexed)
 
 

@@ -46,6 +46,7 @@ INCOMPLETE_PROBE_POINT = "STP203"
 ALIAS_RECURSION = "STP204"
 PROBE_ARGUMENT_VALUE = "STP205"
 TOO_MANY_PROBE_POINTS = "STP206"
+PROBE_POINT_TOO_COSTLY = "STP207"
 UNVERIFIABLE_PROBE_POINT = "STP210"
 UNKNOWN_KERNEL_FUNCTION = "STP211"  # kernel_targets.py (with a kernel description)
 UNKNOWN_TRACEPOINT = "STP212"
@@ -117,6 +118,8 @@ SEMANTIC_CODES: dict[str, CodeInfo] = {
         _e(PROBE_ARGUMENT_VALUE, "probe-argument-value", "a probe point argument out of range (timer interval, procfs path, ...)"),
         _e(TOO_MANY_PROBE_POINTS, "too-many-probe-points",
            "a probe point whose brace groups stand for more points than stapkit builds", Severity.WARNING),
+        _e(PROBE_POINT_TOO_COSTLY, "probe-point-too-costly",
+           "a probe point whose resolution through wildcards and aliases exceeds stapkit's budget"),
         _e(UNVERIFIABLE_PROBE_POINT, "unverifiable-probe-point",
            "a probe point whose target (kernel function, module, binary) only the target system can confirm",
            Severity.INFO),

@@ -62,6 +62,10 @@ JIFFIES_MAX = 1_000_000
 MAXACTIVE_MAX = 65535  # USHRT_MAX
 TIMER_SCALE = {"s": 1_000_000_000, "sec": 1_000_000_000, "ms": 1_000_000, "msec": 1_000_000,
                "us": 1000, "usec": 1000, "ns": 1, "nsec": 1, "hz": 1}
+# The most steps (find_and_build calls) the points of one declaration may take.  The corpora's
+# costliest declarations take a few thousand; a '**' through aliases it matches again grew
+# without end (found by the fuzzer: `probe a.b = **.return { }`).
+MAX_DERIVATION_STEPS = 300_000
 FOLLOW_SHOWN = 12  # components listed after "needs one of"
 
 _SCRIPT_ARGUMENT = re.compile(r"[$@]([0-9]|#)")
@@ -247,6 +251,11 @@ class _Failure(Exception):
         return copy
 
 
+class _TooMuchWork(_Failure):
+    """The derivation of one declaration ran out of its budget: nothing may tolerate it
+    (an optional point that fails is skipped; this must end the whole declaration)."""
+
+
 class _Recursion(_Failure):
     """stap's recursive_expansion_error: passed on even where other failures are tolerated."""
 
@@ -393,6 +402,10 @@ class _Derivation:
         self.unit = unit
         self.r = resolver
         self.script_roots: Nodes = (resolver.root,) if script_root is None else (resolver.root, script_root)
+        self.steps_left = MAX_DERIVATION_STEPS  # renewed for each declaration (new_budget)
+
+    def new_budget(self) -> None:
+        self.steps_left = MAX_DERIVATION_STEPS
 
     # -- derive_probes ------------------------------------------------------
 
@@ -403,6 +416,8 @@ class _Derivation:
             tolerated = loc.optional or parent_optional
             try:
                 got = self.find_and_build(roots, loc, 0, chain, parent_optional)
+            except _TooMuchWork:
+                raise
             except _Failure:
                 if not tolerated:
                     raise
@@ -421,6 +436,13 @@ class _Derivation:
 
     def find_and_build(self, nodes: Nodes, point: _Point, pos: int, chain: tuple,
                        parent_optional: bool) -> list[_Leaf]:
+        self.steps_left -= 1
+        if self.steps_left < 0:
+            raise _TooMuchWork(codes.PROBE_POINT_TOO_COSTLY,
+                               f"resolving this probe point took more than {MAX_DERIVATION_STEPS:,} steps; "
+                               "stapkit stopped", None,
+                               ("a '**' wildcard through aliases that match it again can make the "
+                                "resolution grow without end: name the points you mean",))
         comps = point.comps
         if pos == len(comps):
             return self.build_at(nodes, point, chain, parent_optional)
@@ -459,6 +481,8 @@ class _Derivation:
             narrowed = point._replace(comps=point.comps[:pos] + (replaced,) + point.comps[pos + 1:])
             try:
                 results += self.find_and_build(sub, narrowed, pos + 1, chain, parent_optional)
+            except _TooMuchWork:
+                raise
             except _Failure as failure:
                 matched.append((self.prefix_text(narrowed, pos + 1), failure))  # stap ignores it
         if not results:
@@ -496,6 +520,8 @@ class _Derivation:
             results += self.find_and_build(
                 nodes, point._replace(comps=point.comps[:pos] + (simple,) + point.comps[pos + 1:]),
                 pos, chain, parent_optional)
+        except _TooMuchWork:
+            raise
         except _Failure:
             pass
         before = comp._replace(name=prefix + "*", kind=None, value=None, text=prefix + "*")
@@ -504,6 +530,8 @@ class _Derivation:
             results += self.find_and_build(
                 nodes, point._replace(comps=point.comps[:pos] + (before, after) + point.comps[pos + 1:]),
                 pos, chain, parent_optional)
+        except _TooMuchWork:
+            raise
         except _Failure:
             pass
         if not results:
@@ -563,6 +591,8 @@ class _Derivation:
                 results += self.expand_alias(alias, point, suffix, chain, parent_optional)
             except _Recursion:
                 raise
+            except _TooMuchWork:
+                raise
             except _Failure as failure:
                 if not point.optional:
                     raise self.suffix_failure(failure, point, pos)
@@ -601,6 +631,8 @@ class _Derivation:
             if cached is None:
                 try:
                     cached = self._expand(alias, suffix, (), optional, (self.r.root,))
+                except _TooMuchWork:
+                    raise
                 except _Failure as failure:
                     cached = failure
                 self.r.expansions[key] = cached
@@ -1102,6 +1134,7 @@ def _resolve_probe(unit: CheckUnit, derivation: _Derivation, points, decl_span: 
     result = _ProbeResult()
     roots = derivation.script_roots
     ended = False  # a `!` point before surely resolved: stap tries none of the rest
+    derivation.new_budget()
     for written in points:
         reported: set = set()  # `nosuch.{a,b}`: one failure at `nosuch`, not one per alternative
         count = written.expansion_count()
@@ -1116,6 +1149,10 @@ def _resolve_probe(unit: CheckUnit, derivation: _Derivation, points, decl_span: 
                 result.skipped.append(expanded)
             try:
                 leaves = derivation.find_and_build(roots, point, 0, (), False)
+            except _TooMuchWork as failure:
+                result.failed = True
+                _report_failure(unit, failure, point)
+                return result
             except _Failure as failure:
                 if point.optional:
                     continue

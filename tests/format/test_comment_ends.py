@@ -32,3 +32,13 @@ def test_an_unterminated_comment_at_the_end_keeps_its_words():
     text = "probe begin {  x = 1 }\n/* open\u00a0\n  to the end\n\n"
     result = format_text(text, "case.stp", options=OPTIONS)  # a FormatError would be a bug
     assert result.text.startswith("probe begin { x = 1 }\n/* open\u00a0\n  to the end")
+
+
+def test_a_cr_before_a_crlf_in_a_block_comment_is_laid_out_once():
+    # Found by the fuzzer: `/*\n\r\r\n*/` came out as `/*\n\r\n*/`, and that as `/*\n\n*/`:
+    # one CR before a line ending was kept each time, so formatting was not idempotent.
+    from stapkit.format.formatter import format_text
+
+    for text in ("/*\n\r\r\n*/\nprobe begin { exit() }\n", "/*\r\n\r\r\n*/\r\nprobe begin { exit() }\r\n"):
+        once = format_text(text).text
+        assert format_text(once).text == once

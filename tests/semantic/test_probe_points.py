@@ -638,3 +638,14 @@ def test_a_probe_point_of_millions_of_brace_expansions_is_counted_not_built():
     # A product under the bound is built whole and says nothing.
     small = "probe {begin,end}.{a,b}" + " { exit() }\n"
     assert not [d for d in check_text(small).diagnostics if d.code == "STP206"]
+
+
+def test_a_double_glob_alias_that_matches_itself_ends_in_one_finding():
+    # Found by the fuzzer: `**` in an alias definition matches the aliases built on it, and
+    # the resolution grew without end (26 CPU s and 650 MB before it was stopped).
+    from stapkit.semantic.checker import check_text
+
+    found = [d for d in check_text("probe a.b = **.return { }\nprobe a.b { exit() }\n").diagnostics
+             if d.code == "STP207"]
+    assert len(found) == 1 and "300,000 steps" in found[0].message
+    assert found[0].severity.value == "error"
