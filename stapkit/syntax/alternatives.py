@@ -14,6 +14,7 @@ newly reached branches are reported, with the condition that leads to them.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import itertools
 from typing import Callable
@@ -211,9 +212,9 @@ def check_untaken_branches(
     found: list[Diagnostic] = []
     for run in runs:
         alt, newly, known = run.result, run.newly, runs.known
-        regions = _branch_regions(alt.conditionals)
+        regions = _Regions.of(alt.conditionals)
         # The preprocessor's own findings count where a newly reached branch holds them.
-        candidates = [(d, _innermost_branch(d.span.start, regions)) for d in alt.diagnostics]
+        candidates = list(zip(alt.diagnostics, regions.innermost_all([d.span.start for d in alt.diagnostics])))
         # Only what is found in a newly reached branch is reported (below), and
         # a problem is put down to a branch of its own declaration: so only the
         # declarations that overlap a newly reached branch need parsing again.
@@ -284,42 +285,90 @@ def _path_to(branch: Branch, known: dict[int, Conditional]) -> list[Branch]:
     return path
 
 
-def _branch_regions(conditionals: list[Conditional]) -> list[tuple[int, int, Branch]]:
-    regions = []
-    for cond in conditionals:
-        if cond.taken is None:
-            continue
-        branch = cond.branch(cond.taken)
-        if branch is not None:
-            regions.append((branch.span.start, branch.span.end, (cond.open.start, cond.taken)))
-    return regions
+class _Regions:
+    """The taken branches of one run's conditionals, as text regions, for finding which
+    branch holds an offset.  Branches nest (a conditional lies inside one branch of another),
+    so the innermost one holding an offset is the last to start before it, or one of that
+    one's parents: a lookup is a binary search and a short walk up, not a scan of every
+    region (a file with thousands of conditionals and thousands of findings was quadratic)."""
+
+    @classmethod
+    def of(cls, conditionals: list[Conditional]) -> "_Regions":
+        found = []
+        for cond in conditionals:
+            if cond.taken is None:
+                continue
+            branch = cond.branch(cond.taken)
+            if branch is not None:
+                found.append((branch.span.start, branch.span.end, (cond.open.start, cond.taken)))
+        return cls(found)
+
+    def __init__(self, found: list[tuple[int, int, Branch]]):
+        found = list(found)
+        found.sort(key=lambda region: (region[0], -region[1]))  # outer before inner at one start
+        self.items = found
+        self.starts = [start for start, _, _ in found]
+        self.parent: list[int] = []  # index of the innermost region holding each, or -1
+        open_regions: list[int] = []
+        for i, (start, end, _) in enumerate(found):
+            while open_regions and found[open_regions[-1]][1] <= start:
+                open_regions.pop()
+            self.parent.append(open_regions[-1] if open_regions else -1)
+            open_regions.append(i)
+        self.by_end = sorted(found, key=lambda region: (region[1], region[2]))
+        self.ends = [end for _, end, _ in self.by_end]
+
+    def innermost(self, offset: int) -> Branch | None:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        while i >= 0:
+            start, end, branch = self.items[i]
+            if start <= offset < end:
+                return branch
+            i = self.parent[i]
+        return None
+
+    def innermost_all(self, offsets: list[int]) -> list[Branch | None]:
+        """innermost(offset) for each offset, in one sweep over the regions (offsets sorted:
+        a region closed before one offset stays closed for the later ones)."""
+        answers: list[Branch | None] = [None] * len(offsets)
+        stack: list[tuple[int, int, Branch]] = []
+        i = 0
+        for k in sorted(range(len(offsets)), key=offsets.__getitem__):
+            offset = offsets[k]
+            while i < len(self.items) and self.items[i][0] <= offset:
+                while stack and stack[-1][1] <= self.items[i][0]:
+                    stack.pop()
+                stack.append(self.items[i])
+                i += 1
+            while stack and stack[-1][1] <= offset:
+                stack.pop()
+            answers[k] = stack[-1][2] if stack else None
+        return answers
+
+    def last_ending_before(self, offset: int, chunk_start: int, newly: set[Branch]) -> Branch | None:
+        """The newly reached branch of the declaration starting at `chunk_start` that ends last
+        at or before `offset`."""
+        i = bisect.bisect_right(self.ends, offset) - 1
+        while i >= 0 and self.by_end[i][1] > chunk_start:
+            start, _, branch = self.by_end[i]
+            if branch in newly and chunk_start <= start:
+                return branch
+            i -= 1
+        return None
 
 
-def _branch_for(offset: int, regions, newly: set[Branch], chunk_start: int) -> Branch | None:
+def _branch_for(offset: int, regions: _Regions, newly: set[Branch], chunk_start: int) -> Branch | None:
     """The branch a problem found at `offset` of a re-parsed declaration is put down to.
 
     The innermost newly reached branch holding it; else the last newly reached
     branch of the declaration that ends before it (the parser often notices a
     missing `)` or `}` only at the first token after the branch).
     """
-    inside = _innermost_branch(offset, regions)
+    inside = regions.innermost(offset)
     if inside is not None and inside in newly:
         return inside
-    before = [(end, branch) for start, end, branch in regions
-              if branch in newly and chunk_start <= start and end <= offset]
-    if before:
-        return max(before)[1]
-    return inside
-
-
-def _innermost_branch(offset: int, regions) -> Branch | None:
-    best = None
-    best_size = None
-    for start, end, branch in regions:
-        if start <= offset < end and (best_size is None or end - start < best_size):
-            best = branch
-            best_size = end - start
-    return best
+    before = regions.last_ending_before(offset, chunk_start, newly)
+    return before if before is not None else inside
 
 
 def _why_unreachable(path: list[Branch], known: dict[int, Conditional]) -> str:

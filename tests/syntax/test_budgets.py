@@ -203,3 +203,36 @@ def test_the_commands_end_on_the_real_cases(command, case, code, tmp_path):
     output = done.stdout + done.stderr
     assert done.returncode in (1, 2), output
     assert f"[{code}]" in output and "Traceback" not in output, output
+
+
+def test_the_branch_holding_an_offset_is_found_as_a_scan_would_find_it():
+    # check_untaken_branches put each finding down to its innermost branch by scanning every
+    # branch: quadratic on a file of thousands of conditionals and findings (found by the
+    # fuzzer).  The sweep and the lookup must agree with that scan on nested regions.
+    import random
+
+    from stapkit.syntax.alternatives import _Regions
+
+    rng = random.Random(14)
+    for _ in range(200):
+        regions, stack, position = [], [], 0
+        for _ in range(rng.randrange(1, 30)):  # a random tree of nested, disjoint-sibling regions
+            position += rng.randrange(1, 5)
+            if stack and rng.random() < 0.4:
+                start = stack.pop()
+                regions.append((start, position, (start, len(regions))))
+            else:
+                stack.append(position)
+        while stack:
+            position += rng.randrange(1, 5)
+            start = stack.pop()
+            regions.append((start, position, (start, len(regions))))
+        offsets = [rng.randrange(0, position + 3) for _ in range(40)]
+
+        def scan(offset):
+            holding = [r for r in regions if r[0] <= offset < r[1]]
+            return min(holding, key=lambda r: r[1] - r[0])[2] if holding else None
+
+        lookup = _Regions(regions)
+        assert [lookup.innermost(o) for o in offsets] == [scan(o) for o in offsets]
+        assert lookup.innermost_all(offsets) == [scan(o) for o in offsets]
