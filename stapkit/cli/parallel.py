@@ -92,6 +92,14 @@ def _stop(pool: list, *, graceful: bool) -> None:
     started = [process for process, _ in pool if process.pid is not None]
     try:
         for _, here in pool:
+            if graceful:
+                # Say so: a closed pipe alone is not seen as closed by its worker while
+                # workers forked after it hold a copy of its parent's end (each waited
+                # out the grace time: 5 s at the end of every -j run).
+                try:
+                    here.send(None)
+                except OSError:
+                    pass
             here.close()
         if graceful:
             for process in started:
@@ -126,9 +134,12 @@ def _serve(function: Callable, there) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     while True:
         try:
-            index, item = there.recv()
+            job = there.recv()
         except (EOFError, OSError):
-            return  # no more work, or the parent is gone
+            return  # the parent is gone
+        if job is None:
+            return  # no more work
+        index, item = job
         try:
             reply = ("ok", function(item))
         except Exception as err:  # raised in the parent, as if the function had run there
