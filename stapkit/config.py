@@ -44,7 +44,7 @@ from typing import Any
 import attrs
 
 from .errors import UserError
-from .syntax.target import PRIVILEGES, RUNTIMES, Target, is_kernel_release, is_version
+from .syntax.target import PRIVILEGES, RUNTIMES, Target, is_kernel_release, is_version, kernel_release_fields
 
 CONFIG_NAMES = ("stapkit.toml", ".stapkit.toml", "pyproject.toml")
 
@@ -293,6 +293,7 @@ def _check_target(table, fail) -> dict[str, Any]:
         if key == "privilege" and value not in PRIVILEGES:
             fail(key, f"must be one of {', '.join(PRIVILEGES)}")
         if key == "kernel-version":
-            target["kernel_v"] = value.split("-", 1)[0]
-        target[_TARGET_KEYS[key]] = value
+            target.update(kernel_release_fields(value))
+        else:
+            target[_TARGET_KEYS[key]] = value
     return target

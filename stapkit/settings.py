@@ -44,7 +44,7 @@ class Overrides:
 
 def resolve_target(overrides: Overrides, base: "Target | None" = None) -> "Target":
     """The Target: `base` (from the configuration) changed by the overrides.  Raises ValueError."""
-    from .syntax.target import Target, is_kernel_release, is_version
+    from .syntax.target import Target, is_kernel_release, is_version, kernel_release_fields
 
     changes = {}
     if overrides.systemtap_version and not is_version(overrides.systemtap_version):
@@ -55,8 +55,7 @@ def resolve_target(overrides: Overrides, base: "Target | None" = None) -> "Targe
     if overrides.systemtap_version:
         changes["systemtap_v"] = overrides.systemtap_version
     if overrides.kernel_version:
-        changes["kernel_vr"] = overrides.kernel_version
-        changes["kernel_v"] = overrides.kernel_version.split("-", 1)[0]
+        changes.update(kernel_release_fields(overrides.kernel_version))
     if overrides.arch:
         changes["arch"] = overrides.arch
     if overrides.runtime:
@@ -126,10 +125,10 @@ def _kernel_described_target(overrides: Overrides, config, target):
     configured = config.target if config is not None else {}
     changes = {}
     if release and not overrides.kernel_version and "kernel_vr" not in configured:
-        from .syntax.target import is_kernel_release
+        from .syntax.target import is_kernel_release, kernel_release_fields
 
         if is_kernel_release(release):
-            changes.update(kernel_vr=release, kernel_v=release.split("-", 1)[0])
+            changes.update(kernel_release_fields(release))
     if arch and not overrides.arch and "arch" not in configured:
         changes["arch"] = arch
     return target.evolve(**changes) if changes else target

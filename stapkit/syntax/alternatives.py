@@ -26,7 +26,7 @@ from . import codes
 from .conditions import VERSION_VARIABLES, ConditionError, evaluate
 from .feeder import split_declarations
 from .preprocessor import MAX_EXPANDED_TOKENS, Conditional, PreprocessResult, preprocess
-from .target import ARCHES, PRIVILEGES, RUNTIMES, Target
+from .target import ARCHES, PRIVILEGES, RUNTIMES, Target, kernel_release_fields
 from .tokens import Token
 
 # The bounds of the search, well above what real files need: the corpora's
@@ -584,8 +584,7 @@ def _apply(assignment: dict, target: Target, argc: int) -> tuple[Target, int]:
         if name == "argc":
             argc = value
         elif name == "kernel":
-            changes["kernel_vr"] = value
-            changes["kernel_v"] = value.split("-", 1)[0]
+            changes.update(kernel_release_fields(value))
         elif name == "systemtap_privilege":
             changes["privilege"] = value
         elif name.startswith("CONFIG_"):

@@ -15,7 +15,7 @@ import shlex
 
 import attrs
 
-from .target import Target
+from .target import Target, kernel_release_fields
 
 # stap's getopt string (cmdline.h STAP_SHORT_OPTIONS): letters followed by ':' take a value.
 _SHORT_WITH_VALUE = frozenset("peEoIRramcxDsldLSBJGT")
@@ -53,8 +53,7 @@ class ScriptOptions:
         if self.arch:
             changes["arch"] = self.arch
         if self.kernel_release:
-            changes["kernel_vr"] = self.kernel_release
-            changes["kernel_v"] = self.kernel_release.split("-", 1)[0]
+            changes.update(kernel_release_fields(self.kernel_release))
         if self.privilege:
             changes["privilege"] = self.privilege
         if self.guru:

@@ -95,6 +95,12 @@ def stap_arch_name(machine: str) -> str:
 PRIVILEGES = ("stapusr", "stapsys", "stapdev")
 
 
+def kernel_release_fields(release: str) -> dict[str, str]:
+    """The Target fields a kernel release sets: the release itself (kernel_vr) and its base
+    version, before the first '-' (kernel_v: "6.1.0" of "6.1.0-13-amd64")."""
+    return {"kernel_vr": release, "kernel_v": release.split("-", 1)[0]}
+
+
 @attrs.frozen
 class Target:
     """The values `%( ... %)` conditions compare against."""
