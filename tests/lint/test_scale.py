@@ -30,6 +30,20 @@ def _scale_module():
     return module
 
 
+def _stp516_counting_comparisons(unit, monkeypatch):
+    """STP516's findings on the unit, and how many trees it compared to get them."""
+    comparisons = 0
+    real = ast.trees_equal
+
+    def counting(a, b):
+        nonlocal comparisons
+        comparisons += 1
+        return real(a, b)
+
+    monkeypatch.setattr(ast, "trees_equal", counting)
+    return run_rules(unit, Selection(select=("STP516",))), comparisons
+
+
 def test_the_generator_is_deterministic_and_its_scripts_are_clean():
     generate = _scale_module().generate
     text = generate(20_000)
@@ -50,16 +64,7 @@ def test_duplicate_probe_compares_each_declaration_with_its_equals_only(monkeypa
     text += "probe begin { count_0 = 3\n  last_0 = \"start\"\n}\n"
     checked = lint_text(text, "gen.stp").checked
     probes = sum(isinstance(item, ast.ProbeDecl) for item in checked.unit.script.items)
-    comparisons = 0
-    real = ast.trees_equal
-
-    def counting(a, b):
-        nonlocal comparisons
-        comparisons += 1
-        return real(a, b)
-
-    monkeypatch.setattr(ast, "trees_equal", counting)
-    found = run_rules(checked.unit, Selection(select=("STP516",)))
+    found, comparisons = _stp516_counting_comparisons(checked.unit, monkeypatch)
     line_of = lambda needle: text[:text.index(needle)].count("\n") + 1  # noqa: E731
     assert sorted(d.message.split(" (")[0] for d in found) == sorted([
         f"this probe repeats the one on line {line_of('probe begin')}",
@@ -160,16 +165,7 @@ def test_duplicate_probe_compares_each_point_of_a_long_list_with_its_equals_only
     """The same shallow hash in one probe's list: 2,000 points were 2 million comparisons."""
     text = "probe " + ", ".join(f"timer.ms({i})" for i in range(1, 2000)) + ", timer.ms(7) { exit() }\n"
     checked = lint_text(text, "points.stp").checked
-    comparisons = 0
-    real = ast.trees_equal
-
-    def counting(a, b):
-        nonlocal comparisons
-        comparisons += 1
-        return real(a, b)
-
-    monkeypatch.setattr(ast, "trees_equal", counting)
-    found = run_rules(checked.unit, Selection(select=("STP516",)))
+    found, comparisons = _stp516_counting_comparisons(checked.unit, monkeypatch)
     assert [d.message for d in found] == [
         "'timer.ms(7)' is already in this probe's list: the handler runs twice for each event"]
     assert comparisons <= 10
