@@ -229,8 +229,9 @@ def check_untaken_branches(
             parsed_chunks.add(key)
             runs.spend(PARSE_COST * len(chunk))
             _, diagnostics = parse(chunk)
-            for diag in diagnostics:
-                candidates.append((diag, _branch_for(diag.span.start, regions, newly, chunk[0].start)))
+            holding = regions.innermost_all([diag.span.start for diag in diagnostics])
+            for diag, inside in zip(diagnostics, holding):
+                candidates.append((diag, _branch_for(diag.span.start, inside, regions, newly, chunk[0].start)))
         for diag, branch_of in candidates:
             if branch_of is None or branch_of not in newly:
                 continue
@@ -288,9 +289,9 @@ def _path_to(branch: Branch, known: dict[int, Conditional]) -> list[Branch]:
 class _Regions:
     """The taken branches of one run's conditionals, as text regions, for finding which
     branch holds an offset.  Branches nest (a conditional lies inside one branch of another),
-    so the innermost one holding an offset is the last to start before it, or one of that
-    one's parents: a lookup is a binary search and a short walk up, not a scan of every
-    region (a file with thousands of conditionals and thousands of findings was quadratic)."""
+    so the offsets of a run's findings are answered together in one sweep with a stack of the
+    open regions, not by a scan of every region per finding (a file with thousands of
+    conditionals and thousands of findings was quadratic)."""
 
     @classmethod
     def of(cls, conditionals: list[Conditional]) -> "_Regions":
@@ -307,25 +308,8 @@ class _Regions:
         found = list(found)
         found.sort(key=lambda region: (region[0], -region[1]))  # outer before inner at one start
         self.items = found
-        self.starts = [start for start, _, _ in found]
-        self.parent: list[int] = []  # index of the innermost region holding each, or -1
-        open_regions: list[int] = []
-        for i, (start, end, _) in enumerate(found):
-            while open_regions and found[open_regions[-1]][1] <= start:
-                open_regions.pop()
-            self.parent.append(open_regions[-1] if open_regions else -1)
-            open_regions.append(i)
         self.by_end = sorted(found, key=lambda region: (region[1], region[2]))
         self.ends = [end for _, end, _ in self.by_end]
-
-    def innermost(self, offset: int) -> Branch | None:
-        i = bisect.bisect_right(self.starts, offset) - 1
-        while i >= 0:
-            start, end, branch = self.items[i]
-            if start <= offset < end:
-                return branch
-            i = self.parent[i]
-        return None
 
     def innermost_all(self, offsets: list[int]) -> list[Branch | None]:
         """innermost(offset) for each offset, in one sweep over the regions (offsets sorted:
@@ -357,14 +341,15 @@ class _Regions:
         return None
 
 
-def _branch_for(offset: int, regions: _Regions, newly: set[Branch], chunk_start: int) -> Branch | None:
+def _branch_for(offset: int, inside: Branch | None, regions: _Regions, newly: set[Branch],
+                chunk_start: int) -> Branch | None:
     """The branch a problem found at `offset` of a re-parsed declaration is put down to.
 
     The innermost newly reached branch holding it; else the last newly reached
     branch of the declaration that ends before it (the parser often notices a
-    missing `)` or `}` only at the first token after the branch).
+    missing `)` or `}` only at the first token after the branch).  `inside`: the innermost
+    branch holding the offset (regions.innermost_all).
     """
-    inside = regions.innermost(offset)
     if inside is not None and inside in newly:
         return inside
     before = regions.last_ending_before(offset, chunk_start, newly)
