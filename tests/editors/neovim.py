@@ -14,11 +14,27 @@ DOCS = REPO / "docs" / "editors.md"
 # The docs mark the set-up the test runs with this comment, right before its code block.
 MARK = "<!-- tested by tests/editors/test_neovim.py -->"
 
+# A real script with one finding (STP503 on `total`) and lines to format.
+SCRIPT = """\
+global counts
+
+probe syscall.openat {
+  counts[execname()]<<<1
+}
+
+probe timer.s(5) {
+    foreach (name in counts- limit 10) printf("%s %d\\n", name, @count(counts[name]))
+  delete counts
+  total += 1
+}
+"""
+
 
 def documented_init_lua() -> str:
     text = DOCS.read_text(encoding="utf-8")
     match = re.search(re.escape(MARK) + r"\s*```lua\n(.*?)```", text, re.S)
-    assert match, f"{DOCS}: no ```lua block after {MARK}"
+    if match is None:
+        raise ValueError(f"{DOCS}: no ```lua block after {MARK}")
     return match.group(1)
 
 

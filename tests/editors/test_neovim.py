@@ -12,22 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.editors.neovim import environment, write_init
+from tests.editors.neovim import SCRIPT, environment, write_init
 from tests.editors.tools import require_program
-
-SCRIPT = """\
-global counts
-
-probe syscall.openat {
-  counts[execname()]<<<1
-}
-
-probe timer.s(5) {
-    foreach (name in counts- limit 10) printf("%s %d\\n", name, @count(counts[name]))
-  delete counts
-  total += 1
-}
-"""
 
 
 def test_neovim_shows_what_stapkit_lsp_finds(tmp_path):
