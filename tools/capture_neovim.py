@@ -71,8 +71,9 @@ def capture(tmp: Path, timeout: float) -> str:
     command = shlex.join(["env", *(f"{k}={v}" for k, v in variables.items()),
                           "TERM=xterm-256color", "nvim", "-u", str(init), script.name])
 
+    # A tmux server of its own (-L): nothing of the user's tmux is seen or touched.
     def tmux(*words: str) -> str:
-        return subprocess.run(["tmux", *words], check=True, capture_output=True, text=True,
+        return subprocess.run(["tmux", "-L", session, *words], check=True, capture_output=True, text=True,
                               timeout=30).stdout
 
     tmux("new-session", "-d", "-s", session, "-x", str(WIDTH), "-y", str(HEIGHT), "-c", str(tmp), command)
@@ -86,7 +87,7 @@ def capture(tmp: Path, timeout: float) -> str:
         screen = wait_for(lambda: tmux("capture-pane", "-p", "-t", pane), "function execname", timeout,
                           "the hover")
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, timeout=30, check=False)
+        subprocess.run(["tmux", "-L", session, "kill-server"], capture_output=True, timeout=30, check=False)
     return "\n".join(line.rstrip() for line in screen.rstrip("\n").split("\n"))
 
 

@@ -52,3 +52,18 @@ def test_neovim_shows_what_stapkit_lsp_finds(tmp_path):
                                env=env, capture_output=True, text=True, timeout=60, check=True).stdout
     assert result["lines"] == formatted.splitlines()
     assert result["lines"][3] == "  counts[execname()] <<< 1"
+
+
+def test_the_capture_script_shows_a_diagnostic_and_a_hover():
+    """tools/capture_neovim.py (which made the capture in docs/editors.md) still works."""
+    require_program("nvim", "neovim")
+    require_program("tmux", "tmux")
+    tool = Path(__file__).resolve().parents[2] / "tools" / "capture_neovim.py"
+    done = subprocess.run([sys.executable, str(tool), "--timeout", "90"], capture_output=True, text=True,
+                          timeout=300, stdin=subprocess.DEVNULL, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    screen = done.stdout
+    assert "W   total += 1" in screen and "local 'total' of probe timer.s(5) is assigned but never read" in screen
+    assert "function execname:string()" in screen
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "editors.md").read_text(encoding="utf-8")
+    assert "function execname:string()" in docs and "■ local 'total'" in docs
