@@ -77,6 +77,7 @@ def capture(tmp: Path, timeout: float) -> str:
                               timeout=30).stdout
 
     tmux("new-session", "-d", "-s", session, "-x", str(WIDTH), "-y", str(HEIGHT), "-c", str(tmp), command)
+    socket = Path(tmux("display-message", "-p", "#{socket_path}").strip())
     try:
         pane = f"{session}:0.0"
         wait_for(lambda: tmux("capture-pane", "-p", "-t", pane), "assigned but never read", timeout,
@@ -88,6 +89,7 @@ def capture(tmp: Path, timeout: float) -> str:
                           "the hover")
     finally:
         subprocess.run(["tmux", "-L", session, "kill-server"], capture_output=True, timeout=30, check=False)
+        socket.unlink(missing_ok=True)
     return "\n".join(line.rstrip() for line in screen.rstrip("\n").split("\n"))
 
 
