@@ -172,6 +172,7 @@ continued"
 }
 %{ #include <linux/sched.h> /* "%{ not nested */ %}
 function f:long (s:string) %{ STAP_RETURN(1); %}
+probe $1 . function("f") . return { s = s . "x" }
 '''
 
 
