@@ -176,10 +176,10 @@ def _listed(names, limit: int = 12) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def _did_you_mean(name: str, pool) -> str:
+def _did_you_mean(name: str, pool, cutoff: float = 0.6) -> str:
     if len(pool) > MAX_SUGGESTION_POOL:
         return ""
-    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=cutoff)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
@@ -280,7 +280,7 @@ def _library(point: UserPoint, place: Place, elf: ElfFile, program: str, library
             return None, None
         where = f" under {place.sysroot}" if place.sysroot else ""
         return None, Finding(codes.UNKNOWN_LIBRARY, f"library '{library}' is not found{where}"
-                             + _did_you_mean(library, sorted(loaded)), span,
+                             + _did_you_mean(library, sorted(loaded), cutoff=0.8), span,
                              hints=("a name without a slash is looked for as the dynamic linker does "
                                     "(runpath, LD_LIBRARY_PATH, /etc/ld.so.conf, the default directories)",
                                     f"{program} loads: {_listed(sorted(loaded))}"))
