@@ -1015,6 +1015,10 @@ def _check_user_points(unit: CheckUnit, session, decl: ast.ProbeDecl, result: "_
                 markers += checked.markers
             for f in checked.findings if checked is not None else ():
                 unit.report(f.code, f.message, f.span, severity=f.severity, hints=f.hints)
+            if checked is not None and checked.unverifiable and checked.program and unit.explain_unverifiable:
+                unit.report(codes.UNVERIFIABLE_PROBE_POINT,
+                            f"only the target system can confirm this point: {checked.unverifiable}",
+                            point.span("function") or leaf.span)
     if every_mark_known and markers:
         for f in user.check_arguments(decl.body, markers):
             unit.report(f.code, f.message, f.span, severity=f.severity, hints=f.hints)

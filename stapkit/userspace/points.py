@@ -10,8 +10,10 @@ caches), and says what is wrong:
 - `.function("f")` and `.plt("f")`: against `.symtab`, `.dynsym`, the
   `.gnu_debugdata` mini-debuginfo and, for a stripped file, the symbol table of its
   debug file found by build id under `/usr/lib/debug`.  A miss is a warning
-  (STP214): in a stripped file only exported functions are named; in an unstripped
-  one a function inlined at every call has no symbol, yet stap finds it with DWARF.
+  (STP214) that says which case it is: a function inlined at every call has no
+  symbol (stap finds its inlined instances with DWARF), and a stripped file with
+  only `.dynsym` names its exported functions alone, so a miss there says nothing:
+  the point stays unverifiable, and STP210 says why.
 - `.library("x")`: found on the linker's search path (STP215 if not), and among the
   libraries the program loads (DT_NEEDED, followed through the libraries); one it
   does not load may be dlopen'ed, which the message says.
@@ -133,7 +135,8 @@ def check_point(point: UserPoint, place: Place) -> Checked:
         more, markers = _marks(point, target, program)
         return Checked(findings + more, markers, program=program)
     if point.group in ("process.function", "process.plt"):
-        return Checked(findings + _functions(point, place, target, program), program=program)
+        more, why = _functions(point, place, target, program)
+        return Checked(findings + more, program=program, unverifiable=why)
     return Checked(findings, program=program)
 
 
@@ -199,20 +202,21 @@ def _function_name(point: UserPoint) -> str | None:
     return name
 
 
-def _functions(point: UserPoint, place: Place, elf: ElfFile, program: str) -> tuple[Finding, ...]:
+def _functions(point: UserPoint, place: Place, elf: ElfFile, program: str) -> tuple[tuple[Finding, ...], str | None]:
+    """(the findings, why the point is left unverifiable or None)."""
     name = _function_name(point)
     if name is None or point.optional:
-        return ()
+        return (), None
     glob = any(c in name for c in "*?[")
     span = point.span("function" if point.group == "process.function" else "plt")
     if point.group == "process.plt":
         if _matches(name, elf.plt, glob):
-            return ()
+            return (), None
         what = f"{program} calls no '{name}' through its PLT" if not glob else \
             f"no PLT entry of {program} matches '{name}'"
         return (Finding(codes.UNKNOWN_PROGRAM_FUNCTION, what + ("" if glob else _did_you_mean(name, sorted(elf.plt))),
                         span, hints=("the PLT lists the library functions a program calls; a library's own "
-                                     "functions are probed with .library(...).function(...)",)),)
+                                     "functions are probed with .library(...).function(...)",)),), None
     functions = elf.functions
     debug = None
     if elf.stripped and not elf.has_debugdata:
@@ -220,21 +224,23 @@ def _functions(point: UserPoint, place: Place, elf: ElfFile, program: str) -> tu
         if debug is not None:
             functions = functions | debug.symtab_functions
     if _matches(name, functions, glob):
-        return ()
+        return (), None
+    if elf.stripped and not elf.has_debugdata and debug is None:
+        # Only the exported functions are named (main and every static function are not):
+        # a miss says nothing, and stap finds the function with the program's debuginfo.
+        return (), (f"{program} is stripped: only its exported functions (.dynsym) are named, and '{name}' "
+                    "is not one of them; stap finds the others with the program's debuginfo")
     what = f"no function of {program} matches '{name}'" if glob else f"'{name}' is not a function of {program}"
     if debug is not None or not elf.stripped:
         tables = "symbol table" + (f" (and its debug file {debug.path})" if debug is not None else "")
         why = (f"{program}'s {tables} names every function it has an out-of-line copy of: "
                f"'{name}' is not among them, or was inlined at every call (stap finds inlined "
                "instances only with DWARF, as .function(...).inline)")
-    elif elf.has_debugdata:
+    else:
         why = (f"{program} is stripped; its .dynsym and .gnu_debugdata mini-debuginfo name its functions: "
                f"'{name}' is not among them, or was inlined at every call")
-    else:
-        why = (f"{program} is stripped: only its exported functions (.dynsym) are named, so a static "
-               f"function '{name}' may still be there (stap finds it with the program's debuginfo)")
     suggestion = "" if glob else _did_you_mean(name, sorted(functions))
-    return (Finding(codes.UNKNOWN_PROGRAM_FUNCTION, what + suggestion, span, hints=(why,)),)
+    return (Finding(codes.UNKNOWN_PROGRAM_FUNCTION, what + suggestion, span, hints=(why,)),), None
 
 
 def _matches(name: str, names: frozenset[str], glob: bool) -> bool:
