@@ -151,3 +151,20 @@ def describe(query: str, place: Place) -> Description:
     else:
         lines.append("  not named in its symbol tables" + (" (the file is stripped)" if elf.stripped else ""))
     return Description("\n".join(lines) + "\n", data, bool(tables))
+
+
+def point_names(query: str, place: Place) -> list[tuple[str, str]]:
+    """(name, detail) of what the last component of `query` may name, for completion: the markers
+    (with their arguments), the functions or the PLT entries.  Raises QueryError."""
+    point = _parse(query)
+    _, elf = _target(point, place)
+    if point.group == "process.mark":
+        provider = point.param("provider") if point.has("provider") else None
+        return [(m.name, m.signature()) for m in elf.markers_named("*", provider)][:MAX_LISTED]
+    if point.group == "process.plt":
+        return [(n, "PLT entry") for n in sorted(elf.plt)][:MAX_LISTED]
+    if point.group == "process.function":
+        exported = elf.dynsym_functions
+        return [(n, "exported function" if n in exported else "function")
+                for n in sorted(elf.functions)][:MAX_LISTED]
+    return []
