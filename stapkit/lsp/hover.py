@@ -310,6 +310,11 @@ def context_text(analysis: Analysis, found: lookup.Found) -> str:
     typed = _kernel_context_text(analysis, found)
     if typed is not None:
         return typed
+    from .userspace import argument_text
+
+    typed = argument_text(analysis, found)  # $argN of a process(...).mark probe: from its SDT note
+    if typed is not None:
+        return typed
     known = describe.CONTEXT_VARIABLES.get(name)
     if known:
         value = "long" if name == "$return" else "string"

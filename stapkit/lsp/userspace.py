@@ -59,3 +59,40 @@ def complete(completer, components, component: str) -> None:
             break
         completer.add(name, types.CompletionItemKind.Function, "local", detail=detail, check=False)
         shown += 1
+
+
+def argument_text(analysis, found) -> str | None:
+    """Markdown for a hover on `$argN` in the handler of a .mark probe whose program is here:
+    the argument's C type by its size and sign, per marker."""
+    import re
+
+    from ..userspace.show import QueryError, describe
+
+    match = re.fullmatch(r"\$arg([0-9]+)", found.name)
+    item = found.item
+    if match is None or not isinstance(item, ast.ProbeDecl):
+        return None
+    n = int(match.group(1))
+    lines = []
+    for written in item.points[:8]:
+        for point in list(written.expand())[:8]:
+            comps = [c for c in point.components if isinstance(c, ast.Component)]
+            if not comps or comps[0].name != "process" or comps[-1].name != "mark":
+                continue
+            try:
+                data = describe(point.dotted(), _place(analysis)).data
+            except QueryError:
+                continue
+            for marker in data.get("markers", [])[:8]:
+                where = f"`{marker['provider']}:{marker['name']}`"
+                args = marker["arguments"]
+                if n <= len(args):
+                    a = args[n - 1]
+                    sign = "signed" if a["signed"] else "unsigned"
+                    lines.append(f"argument {n} of marker {where}: `{a['type']}` ({a['size']} bytes, {sign}, "
+                                 f"at `{a['location']}`)")
+                else:
+                    lines.append(f"marker {where} has {len(args)} arguments: no `$arg{n}`")
+    if not lines:
+        return None
+    return f"```\n{found.name}: long\n```\n\n" + "\n\n".join(lines)

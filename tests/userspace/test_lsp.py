@@ -68,6 +68,15 @@ async def test_hover_on_a_marker_and_a_function(user_client):
     assert "named in: .symtab" in shown
 
 
+async def test_hover_on_a_marker_argument(user_client):
+    uri = await open_document(user_client, SCRIPT, "arguments.stp")
+    await wait_diagnostics(user_client, uri)
+    shown = await _hover(user_client, uri, SCRIPT, "$arg1", delta=2)
+    assert "argument 1 of marker `myapp:helper__entry`: `int32_t` (4 bytes, signed, at `%edi`)" in shown
+    shown = await _hover(user_client, uri, SCRIPT, "$arg3", delta=2)
+    assert "marker `myapp:helper__entry` has 2 arguments: no `$arg3`" in shown
+
+
 async def test_completion_of_markers_and_functions(user_client):
     text = SCRIPT + 'probe process("/usr/bin/prog").mark("re") {}\nprobe process("/usr/bin/prog").function("he") {}\n'
     uri = await open_document(user_client, text, "complete.stp")
