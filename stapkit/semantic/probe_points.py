@@ -996,15 +996,16 @@ def _program_confirms(unit: CheckUnit, leaf: _Leaf) -> bool:
 
 
 def _check_user_points(unit: CheckUnit, session, decl: ast.ProbeDecl, result: "_ProbeResult") -> None:
-    """Each process(...) point against the program it names, and `$argN` against the markers
-    it matched (the logic: stapkit/userspace/points.py)."""
+    """Each process(...) point against the program it names, `$argN` against the markers it
+    matched, `$name` against the DWARF of the functions (the logic: stapkit/userspace/points.py)."""
     if unit.tapset:
         return
     from ..userspace import points as user
 
     place = user.Place(unit.sysroot, session.elf if session is not None else user.read_elf)
     markers: list = []
-    every_mark_known = True
+    scopes: list = []
+    every_mark_known = every_scope_known = True
     for written, leaves, _ in result.alternatives:
         for leaf in leaves:
             point = _user_point(leaf, written)
@@ -1013,15 +1014,20 @@ def _check_user_points(unit: CheckUnit, session, decl: ast.ProbeDecl, result: "_
                 every_mark_known = False
             else:
                 markers += checked.markers
+            if checked is None or checked.scopes is None:
+                every_scope_known = False
+            else:
+                scopes += checked.scopes
             for f in checked.findings if checked is not None else ():
                 unit.report(f.code, f.message, f.span, severity=f.severity, hints=f.hints)
             if checked is not None and checked.unverifiable and checked.program and unit.explain_unverifiable:
                 unit.report(codes.UNVERIFIABLE_PROBE_POINT,
                             f"only the target system can confirm this point: {checked.unverifiable}",
                             point.span("function") or leaf.span)
-    if every_mark_known and markers:
-        for f in user.check_arguments(decl.body, markers):
-            unit.report(f.code, f.message, f.span, severity=f.severity, hints=f.hints)
+    found = user.check_arguments(decl.body, markers) if every_mark_known and markers else []
+    found += user.check_variables(decl.body, scopes) if every_scope_known and scopes else []
+    for f in found:
+        unit.report(f.code, f.message, f.span, severity=f.severity, hints=f.hints)
 
 
 def _is_return(family) -> bool:

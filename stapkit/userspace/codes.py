@@ -15,6 +15,7 @@ UNKNOWN_PROGRAM_FUNCTION = "STP214"
 UNKNOWN_LIBRARY = "STP215"
 UNREADABLE_PROGRAM = "STP216"
 MARKER_ARGUMENT_COUNT = "STP330"
+UNKNOWN_PROGRAM_VARIABLE = "STP331"
 
 USERSPACE_CODES: dict[str, CodeInfo] = {
     info.code: info
@@ -29,5 +30,7 @@ USERSPACE_CODES: dict[str, CodeInfo] = {
                  "a process(...) or .library(...) file that is not ELF, or is damaged"),
         CodeInfo(MARKER_ARGUMENT_COUNT, "marker-argument-count", Severity.ERROR,
                  "with the program at hand: $argN beyond the SDT marker's arguments"),
+        CodeInfo(UNKNOWN_PROGRAM_VARIABLE, "unknown-program-variable", Severity.WARNING,
+                 "with the program's DWARF: a $name that is no parameter, local or global of the probed function"),
     )
 }

@@ -36,6 +36,7 @@ import attrs
 from ..diagnostics import Severity, Span
 from ..syntax import ast
 from . import codes
+from .dwarf import DwarfFunction
 from .elf import ElfFile, read_elf
 from .resolve import find_library, find_program, in_sysroot
 from .sdt import Marker
@@ -43,6 +44,7 @@ from .sdt import Marker
 GROUPS = ("process.function", "process.mark", "process.plt", "process.statement")
 MAX_LOADED = 512  # libraries followed through DT_NEEDED
 MAX_SUGGESTION_POOL = 100_000  # names a did-you-mean looks through
+MANY_MATCHES = 32  # beyond this many functions matched by a wildcard, $names are not checked
 
 Reader = Callable[[str], "ElfFile | None"]
 
@@ -79,6 +81,9 @@ class Finding:
 class Checked:
     findings: tuple[Finding, ...] = ()
     markers: tuple[Marker, ...] | None = None  # the markers a .mark matched (None: not known)
+    # A .function's matches with their DWARF scopes: (file, function, DwarfFunction, the file's
+    # global variables); None: not known (no DWARF, a wildcard matching many, a .callee, ...).
+    scopes: tuple[tuple[str, str, DwarfFunction, frozenset[str]], ...] | None = None
     unverifiable: str | None = None  # why the program could not be looked at
     program: str | None = None  # the file read (the library's, for .library points)
 
@@ -135,8 +140,8 @@ def check_point(point: UserPoint, place: Place) -> Checked:
         more, markers = _marks(point, target, program)
         return Checked(findings + more, markers, program=program)
     if point.group in ("process.function", "process.plt"):
-        more, why = _functions(point, place, target, program)
-        return Checked(findings + more, program=program, unverifiable=why)
+        more, why, scopes = _functions(point, place, target, program)
+        return Checked(findings + more, program=program, unverifiable=why, scopes=scopes)
     return Checked(findings, program=program)
 
 
@@ -202,36 +207,43 @@ def _function_name(point: UserPoint) -> str | None:
     return name
 
 
-def _functions(point: UserPoint, place: Place, elf: ElfFile, program: str) -> tuple[tuple[Finding, ...], str | None]:
-    """(the findings, why the point is left unverifiable or None)."""
+def _functions(point: UserPoint, place: Place, elf: ElfFile, program: str):
+    """(the findings, why the point is left unverifiable or None, the DWARF scopes matched or None)."""
     name = _function_name(point)
     if name is None or point.optional:
-        return (), None
+        return (), None, None
     glob = any(c in name for c in "*?[")
     span = point.span("function" if point.group == "process.function" else "plt")
     if point.group == "process.plt":
         if _matches(name, elf.plt, glob):
-            return (), None
+            return (), None, None
         what = f"{program} calls no '{name}' through its PLT" if not glob else \
             f"no PLT entry of {program} matches '{name}'"
         return (Finding(codes.UNKNOWN_PROGRAM_FUNCTION, what + ("" if glob else _did_you_mean(name, sorted(elf.plt))),
                         span, hints=("the PLT lists the library functions a program calls; a library's own "
-                                     "functions are probed with .library(...).function(...)",)),), None
+                                     "functions are probed with .library(...).function(...)",)),), None, None
     functions = elf.functions
+    dwarf = elf.dwarf
     debug = None
-    if elf.stripped and not elf.has_debugdata:
+    if dwarf is None or (elf.stripped and not elf.has_debugdata):
         debug = _debug_file(elf, place)
         if debug is not None:
             functions = functions | debug.symtab_functions
+            dwarf = dwarf or debug.dwarf
+    if dwarf is not None:
+        functions = functions | frozenset(dwarf.functions)  # inline functions too: stap probes their copies
     if _matches(name, functions, glob):
-        return (), None
+        return (), None, _scopes(point, program, dwarf, name, glob)
     if elf.stripped and not elf.has_debugdata and debug is None:
         # Only the exported functions are named (main and every static function are not):
         # a miss says nothing, and stap finds the function with the program's debuginfo.
         return (), (f"{program} is stripped: only its exported functions (.dynsym) are named, and '{name}' "
-                    "is not one of them; stap finds the others with the program's debuginfo")
+                    "is not one of them; stap finds the others with the program's debuginfo"), None
     what = f"no function of {program} matches '{name}'" if glob else f"'{name}' is not a function of {program}"
-    if debug is not None or not elf.stripped:
+    if dwarf is not None:
+        why = (f"{program}'s DWARF" + (f" (in {debug.path})" if debug is not None and debug.dwarf else "")
+               + " describes every function it has, inlined ones too: stap will not find it either")
+    elif debug is not None or not elf.stripped:
         tables = "symbol table" + (f" (and its debug file {debug.path})" if debug is not None else "")
         why = (f"{program}'s {tables} names every function it has an out-of-line copy of: "
                f"'{name}' is not among them, or was inlined at every call (stap finds inlined "
@@ -240,7 +252,18 @@ def _functions(point: UserPoint, place: Place, elf: ElfFile, program: str) -> tu
         why = (f"{program} is stripped; its .dynsym and .gnu_debugdata mini-debuginfo name its functions: "
                f"'{name}' is not among them, or was inlined at every call")
     suggestion = "" if glob else _did_you_mean(name, sorted(functions))
-    return (Finding(codes.UNKNOWN_PROGRAM_FUNCTION, what + suggestion, span, hints=(why,)),), None
+    return (Finding(codes.UNKNOWN_PROGRAM_FUNCTION, what + suggestion, span, hints=(why,)),), None, None
+
+
+def _scopes(point: UserPoint, program: str, dwarf, name: str, glob: bool):
+    """The DWARF scopes of the functions a .function point matches, for its handler's $names."""
+    if dwarf is None or any(point.has(k) for k in ("callee", "callees", "label", "inline")):
+        return None
+    matched = [n for n in dwarf.functions if fnmatch.fnmatchcase(n, name)] if glob else \
+        ([name] if name in dwarf.functions else [])
+    if not matched or len(matched) > MANY_MATCHES:
+        return None
+    return tuple((program, n, dwarf.functions[n], dwarf.globals) for n in sorted(matched))
 
 
 def _matches(name: str, names: frozenset[str], glob: bool) -> bool:
@@ -353,3 +376,27 @@ def _target_variables(body):
             yield node
             continue
         stack.extend(reversed(ast.child_list(node)))
+
+
+def check_variables(body, scopes) -> list[Finding]:
+    """`$name` that is neither a parameter nor a local of a function the probe matches (as its DWARF
+    says), nor a global variable of its program: stap resolves a $name in exactly those."""
+    if not scopes:
+        return []
+    found = []
+    for var in _target_variables(body):
+        name = var.name
+        if name.startswith("$$") or name == "$return":
+            continue
+        bare = name[1:]
+        for program, function, scope, globals_ in scopes:
+            if bare in scope.names or bare in globals_:
+                continue
+            params = ", ".join(f"${p}" for p in scope.params) or "none"
+            found.append(Finding(codes.UNKNOWN_PROGRAM_VARIABLE,
+                                 f"{name} is neither a parameter nor a local variable of {function} in {program}, "
+                                 "nor one of its global variables" + _did_you_mean(bare, sorted(scope.names)),
+                                 var.span, hints=(f"the parameters of {function}: {params}",
+                                                  "test with @defined($name) where the functions a probe matches differ")))
+            break
+    return found

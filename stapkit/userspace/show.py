@@ -141,13 +141,19 @@ def describe(query: str, place: Place) -> Description:
             tables.append(".gnu_debugdata")
         if key == "plt" and name in elf.plt:
             tables.append("PLT")
-    data.update({"name": name, "tables": tables, "dwarf": elf.has_dwarf})
+    described = elf.dwarf.functions.get(name) if elf.dwarf is not None and isinstance(name, str) else None
+    if described is not None:
+        tables.append("DWARF" + (" (inline)" if described.inline else ""))
+    data.update({"name": name, "tables": tables, "dwarf": elf.has_dwarf,
+                 "parameters": list(described.params) if described is not None else None})
     lines.append(f'{_prefix(point)}.{key}("{name}")')
     lines.append(f"  file: {program}" + (f" (build id {elf.build_id})" if elf.build_id else ""))
     if tables:
         lines.append("  named in: " + ", ".join(tables))
-        lines.append("  parameters: " + ("in the DWARF (stap -L lists them)" if elf.has_dwarf else
-                                         "not known without debuginfo"))
+        if described is not None:
+            lines.append("  parameters: " + (" ".join(f"${p}" for p in described.params) or "none"))
+        else:
+            lines.append("  parameters: not known without debuginfo")
     else:
         lines.append("  not named in its symbol tables" + (" (the file is stripped)" if elf.stripped else ""))
     return Description("\n".join(lines) + "\n", data, bool(tables))

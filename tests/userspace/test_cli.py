@@ -124,3 +124,9 @@ def test_db_show(programs):
 def test_db_bad_queries(query, message):
     found = stapkit("db", "show", query)
     assert found.returncode == 2 and message in found.stderr and "Traceback" not in found.stderr
+
+
+def test_db_show_function_parameters_from_dwarf(programs):
+    shown = stapkit("db", "show", f'process("{programs.debug}").function("helper")')
+    assert shown.returncode == 0, shown.stderr
+    assert "  named in: .symtab, DWARF" in shown.stdout and "  parameters: $a $b" in shown.stdout

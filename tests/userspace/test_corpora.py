@@ -18,7 +18,7 @@ from stapkit.semantic.session import Session
 from stapkit.syntax.options import ParseOptions
 from tests.corpora import EXAMPLES, TESTSUITE, example_needs_guru, require
 
-USER_CODES = {"STP213", "STP214", "STP215", "STP216", "STP330"}
+USER_CODES = {"STP213", "STP214", "STP215", "STP216", "STP330", "STP331"}
 _PROCESS = re.compile(r'process\s*\(\s*"')
 
 

@@ -181,3 +181,12 @@ def test_session_reads_a_file_once_and_again_when_it_changes(programs, tmp_path)
     second = session.elf(str(path))
     assert second is not first and [m.name for m in second.markers] == ["work"]
     assert session.elf(str(tmp_path / "missing")) is None
+
+
+def test_dwarf_functions(programs):
+    elf = read_elf(str(programs.debug))
+    helper = elf.dwarf.functions["helper"]
+    assert helper.params == ("a", "b") and not helper.inline
+    assert elf.dwarf.functions["always_inlined"].inline
+    assert {"counter", "myapp_start_semaphore"} <= elf.dwarf.globals
+    assert read_elf(str(programs.plain)).dwarf is None

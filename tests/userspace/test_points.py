@@ -9,7 +9,7 @@ import pytest
 
 from stapkit.semantic.checker import CheckOptions, check_text
 
-USER_CODES = {"STP210", "STP213", "STP214", "STP215", "STP216", "STP330"}
+USER_CODES = {"STP210", "STP213", "STP214", "STP215", "STP216", "STP330", "STP331"}
 
 
 def _found(text: str, **options) -> list[tuple[str, str, int, str]]:
@@ -244,3 +244,50 @@ def test_process_by_number_and_any_process_are_left_alone():
     text = ('probe process(123).mark("x") { println($arg7) }\n'
             'probe process.function("x") { println(1) }\n')
     assert _found(text) == []
+
+
+# ---------------------------------------------------------------- DWARF: $names of .function probes
+
+
+def test_dwarf_parameters_locals_and_globals(programs):
+    p = programs.debug
+    text = (f'probe process("{p}").function("helper") {{ println($a, $b, $counter, $$parms) }}\n'
+            f'probe process("{p}").function("helper") {{ println($c) }}\n'
+            f'probe process("{p}").function("helper").return {{ println($return, @entry($bb)) }}\n'
+            f'probe process("{p}").function("main") {{ if (@defined($zz)) println($zz) }}\n'
+            f'probe process("{p}").function("h*") {{ println($a) }}\n')
+    found = _found(text)
+    assert [(c, s, line) for c, s, line, _ in found] == [("STP331", "warning", 2), ("STP331", "warning", 3)]
+    assert found[0][3] == (f"$c is neither a parameter nor a local variable of helper in {os.path.realpath(p)}, "
+                           "nor one of its global variables")
+    assert found[1][3].endswith("(did you mean 'b'?)")
+    assert _hints(text, "STP331")[0] == "the parameters of helper: $a, $b"
+
+
+def test_without_dwarf_names_are_not_judged(programs):
+    assert _found(f'probe process("{programs.plain}").function("helper") {{ println($zz) }}\n') == []
+
+
+def test_dwarf_knows_inlined_functions(programs):
+    text = f'probe process("{programs.debug}").function("always_inlined") {{ println($x, $y) }}\n'
+    assert [(c, m.split(" is ")[0]) for c, _, _, m in _found(text)] == [("STP331", "$y")]  # no STP214
+    nosuch = _found(f'probe process("{programs.debug}").function("nosuch") {{ println(1) }}\n')
+    assert [c for c, _, _, _ in nosuch] == ["STP214"]
+
+
+def test_dwarf_of_a_debug_file_by_build_id(programs, tmp_path):
+    from stapkit.userspace.elf import read_elf
+
+    need_debug = read_elf(str(programs.debug))
+    root = tmp_path / "root"
+    (root / "usr/bin").mkdir(parents=True)
+    stripped = root / "usr/bin/prog"
+    shutil.copy(programs.debug, stripped)
+    import subprocess
+
+    subprocess.run(["strip", str(stripped)], check=True)
+    debug = root / "usr/lib/debug/.build-id" / need_debug.build_id[:2] / f"{need_debug.build_id[2:]}.debug"
+    debug.parent.mkdir(parents=True)
+    shutil.copy(programs.debug, debug)
+    text = 'probe process("/usr/bin/prog").function("helper") { println($a, $nope) }\n'
+    assert [(c, line) for c, _, line, _ in _found(text, sysroot=str(root))] == [("STP331", 1)]
