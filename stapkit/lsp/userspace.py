@@ -17,7 +17,7 @@ def _place(analysis_or_options):
     from ..userspace.points import Place
 
     check = analysis_or_options.options.lint.check
-    return Place(check.sysroot, check.session.elf)
+    return Place(check.sysroot, check.session.elf, dwarf_reader=check.session.dwarf)
 
 
 def point_text(analysis, point: ast.ProbePoint) -> str | None:

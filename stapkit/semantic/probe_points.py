@@ -1002,7 +1002,8 @@ def _check_user_points(unit: CheckUnit, session, decl: ast.ProbeDecl, result: "_
         return
     from ..userspace import points as user
 
-    place = user.Place(unit.sysroot, session.elf if session is not None else user.read_elf)
+    place = user.Place(unit.sysroot, session.elf, dwarf_reader=session.dwarf) if session is not None else \
+        user.Place(unit.sysroot)
     markers: list = []
     scopes: list = []
     every_mark_known = every_scope_known = True
@@ -1025,7 +1026,7 @@ def _check_user_points(unit: CheckUnit, session, decl: ast.ProbeDecl, result: "_
                             f"only the target system can confirm this point: {checked.unverifiable}",
                             point.span("function") or leaf.span)
     found = user.check_arguments(decl.body, markers) if every_mark_known and markers else []
-    found += user.check_variables(decl.body, scopes) if every_scope_known and scopes else []
+    found += user.check_variables(decl.body, scopes, place) if every_scope_known and scopes else []
     for f in found:
         unit.report(f.code, f.message, f.span, severity=f.severity, hints=f.hints)
 

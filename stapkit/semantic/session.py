@@ -22,6 +22,7 @@ class Session:
         self._resolvers: dict[tuple, object] = {}
         self._extra: dict[tuple, object] = {}
         self._elves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.elf.ElfFile
+        self._dwarves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.dwarf.DwarfInfo or None
         self._lock = threading.RLock()
 
     def db(self, path: Path | None):
@@ -86,6 +87,21 @@ class Session:
                     self._elves.clear()
                 found = self._elves[key] = read_elf(key[0])
             return found
+
+    def dwarf(self, path: str):
+        """The DWARF names of the ELF file at `path` (userspace.dwarf; None: none), read once per version."""
+        from ..userspace.dwarf import read_dwarf_file
+        from ..userspace.elf import file_identity
+
+        key = file_identity(path)
+        if key is None:
+            return None
+        with self._lock:
+            if key not in self._dwarves:
+                if len(self._dwarves) >= 16:
+                    self._dwarves.clear()
+                self._dwarves[key] = read_dwarf_file(key[0])
+            return self._dwarves[key]
 
     def __getstate__(self):
         return {}

@@ -6,13 +6,15 @@ at the probe, then the globals of the compilation unit).  Only names are kept; t
 for stap.  A function defined in several compilation units (static functions of one name)
 has the union of their names.  Reading is bounded: a `.debug_info` larger than
 MAX_DEBUG_INFO, or more than MAX_DIES entries, is not read (the points stay unverifiable).
+It is read only when a question needs it (a function the symbols lack, a handler's
+`$name`), and cached by the caller (semantic.session.Session.dwarf).
 """
 
 from __future__ import annotations
 
 import attrs
 
-MAX_DEBUG_INFO = 16 * 1024 * 1024
+MAX_DEBUG_INFO = 4 * 1024 * 1024  # pyelftools reads about 1.3 MB of it a second here
 MAX_DIES = 1_000_000
 _SCOPE_TAGS = frozenset({"DW_TAG_formal_parameter", "DW_TAG_variable"})
 
@@ -28,6 +30,18 @@ class DwarfFunction:
 class DwarfInfo:
     functions: dict[str, DwarfFunction]
     globals: frozenset[str]
+
+
+def read_dwarf_file(path: str) -> DwarfInfo | None:
+    """The DwarfInfo of the ELF file at `path`; None when it has none, is too big, or is damaged
+    (read_elf has said what is wrong with a damaged file)."""
+    from elftools.elf.elffile import ELFFile
+
+    try:
+        with open(path, "rb") as f:
+            return read_dwarf(ELFFile(f))
+    except Exception:  # noqa: BLE001 - pyelftools raises many kinds on damaged DWARF: then it is not known
+        return None
 
 
 def read_dwarf(elf) -> DwarfInfo | None:

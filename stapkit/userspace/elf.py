@@ -4,7 +4,7 @@
 tables name (`.symtab`, `.dynsym` and, when present, the xz-compressed
 `.gnu_debugdata` mini-debuginfo that Fedora-style builds keep in stripped
 binaries), the names its PLT calls, its `DT_NEEDED` libraries, soname, build id,
-and, when it carries DWARF, its functions' parameters and local variables (dwarf.py).  A file that is not ELF, or is damaged, gives an
+and whether it carries DWARF (read on demand by dwarf.py).  A file that is not ELF, or is damaged, gives an
 ElfFile whose `problem` says what is wrong (one finding, never an exception).
 
 Every read is bounded: at most MAX_SYMBOLS symbols and MAX_NOTES notes are read,
@@ -19,7 +19,6 @@ import os
 
 import attrs
 
-from .dwarf import DwarfInfo, read_dwarf
 from .sdt import NOTE_OWNER, Marker, NoteError, parse_note
 
 MAX_SYMBOLS = 2_000_000
@@ -47,7 +46,6 @@ class ElfFile:
     has_debugdata: bool = False
     has_dwarf: bool = False  # a .debug_info section (built with -g, not stripped)
     debuglink: str | None = None  # .gnu_debuglink's file name
-    dwarf: DwarfInfo | None = None  # functions' parameters and locals (with -g; None: none, or too big)
 
     @property
     def functions(self) -> frozenset[str]:
@@ -135,12 +133,11 @@ def _read(path: str, stream) -> ElfFile:
         elif stype == "SHT_DYNAMIC":
             needed, soname, runpath = _dynamic(section)
     plt = _plt(elf)
-    dwarf = read_dwarf(elf) if has_dwarf else None
     return ElfFile(path, kind=kind, machine=str(elf["e_machine"]), markers=tuple(markers),
                    symtab_functions=symtab, dynsym_functions=dynsym, debugdata_functions=debugdata,
                    plt=plt, needed=tuple(needed), soname=soname, runpath=runpath, build_id=build_id,
                    has_symtab=has_symtab, has_debugdata=has_debugdata, has_dwarf=has_dwarf,
-                   debuglink=debuglink, dwarf=dwarf)
+                   debuglink=debuglink)
 
 
 def _bytes(value) -> bytes:

@@ -36,7 +36,7 @@ import attrs
 from ..diagnostics import Severity, Span
 from ..syntax import ast
 from . import codes
-from .dwarf import DwarfFunction
+from .dwarf import DwarfInfo, read_dwarf_file
 from .elf import ElfFile, read_elf
 from .resolve import find_library, find_program, in_sysroot
 from .sdt import Marker
@@ -81,20 +81,30 @@ class Finding:
 class Checked:
     findings: tuple[Finding, ...] = ()
     markers: tuple[Marker, ...] | None = None  # the markers a .mark matched (None: not known)
-    # A .function's matches with their DWARF scopes: (file, function, DwarfFunction, the file's
-    # global variables); None: not known (no DWARF, a wildcard matching many, a .callee, ...).
-    scopes: tuple[tuple[str, str, DwarfFunction, frozenset[str]], ...] | None = None
+    # Where a .function's DWARF scopes are, for its handler's $names; None: not known (no DWARF,
+    # a .callee, ...).  Read only if the handler has $names (check_variables).
+    scopes: tuple["ScopeRequest", ...] | None = None
     unverifiable: str | None = None  # why the program could not be looked at
     program: str | None = None  # the file read (the library's, for .library points)
 
 
 @attrs.frozen
+class ScopeRequest:
+    program: str  # as the messages name it
+    dwarf_file: str  # the file whose DWARF describes it (the program, or its debug file)
+    name: str  # the function, or a glob
+    glob: bool
+
+
+@attrs.frozen
 class Place:
-    """Where files are found: the sysroot and the reader (path -> ElfFile, cached by its owner)."""
+    """Where files are found: the sysroot and the readers (path -> ElfFile, path -> DwarfInfo),
+    cached by their owner."""
 
     sysroot: str | None = None
     reader: Reader = read_elf
     path_env: str | None = None  # $PATH for process("name"); None: this process's
+    dwarf_reader: Callable[[str], DwarfInfo | None] = read_dwarf_file
 
 
 def program_file(point: UserPoint, place: Place) -> tuple[str | None, str | None]:
@@ -223,17 +233,23 @@ def _functions(point: UserPoint, place: Place, elf: ElfFile, program: str):
                         span, hints=("the PLT lists the library functions a program calls; a library's own "
                                      "functions are probed with .library(...).function(...)",)),), None, None
     functions = elf.functions
-    dwarf = elf.dwarf
+    dwarf_file = program if elf.has_dwarf else None
     debug = None
-    if dwarf is None or (elf.stripped and not elf.has_debugdata):
+    if dwarf_file is None or (elf.stripped and not elf.has_debugdata):
         debug = _debug_file(elf, place)
         if debug is not None:
             functions = functions | debug.symtab_functions
-            dwarf = dwarf or debug.dwarf
-    if dwarf is not None:
-        functions = functions | frozenset(dwarf.functions)  # inline functions too: stap probes their copies
+            if dwarf_file is None and debug.has_dwarf:
+                dwarf_file = debug.path
+    request = _scope_request(point, program, dwarf_file, name, glob)
     if _matches(name, functions, glob):
-        return (), None, _scopes(point, program, dwarf, name, glob)
+        return (), None, request
+    # A miss in the symbols: the DWARF names every function, inline ones too (stap probes their copies).
+    dwarf = place.dwarf_reader(dwarf_file) if dwarf_file is not None else None
+    if dwarf is not None and _matches(name, frozenset(dwarf.functions), glob):
+        return (), None, request
+    if dwarf is not None:
+        functions = functions | frozenset(dwarf.functions)
     if elf.stripped and not elf.has_debugdata and debug is None:
         # Only the exported functions are named (main and every static function are not):
         # a miss says nothing, and stap finds the function with the program's debuginfo.
@@ -241,7 +257,7 @@ def _functions(point: UserPoint, place: Place, elf: ElfFile, program: str):
                     "is not one of them; stap finds the others with the program's debuginfo"), None
     what = f"no function of {program} matches '{name}'" if glob else f"'{name}' is not a function of {program}"
     if dwarf is not None:
-        why = (f"{program}'s DWARF" + (f" (in {debug.path})" if debug is not None and debug.dwarf else "")
+        why = (f"{program}'s DWARF" + (f" (in {dwarf_file})" if dwarf_file != program else "")
                + " describes every function it has, inlined ones too: stap will not find it either")
     elif debug is not None or not elf.stripped:
         tables = "symbol table" + (f" (and its debug file {debug.path})" if debug is not None else "")
@@ -255,15 +271,10 @@ def _functions(point: UserPoint, place: Place, elf: ElfFile, program: str):
     return (Finding(codes.UNKNOWN_PROGRAM_FUNCTION, what + suggestion, span, hints=(why,)),), None, None
 
 
-def _scopes(point: UserPoint, program: str, dwarf, name: str, glob: bool):
-    """The DWARF scopes of the functions a .function point matches, for its handler's $names."""
-    if dwarf is None or any(point.has(k) for k in ("callee", "callees", "label", "inline")):
+def _scope_request(point: UserPoint, program: str, dwarf_file: str | None, name: str, glob: bool):
+    if dwarf_file is None or any(point.has(k) for k in ("callee", "callees", "label", "inline")):
         return None
-    matched = [n for n in dwarf.functions if fnmatch.fnmatchcase(n, name)] if glob else \
-        ([name] if name in dwarf.functions else [])
-    if not matched or len(matched) > MANY_MATCHES:
-        return None
-    return tuple((program, n, dwarf.functions[n], dwarf.globals) for n in sorted(matched))
+    return (ScopeRequest(program, dwarf_file, name, glob),)
 
 
 def _matches(name: str, names: frozenset[str], glob: bool) -> bool:
@@ -378,16 +389,25 @@ def _target_variables(body):
         stack.extend(reversed(ast.child_list(node)))
 
 
-def check_variables(body, scopes) -> list[Finding]:
+def check_variables(body, requests, place: Place) -> list[Finding]:
     """`$name` that is neither a parameter nor a local of a function the probe matches (as its DWARF
     says), nor a global variable of its program: stap resolves a $name in exactly those."""
-    if not scopes:
+    variables = [v for v in _target_variables(body) if not v.name.startswith("$$") and v.name != "$return"]
+    if not requests or not variables:
         return []
+    scopes = []
+    for request in requests:
+        dwarf = place.dwarf_reader(request.dwarf_file)
+        if dwarf is None:
+            return []  # too big, or damaged: not known
+        matched = [n for n in dwarf.functions if fnmatch.fnmatchcase(n, request.name)] if request.glob else \
+            ([request.name] if request.name in dwarf.functions else [])
+        if not matched or len(matched) > MANY_MATCHES:
+            return []
+        scopes += [(request.program, n, dwarf.functions[n], dwarf.globals) for n in sorted(matched)]
     found = []
-    for var in _target_variables(body):
+    for var in variables:
         name = var.name
-        if name.startswith("$$") or name == "$return":
-            continue
         bare = name[1:]
         for program, function, scope, globals_ in scopes:
             if bare in scope.names or bare in globals_:

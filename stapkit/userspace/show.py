@@ -141,7 +141,8 @@ def describe(query: str, place: Place) -> Description:
             tables.append(".gnu_debugdata")
         if key == "plt" and name in elf.plt:
             tables.append("PLT")
-    described = elf.dwarf.functions.get(name) if elf.dwarf is not None and isinstance(name, str) else None
+    dwarf = place.dwarf_reader(program) if elf.has_dwarf else None
+    described = dwarf.functions.get(name) if dwarf is not None and isinstance(name, str) else None
     if described is not None:
         tables.append("DWARF" + (" (inline)" if described.inline else ""))
     data.update({"name": name, "tables": tables, "dwarf": elf.has_dwarf,

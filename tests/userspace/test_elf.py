@@ -184,9 +184,12 @@ def test_session_reads_a_file_once_and_again_when_it_changes(programs, tmp_path)
 
 
 def test_dwarf_functions(programs):
-    elf = read_elf(str(programs.debug))
-    helper = elf.dwarf.functions["helper"]
+    from stapkit.userspace.dwarf import read_dwarf_file
+
+    dwarf = read_dwarf_file(str(programs.debug))
+    helper = dwarf.functions["helper"]
     assert helper.params == ("a", "b") and not helper.inline
-    assert elf.dwarf.functions["always_inlined"].inline
-    assert {"counter", "myapp_start_semaphore"} <= elf.dwarf.globals
-    assert read_elf(str(programs.plain)).dwarf is None
+    assert dwarf.functions["always_inlined"].inline
+    assert {"counter", "myapp_start_semaphore"} <= dwarf.globals
+    assert read_dwarf_file(str(programs.plain)) is None
+    assert read_dwarf_file(str(programs.directory / "demo.h")) is None  # not ELF: nothing, no exception

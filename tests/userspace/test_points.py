@@ -291,3 +291,35 @@ def test_dwarf_of_a_debug_file_by_build_id(programs, tmp_path):
     shutil.copy(programs.debug, debug)
     text = 'probe process("/usr/bin/prog").function("helper") { println($a, $nope) }\n'
     assert [(c, line) for c, _, line, _ in _found(text, sysroot=str(root))] == [("STP331", 1)]
+
+
+def test_dwarf_is_read_only_when_a_question_needs_it(programs):
+    from stapkit.userspace.dwarf import read_dwarf_file
+    from stapkit.userspace.points import Place, UserPoint, check_point, check_variables
+
+    asked = []
+
+    def reader(path):
+        asked.append(path)
+        return read_dwarf_file(path)
+
+    place = Place(dwarf_reader=reader)
+    point = UserPoint("process.function", (("process", str(programs.debug)), ("function", "helper")), (), False)
+    checked = check_point(point, place)
+    assert checked.findings == () and asked == []  # helper is in .symtab
+    from stapkit.syntax.parser import parse_text
+
+    body = parse_text("probe begin { println(1) }\n").script.items[0].body
+    assert check_variables(body, checked.scopes, place) == [] and asked == []  # a handler with no $names
+    inlined = UserPoint("process.function", (("process", str(programs.debug)), ("function", "always_inlined")),
+                        (), False)
+    assert check_point(inlined, place).findings == () and len(asked) == 1  # not in .symtab: the DWARF says
+
+
+def test_dwarf_too_big_is_not_read(programs, monkeypatch):
+    from stapkit.userspace import dwarf
+
+    monkeypatch.setattr(dwarf, "MAX_DEBUG_INFO", 16)
+    assert dwarf.read_dwarf_file(str(programs.debug)) is None
+    text = f'probe process("{programs.debug}").function("helper") {{ println($nope) }}\n'
+    assert _found(text) == []
