@@ -151,17 +151,40 @@ def _notes(section):
         yield note
 
 
+_STT_FUNC, _STT_GNU_IFUNC = 2, 10
+
+
+def _symbols(section) -> list[tuple[str, int, int]]:
+    """(name, type, section index) of each symbol of a symbol table, at most MAX_SYMBOLS.
+
+    Read with struct from the section's bytes: pyelftools' per-symbol parsing took 0.3 s for
+    python3.11's 1,700 dynamic symbols; this takes milliseconds.
+    """
+    import struct
+
+    elf = section.elffile
+    little = "<" if elf.little_endian else ">"
+    if elf.elfclass == 64:
+        entry, layout, fields = 24, little + "IBBHQQ", (0, 1, 3)  # st_name, st_info, st_other, st_shndx, ...
+    else:
+        entry, layout, fields = 16, little + "IIIBBH", (0, 3, 5)  # st_name, st_value, st_size, st_info, ...
+    data = section.data()
+    strtab = elf.get_section(section["sh_link"]).data()
+    count = min(len(data) // entry, MAX_SYMBOLS)
+    found = []
+    name_at, info_at, shndx_at = fields
+    for values in struct.iter_unpack(layout, data[:count * entry]):
+        start = values[name_at]
+        end = strtab.find(b"\0", start)
+        name = strtab[start:end if end >= 0 else len(strtab)].decode("utf-8", "replace")
+        found.append((name, values[info_at] & 0xF, values[shndx_at]))
+    return found
+
+
 def _functions(section) -> frozenset[str]:
     """The names of the defined functions of a symbol table (STT_FUNC and STT_GNU_IFUNC)."""
-    found = set()
-    count = min(section.num_symbols(), MAX_SYMBOLS)
-    for i in range(count):
-        sym = section.get_symbol(i)
-        if sym["st_info"]["type"] in ("STT_FUNC", "STT_GNU_IFUNC", "STT_LOOS") and sym["st_shndx"] != "SHN_UNDEF":
-            name = sym.name
-            if name:
-                found.add(name.split("@", 1)[0])
-    return frozenset(found)
+    return frozenset(name.split("@", 1)[0] for name, kind, shndx in _symbols(section)
+                     if kind in (_STT_FUNC, _STT_GNU_IFUNC) and shndx != 0 and name)
 
 
 def _debugdata_functions(compressed: bytes) -> frozenset[str]:
@@ -206,24 +229,29 @@ def _dynamic(section):
 
 def _plt(elf) -> frozenset[str]:
     """The names of the PLT's jump-slot relocations (what `.plt("name")` probes)."""
+    import struct
+
+    little = "<" if elf.little_endian else ">"
     found = set()
     for name in (".rela.plt", ".rel.plt"):
         section = elf.get_section_by_name(name)
-        if section is None or not hasattr(section, "iter_relocations"):
+        if section is None or not section["sh_link"]:
             continue
-        link = section["sh_link"]
-        if not link:
+        symbols = elf.get_section(section["sh_link"])
+        if symbols["sh_type"] not in ("SHT_DYNSYM", "SHT_SYMTAB"):
             continue
-        symbols = elf.get_section(link)
-        if not hasattr(symbols, "get_symbol"):
-            continue
-        limit = min(section.num_relocations(), MAX_SYMBOLS)
-        for i in range(limit):
-            index = section.get_relocation(i)["r_info_sym"]
-            if index and index < symbols.num_symbols():
-                sym_name = symbols.get_symbol(index).name
-                if sym_name:
-                    found.add(sym_name.split("@", 1)[0])
+        table = _symbols(symbols)
+        rela = name == ".rela.plt"
+        if elf.elfclass == 64:
+            entry, layout, shift = (24 if rela else 16), little + ("QQq" if rela else "QQ"), 32
+        else:
+            entry, layout, shift = (12 if rela else 8), little + ("IIi" if rela else "II"), 8
+        data = section.data()
+        count = min(len(data) // entry, MAX_SYMBOLS)
+        for values in struct.iter_unpack(layout, data[:count * entry]):
+            index = values[1] >> shift
+            if 0 < index < len(table) and table[index][0]:
+                found.add(table[index][0].split("@", 1)[0])
     return frozenset(found)
 
 
