@@ -1023,7 +1023,7 @@ def _check_user_points(unit: CheckUnit, session, decl: ast.ProbeDecl, result: "_
                 unit.report(f.code, f.message, f.span, severity=f.severity, hints=f.hints)
             if checked is not None and checked.unverifiable and checked.program and unit.explain_unverifiable:
                 unit.report(codes.UNVERIFIABLE_PROBE_POINT,
-                            f"only the target system can confirm this point: {checked.unverifiable}",
+                            f"only the target system can confirm '{written.dotted()}': {checked.unverifiable}",
                             point.span("function") or leaf.span)
     found = user.check_arguments(decl.body, markers) if every_mark_known and markers else []
     found += user.check_variables(decl.body, scopes, place) if every_scope_known and scopes else []

@@ -127,6 +127,8 @@ def check_point(point: UserPoint, place: Place) -> Checked:
     if elf is None:
         return Checked(unverifiable=f"{program} cannot be read")
     if elf.problem is not None:
+        if point.optional:  # stap skips an optional point it cannot place
+            return Checked(program=program)
         return Checked((Finding(codes.UNREADABLE_PROGRAM, elf.problem, point.span("process"),
                                 hints=("stap reads the program's ELF file; name the program itself, "
                                        "not a script or a wrapper",)),), program=program)
@@ -140,6 +142,8 @@ def check_point(point: UserPoint, place: Place) -> Checked:
             return Checked((finding,) if finding else (), program=program)
         target = place.reader(found)
         if target is None or target.problem is not None:
+            if point.optional:
+                return Checked(program=found)
             problem = target.problem if target is not None else f"{found} cannot be read"
             return Checked((Finding(codes.UNREADABLE_PROGRAM, problem, point.span("library")),), program=found)
         program = found

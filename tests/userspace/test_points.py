@@ -215,6 +215,7 @@ def test_not_elf_is_one_finding(tmp_path):
             f'probe process("{script}").function("f") {{ println(1) }}\n')
     assert _found(text) == [("STP216", "error", 1, f"{script} is not an ELF file"),
                             ("STP216", "error", 2, f"{script} is not an ELF file")]
+    assert _found(f'probe process("{script}").mark("x") ? {{ println(1) }}\n') == []
 
 
 def test_damaged_program_is_one_finding(programs, tmp_path):
