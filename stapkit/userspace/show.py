@@ -36,7 +36,11 @@ class Description:
 
 
 def is_process_query(text: str) -> bool:
-    return text.lstrip().startswith("process")
+    """A point of a program named by path or name (`process("...")...`); `process.create`, an
+    alias, and `process.function`, a family, are the database's to answer."""
+    import re
+
+    return re.match(r'\s*process\s*\(\s*"', text) is not None
 
 
 def _parse(query: str) -> UserPoint:

@@ -130,3 +130,10 @@ def test_db_show_function_parameters_from_dwarf(programs):
     shown = stapkit("db", "show", f'process("{programs.debug}").function("helper")')
     assert shown.returncode == 0, shown.stderr
     assert "  named in: .symtab, DWARF" in shown.stdout and "  parameters: $a $b" in shown.stdout
+
+
+def test_db_show_of_process_aliases_and_families_is_the_databases():
+    shown = stapkit("db", "show", "process.create")
+    assert "renamed kprocess.create" in shown.stdout, shown.stderr
+    family = stapkit("db", "list", "process.function(string)")
+    assert family.returncode == 0 and "process.function(string)" in family.stdout
