@@ -193,3 +193,22 @@ def test_dwarf_functions(programs):
     assert {"counter", "myapp_start_semaphore"} <= dwarf.globals
     assert read_dwarf_file(str(programs.plain)) is None
     assert read_dwarf_file(str(programs.directory / "demo.h")) is None  # not ELF: nothing, no exception
+
+
+def test_random_damage_anywhere_never_raises(programs, tmp_path):
+    """Bytes changed anywhere in a -g program (notes, symbols, DWARF): a problem or a reading,
+    never an exception, from read_elf and from the DWARF reader."""
+    import random
+
+    from stapkit.userspace.dwarf import read_dwarf_file
+
+    data = programs.debug.read_bytes()
+    rng = random.Random(16)
+    path = tmp_path / "damaged"
+    for _ in range(150):
+        changed = bytearray(data)
+        for _ in range(rng.randint(1, 40)):
+            changed[rng.randrange(len(changed))] = rng.randrange(256)
+        path.write_bytes(changed)
+        read_elf(str(path))
+        read_dwarf_file(str(path))
