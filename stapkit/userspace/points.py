@@ -38,7 +38,7 @@ from ..syntax import ast
 from . import codes
 from .dwarf import DwarfInfo, read_dwarf_file
 from .elf import ElfFile, read_elf
-from .resolve import find_library, find_program, in_sysroot
+from .resolve import find_library, find_program, in_sysroot, ld_so_conf_dirs
 from .sdt import Marker
 
 GROUPS = ("process.function", "process.mark", "process.plt", "process.statement")
@@ -341,12 +341,14 @@ def _loaded(elf: ElfFile, place: Place, program: str) -> dict[str, str | None]:
     """The libraries the program loads, by DT_NEEDED name, followed through each library's own
     (name -> the file found, or None)."""
     found: dict[str, str | None] = {}
+    conf = ld_so_conf_dirs(place.sysroot)  # read once for all of them
     pending = [(name, elf, program) for name in elf.needed]
     while pending and len(found) < MAX_LOADED:
         name, parent, parent_path = pending.pop(0)
         if name in found:
             continue
-        path = find_library(name, place.sysroot, runpath=parent.runpath, origin=os.path.dirname(parent_path))
+        path = find_library(name, place.sysroot, runpath=parent.runpath, origin=os.path.dirname(parent_path),
+                            conf=conf)
         found[name] = path
         if path is not None:
             child = place.reader(path)

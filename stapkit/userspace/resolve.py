@@ -76,8 +76,9 @@ def find_program(name: str, sysroot: str | None = None, path_env: str | None = N
 
 
 def library_dirs(sysroot: str | None, runpath: tuple[str, ...] = (), origin: str | None = None,
-                 ld_library_path: str | None = None) -> list[str]:
-    """The directories a library is searched in, in order (as the target sees them)."""
+                 ld_library_path: str | None = None, conf: list[str] | None = None) -> list[str]:
+    """The directories a library is searched in, in order (as the target sees them).  `conf`:
+    ld_so_conf_dirs(sysroot), when the caller asks for many libraries."""
     dirs: list[str] = []
     for d in runpath:
         if origin is not None:
@@ -85,7 +86,7 @@ def library_dirs(sysroot: str | None, runpath: tuple[str, ...] = (), origin: str
         dirs.append(d)
     env = ld_library_path if ld_library_path is not None else os.environ.get("LD_LIBRARY_PATH", "")
     dirs += [d for d in env.split(":") if d]
-    dirs += _ld_so_conf(sysroot)
+    dirs += conf if conf is not None else ld_so_conf_dirs(sysroot)
     dirs += DEFAULT_LIBRARY_DIRS
     unique: list[str] = []
     for d in dirs:
@@ -94,7 +95,8 @@ def library_dirs(sysroot: str | None, runpath: tuple[str, ...] = (), origin: str
     return unique
 
 
-def _ld_so_conf(sysroot: str | None) -> list[str]:
+def ld_so_conf_dirs(sysroot: str | None) -> list[str]:
+    """The directories /etc/ld.so.conf names, with the files it includes."""
     found: list[str] = []
     pending = ["/etc/ld.so.conf"]
     read = 0
@@ -120,11 +122,11 @@ def _ld_so_conf(sysroot: str | None) -> list[str]:
 
 
 def find_library(name: str, sysroot: str | None = None, *, runpath: tuple[str, ...] = (),
-                 origin: str | None = None) -> str | None:
+                 origin: str | None = None, conf: list[str] | None = None) -> str | None:
     """The file `.library(name)` probes, on this machine, or None."""
     if "/" in name:
         return find_program(name, sysroot, path_env="")
-    for directory in library_dirs(sysroot, runpath, origin):
+    for directory in library_dirs(sysroot, runpath, origin, conf=conf):
         found = in_sysroot(os.path.join(directory, name), sysroot)
         if os.path.isfile(found):
             return found
