@@ -137,3 +137,10 @@ def test_db_show_of_process_aliases_and_families_is_the_databases():
     assert "renamed kprocess.create" in shown.stdout, shown.stderr
     family = stapkit("db", "list", "process.function(string)")
     assert family.returncode == 0 and "process.function(string)" in family.stdout
+
+
+def test_config_command_shows_the_sysroot(tmp_path, image):
+    (tmp_path / "stapkit.toml").write_text('sysroot = "image"\n')
+    shown = stapkit("config", str(tmp_path), "--output-format", "json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["settings"]["sysroot"] == str(image)
