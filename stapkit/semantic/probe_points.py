@@ -1004,30 +1004,9 @@ def _check_user_points(unit: CheckUnit, session, decl: ast.ProbeDecl, result: "_
 
     place = user.Place(unit.sysroot, session.elf, dwarf_reader=session.dwarf) if session is not None else \
         user.Place(unit.sysroot)
-    markers: list = []
-    scopes: list = []
-    every_mark_known = every_scope_known = True
-    for written, leaves, _ in result.alternatives:
-        for leaf in leaves:
-            point = _user_point(leaf, written)
-            checked = user.check_point(point, place) if point is not None else None
-            if checked is None or checked.markers is None:
-                every_mark_known = False
-            else:
-                markers += checked.markers
-            if checked is None or checked.scopes is None:
-                every_scope_known = False
-            else:
-                scopes += checked.scopes
-            for f in checked.findings if checked is not None else ():
-                unit.report(f.code, f.message, f.span, severity=f.severity, hints=f.hints)
-            if checked is not None and checked.unverifiable and checked.program and unit.explain_unverifiable:
-                unit.report(codes.UNVERIFIABLE_PROBE_POINT,
-                            f"only the target system can confirm '{written.dotted()}': {checked.unverifiable}",
-                            point.span("function") or leaf.span)
-    found = user.check_arguments(decl.body, markers) if every_mark_known and markers else []
-    found += user.check_variables(decl.body, scopes, place) if every_scope_known and scopes else []
-    for f in found:
+    points = [(_user_point(leaf, written), written.dotted()) for written, leaves, _ in result.alternatives
+              for leaf in leaves]
+    for f in user.check_probe(points, decl.body, place, explain=unit.explain_unverifiable):
         unit.report(f.code, f.message, f.span, severity=f.severity, hints=f.hints)
 
 

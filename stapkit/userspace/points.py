@@ -21,7 +21,9 @@ caches), and says what is wrong:
 
 A program that is not on this machine (or under the sysroot) leaves the point
 unverifiable: `Checked.unverifiable` says why, for STP210.  `check_arguments`
-judges a handler's `$argN` against the markers its points matched (STP326).
+judges a handler's `$argN` against the markers its points matched (STP330), and
+`check_variables` its `$name`s against the DWARF of the functions (STP331).
+`check_probe` does all of it for one probe declaration (semantic/probe_points.py's hook).
 """
 
 from __future__ import annotations
@@ -157,6 +159,38 @@ def check_point(point: UserPoint, place: Place) -> Checked:
         more, why, scopes = _functions(point, place, target, program)
         return Checked(findings + more, program=program, unverifiable=why, scopes=scopes)
     return Checked(findings, program=program)
+
+
+def check_probe(points, body, place: Place, *, explain: bool = False) -> list[Finding]:
+    """What a probe declaration's points and handler get: `points` is, for each point it derives,
+    (its UserPoint, or None for one that is no process point written in the file; its text).
+    With `explain`, a point whose program is here but cannot tell gets an STP210 note."""
+    found: list[Finding] = []
+    markers: list[Marker] = []
+    scopes: list[ScopeRequest] = []
+    every_mark_known = every_scope_known = True
+    for point, text in points:
+        checked = check_point(point, place) if point is not None else None
+        if checked is None or checked.markers is None:
+            every_mark_known = False
+        else:
+            markers += checked.markers
+        if checked is None or checked.scopes is None:
+            every_scope_known = False
+        else:
+            scopes += checked.scopes
+        if checked is None:
+            continue
+        found += checked.findings
+        span = point.span("function")
+        if checked.unverifiable and checked.program and explain and span is not None:
+            found.append(Finding(codes.UNVERIFIABLE_PROBE_POINT,
+                                 f"only the target system can confirm '{text}': {checked.unverifiable}", span))
+    if every_mark_known and markers:
+        found += check_arguments(body, markers)
+    if every_scope_known and scopes:
+        found += check_variables(body, scopes, place)
+    return found
 
 
 # ---------------------------------------------------------------- .mark
