@@ -8,6 +8,8 @@
   lint 20 points      `stapkit lint --no-cache` of a script with 20 process(...) points
                       (markers, functions, PLT entries, a library) whose programs are here,
                       next to the same script naming programs that are not (so nothing is read)
+  check 20 points     the same two scripts checked in one process, each time with a new Session
+                      (every program read again): what reading costs without process start-up
 
 stap cannot be put side by side: `stap -L 'process("...").mark("*")'` needs a kernel build
 tree and the uprobes machinery, and `.function` needs the program's debuginfo.
@@ -57,6 +59,32 @@ for _ in range({runs}):
     assert elf.problem is None, elf.problem
 print(statistics.median(times), min(times), len(elf.markers), len(elf.functions), len(elf.plt))
 """
+
+
+CHECK = """
+import statistics, time
+from stapkit.semantic.checker import check_file
+from stapkit.semantic.options import CheckOptions
+from stapkit.semantic.session import Session
+check_file({path!r}, CheckOptions(session=Session()))  # imports, the tapset database
+times = []
+for _ in range({runs}):
+    options = CheckOptions(session=Session())
+    options.session.db(None)  # the database is not what is measured
+    start = time.perf_counter()
+    check_file({path!r}, options)
+    times.append(time.perf_counter() - start)
+print(statistics.median(times), min(times))
+"""
+
+
+def _check(path: str, runs: int) -> dict:
+    done = subprocess.run([sys.executable, "-c", CHECK.format(path=path, runs=runs)], capture_output=True,
+                          text=True, env=_env())
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    median, best = done.stdout.split()
+    return {"median": float(median), "best": float(best), "runs": runs}
 
 
 def _script(program: str, python: str, libc_user: str) -> str:
@@ -128,6 +156,11 @@ def measure(runs: int) -> dict:
             row = _time(stapkit + [str(script)], runs)
             row["name"] = name
             results["lint"].append(row)
+        results["check"] = []
+        for name, script in (("programs here", present), ("programs absent", absent)):
+            row = _check(str(script), runs * 4)
+            row["name"] = name
+            results["check"].append(row)
     results["machine"] = {"release": platform.release(), "python": platform.python_version(),
                           "cpus": os.cpu_count(), "load": os.getloadavg()}
     return results
@@ -148,6 +181,11 @@ def report(results: dict) -> None:
             print(f"  {row['name']:18} {row['median']:.3f} s ({row['best']:.3f})")
         here, absent = results["lint"][0]["median"], results["lint"][1]["median"]
         print(f"  reading the programs costs {here - absent:+.3f} s")
+        print()
+        print(f"check of the same scripts in one process, a new Session each time (median (best) of "
+              f"{results['check'][0]['runs']}):")
+        for row in results["check"]:
+            print(f"  {row['name']:18} {row['median'] * 1e3:.1f} ms ({row['best'] * 1e3:.1f})")
 
 
 def main(argv=None) -> int:
