@@ -55,3 +55,17 @@ def test_library_through_ld_so_conf_under_sysroot(tmp_path, programs):
 def test_library_through_runpath_origin(programs):
     directory = str(programs.plain.parent)
     assert find_library("libdemo.so", runpath=("$ORIGIN",), origin=directory) == os.path.realpath(programs.library)
+
+
+def test_missing_compiler_skips_or_fails_under_require_corpora(monkeypatch):
+    import pytest
+
+    from .programs import need
+
+    monkeypatch.delenv("STAPKIT_REQUIRE_CORPORA", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="gcc is not installed"):
+        need("gcc", False)
+    monkeypatch.setenv("STAPKIT_REQUIRE_CORPORA", "1")
+    with pytest.raises(pytest.fail.Exception, match="gcc is not installed"):
+        need("gcc", False)
+    need("gcc", True)  # found: nothing happens
