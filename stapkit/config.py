@@ -24,6 +24,9 @@ a [tool.stapkit] table).  Options given on the command line win over the file.
     # the kernel to check kernel probes and $variables against (docs/kernel.md)
     kernel-btf = "kernels/6.1.0-13-amd64.stpk"   # BTF, a vmlinux, a saved description, or "running"
     kernel-symbols = "kernels/System.map-6.1.0-13-amd64"
+    # where the programs of process(...) probes are found (a container image, a cross target;
+    # docs/userspace.md)
+    sysroot = "images/rootfs"
 
     [tool.stapkit.target]          # what %( %) conditionals compare against
     systemtap-version = "4.8"
@@ -76,6 +79,7 @@ class Config:
     fail_on: str | None = None  # "error", "warning" or "info"
     kernel_btf: str | None = None  # a path (made absolute from the file's directory) or "running"
     kernel_symbols: str | None = None
+    sysroot: str | None = None  # a directory (made absolute from the file's directory): where process(...) programs are
 
     def apply_target(self, target: Target) -> Target:
         return target.evolve(**self.target) if self.target else target
@@ -83,7 +87,7 @@ class Config:
 
 _TOP_KEYS = {"guru", "tapset-dirs", "include", "check-all-branches", "max-file-size", "target", "format",
              "line-length", "select", "extend-select", "ignore", "per-file-ignores", "exclude", "fail-on",
-             "kernel-btf", "kernel-symbols"}
+             "kernel-btf", "kernel-symbols", "sysroot"}
 FAIL_ON = ("error", "warning", "info")
 _FORMAT_KEYS = {"indent", "line-length"}
 _TARGET_KEYS = {
@@ -205,6 +209,10 @@ def config_from_table(path: Path, table: dict, prefix: str) -> Config:
             if not isinstance(value, str) or not value:
                 fail(key, "must be a file name" + (' or "running"' if key == "kernel-btf" else ""))
             values[field] = value if (value == "running" and key == "kernel-btf") else str(base / value)
+    if "sysroot" in table:
+        if not isinstance(table["sysroot"], str) or not table["sysroot"]:
+            fail("sysroot", "must be a directory name")
+        values["sysroot"] = str(base / table["sysroot"])
     if "target" in table:
         values["target"] = _check_target(table["target"], lambda key, p: fail("target." + key, p))
     if "format" in table:

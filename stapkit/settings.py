@@ -40,6 +40,7 @@ class Overrides:
     privilege: str | None = None
     kernel_config: tuple[str, ...] = ()  # CONFIG_X=VALUE items (an empty VALUE unsets it)
     kernel_btf: str | None = None  # a kernel description, over the configuration's kernel-btf
+    sysroot: str | None = None  # where process(...) programs are found, over the configuration's sysroot
 
 
 def resolve_target(overrides: Overrides, base: "Target | None" = None) -> "Target":
@@ -75,6 +76,21 @@ def resolve_target(overrides: Overrides, base: "Target | None" = None) -> "Targe
                 config.pop(name, None)
         changes["kernel_config"] = config
     return target.evolve(**changes) if changes else target
+
+
+def resolve_sysroot(overrides: Overrides, config: "Config | None" = None) -> str | None:
+    """The directory the programs of process(...) points are found under (None: this machine's
+    root), from --sysroot over the configuration's `sysroot`.  Raises ValueError."""
+    import os
+
+    given = overrides.sysroot
+    value = given or (config.sysroot if config is not None else None)
+    if not value:
+        return None
+    if not os.path.isdir(value):
+        where = "--sysroot" if given else "sysroot"
+        raise ValueError(f"{where}: {value} is not a directory")
+    return os.path.abspath(value)
 
 
 def resolve_parse_options(overrides: Overrides, config: "Config | None" = None) -> "ParseOptions":

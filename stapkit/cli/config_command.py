@@ -51,6 +51,7 @@ def effective_settings(config) -> dict:
         "fail-on": get("fail_on", "warning"),
         "kernel-btf": get("kernel_btf", None),
         "kernel-symbols": get("kernel_symbols", None),
+        "sysroot": get("sysroot", None),
         "target": {
             "systemtap-version": target.systemtap_v,
             "kernel-version": target.kernel_vr,

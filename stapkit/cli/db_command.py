@@ -4,7 +4,8 @@
 families that match, for the target), `show NAME` an offline `stap -L` (a
 probe point's variables and types, expansion, definition, deprecation; a
 function's overloads and privilege).  With `--kernel-btf`, both answer for
-kernel functions, tracepoints and types too; `db kernel build` saves a
+kernel functions, tracepoints and types too, and for a `process("PATH")` point
+from the program's ELF file (userspace/show.py); `db kernel build` saves a
 kernel's description to a file (stapkit/kernel/saved.py).
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from . import exit_codes
 from .files import error, warn, write_atomically
-from .target_options import add_kernel_arguments
+from .target_options import add_kernel_arguments, add_userspace_arguments
 
 
 def add_arguments(parser) -> None:
@@ -54,6 +55,7 @@ def add_arguments(parser) -> None:
     listing.add_argument("--functions", action="store_true", help="list functions matching PATTERN instead")
     _add_common(listing)
     add_kernel_arguments(listing)
+    add_userspace_arguments(listing)
 
     show = actions.add_parser(
         "show", help="a probe point or function in detail (an offline stap -L)",
@@ -65,6 +67,7 @@ def add_arguments(parser) -> None:
     show.add_argument("name", metavar="NAME")
     _add_common(show)
     add_kernel_arguments(show)
+    add_userspace_arguments(show)
 
     kernel = actions.add_parser(
         "kernel", help="kernel descriptions: save one to a file, or say what one holds",
@@ -119,6 +122,12 @@ def run(args) -> int:
         return _build(args)
     if args.db_command == "kernel":
         return _kernel_action(args)
+    if args.db_command in ("list", "show"):
+        from ..userspace.show import is_process_query
+
+        query = args.pattern if args.db_command == "list" else args.name
+        if is_process_query(query):
+            return _process_query(args, query)
     if getattr(args, "kernel_btf", None) or getattr(args, "kernel_symbols", None):
         from ..kernel.show import is_kernel_query
 
@@ -350,6 +359,22 @@ def _kernel_query(args, query: str) -> int:
     if args.db_command == "list":
         return _print_names(list_points(kernel, query) or [], args, f"nothing in the kernel matches '{query}'")
     return _print_description(describe_kernel(kernel, query), args)
+
+
+def _process_query(args, query: str) -> int:
+    """A process(...) point or pattern, answered from the program's ELF file (docs/userspace.md)."""
+    from ..settings import Overrides, resolve_sysroot
+    from ..userspace.points import Place
+    from ..userspace.show import QueryError, describe, list_points
+
+    try:
+        place = Place(resolve_sysroot(Overrides(sysroot=args.sysroot)))
+        if args.db_command == "list":
+            return _print_names(list_points(query, place), args, f"nothing in the program matches '{query}'")
+        return _print_description(describe(query, place), args)
+    except (QueryError, ValueError) as err:
+        error(str(err))
+        return exit_codes.ERROR
 
 
 def _kernel_action(args) -> int:

@@ -22,7 +22,7 @@ import attrs
 
 from . import exit_codes
 from .files import error, file_size, unified_diff, warn, write_stdout
-from .target_options import add_kernel_arguments
+from .target_options import add_kernel_arguments, add_userspace_arguments
 
 OUTPUT_FORMATS = ("text", "concise", "json", "sarif", "github")
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
@@ -69,6 +69,7 @@ def add_arguments(parser) -> None:
                         help="say which probe points only the target system can confirm "
                              "(a kernel function, a module, a binary): info-level STP210")
     add_kernel_arguments(parser)
+    add_userspace_arguments(parser)
 
 
 def kernel_source(args, config):
@@ -213,6 +214,7 @@ def _options_for(path, settings, args, select, extend, ignore, session):
     from ..lint.options import LintOptions
     from ..lint.selection import for_file
     from ..semantic.options import CheckOptions
+    from ..settings import Overrides, resolve_sysroot
 
     parse = settings.options_for(path)
     config = settings.config_for(path)
@@ -221,7 +223,8 @@ def _options_for(path, settings, args, select, extend, ignore, session):
     if path == "-" and parse.macro_file is None:
         parse = attrs.evolve(parse, macro_file=(args.stdin_filename or "").endswith(".stpm"))
     check = CheckOptions(parse=parse, db_path=args.db, explain_unverifiable=args.explain_unverifiable,
-                         kernel=kernel_source(args, config), session=session)
+                         kernel=kernel_source(args, config), session=session,
+                         sysroot=resolve_sysroot(Overrides(sysroot=args.sysroot), config))
     return LintOptions(check, selection), config
 
 
@@ -238,7 +241,9 @@ def _lint_all(jobs: list[_Job], args) -> list[_Outcome]:
     for number, job in enumerate(jobs):
         if cache is not None and job.path != "-" and job.fix is None:
             data = _read_bytes(job.path, job.options.check.parse.max_file_size)
-            if data is not None:
+            # A process(...) point is checked against its program's file, which the key does
+            # not cover (a rebuilt program, a new sysroot content): such scripts are not cached.
+            if data is not None and b"process" not in data:
                 keys[number] = cache.key(data, fingerprint_of(job.options))
                 hit = cache.get(keys[number])
                 text = _decode(data) if hit else None

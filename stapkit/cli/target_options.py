@@ -39,6 +39,13 @@ def add_kernel_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the kernel's symbol table: /proc/kallsyms or a System.map")
 
 
+def add_userspace_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("user-space programs (checks process(...) probes; docs/userspace.md)")
+    group.add_argument("--sysroot", metavar="DIR",
+                       help="find the programs and libraries of process(...) probes under DIR (a container "
+                            "image, a cross target) instead of /")
+
+
 def add_reading_group(parser: argparse.ArgumentParser) -> None:
     reading = parser.add_argument_group("reading scripts")
     reading.add_argument("-g", "--guru", action="store_true",

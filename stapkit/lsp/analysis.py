@@ -187,6 +187,7 @@ def _partial_unit(analysis: Analysis) -> "CheckUnit | None":
                      tapset=options.parse.tapset or bool(options.parse.macro_file))
     try:
         unit.kernel = kernel_of(options)  # read (and checked) already by the settings
+        unit.sysroot = options.sysroot
         probe_points.check(unit, options.session)
         kernel_targets.check(unit)  # the kernel functions each probe reaches, and the types
     except Exception:  # an incomplete tree: the checks are written for complete ones

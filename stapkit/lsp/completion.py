@@ -360,6 +360,9 @@ class Completer:
         ctx = self.ctx
         key = tuple(name for name, _ in ctx.components) + (ctx.component,)
         self.kernel_names(key)
+        from .userspace import complete
+
+        complete(self, ctx.components, ctx.component)  # process(...): the program's markers and functions
         for value in self.index.point_arguments.get(key, ()):
             if ctx.prefix and not value.startswith(ctx.prefix):
                 continue

@@ -189,6 +189,11 @@ def probe_point_text(analysis: Analysis, found: lookup.Found) -> str | None:
             kernel_text = _kernel_point_text(analysis, point)
             if kernel_text:
                 parts.append(kernel_text)
+            from .userspace import point_text as user_point_text
+
+            user_text = user_point_text(analysis, point)  # a process(...) point: from the program's file
+            if user_text:
+                parts.append(user_text)
             continue
         if "*" in plain:
             parts.append(_wildcard_text(analysis, plain))
@@ -303,6 +308,11 @@ def _kernel_context_text(analysis: Analysis, found: lookup.Found) -> str | None:
 def context_text(analysis: Analysis, found: lookup.Found) -> str:
     name = found.name
     typed = _kernel_context_text(analysis, found)
+    if typed is not None:
+        return typed
+    from .userspace import argument_text
+
+    typed = argument_text(analysis, found)  # $argN of a process(...).mark probe: from its SDT note
     if typed is not None:
         return typed
     known = describe.CONTEXT_VARIABLES.get(name)

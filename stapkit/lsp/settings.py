@@ -14,6 +14,7 @@ of its own:
     args                      the scripts' command-line arguments ($1, @1, ...; like --arg)
     diagnosticsDelay          milliseconds to wait after a change before checking (default 0)
     kernelBtf, kernelSymbols  the configuration's kernel-btf and kernel-symbols (docs/kernel.md)
+    sysroot                   the configuration's sysroot: where process(...) programs are (docs/userspace.md)
     path                      not read here: editor extensions keep the command's path under it
 
 A bad setting is reported to the user (window/showMessage) and the client's
@@ -227,11 +228,21 @@ class Settings:
         parse = file_options(parse, path)
         selection = for_file(config, path)
         lint = LintOptions(CheckOptions(parse=parse, db_path=self.client.db, kernel=self._kernel(config),
-                                        session=self.session), selection)
+                                        session=self.session, sysroot=self._sysroot(config)), selection)
         return DocumentOptions(lint, config.format_indent if config else None,
                                config.format_line_length if config else None,
                                file_config.path if file_config is not None else None)
 
+
+    def _sysroot(self, config: Config | None) -> str | None:
+        """The configuration's (or the client's) sysroot, for process(...) programs (docs/userspace.md)."""
+        from ..settings import Overrides, resolve_sysroot
+
+        try:
+            return resolve_sysroot(Overrides(), config)
+        except ValueError as err:
+            self._warn_once(f"stapkit: {err}; process(...) programs are looked for under /")
+            return None
 
     def _kernel(self, config: Config | None):
         """The kernel description named by `kernel-btf`/`kernel-symbols` (or the client's

@@ -72,7 +72,7 @@ def _check(result: ParseResult, options: CheckOptions) -> CheckResult:
     unit = CheckUnit(result.path, result, db, TargetView(target),
                      guru=result.guru, privilege=result.target.privilege,
                      explain_unverifiable=options.explain_unverifiable,
-                     tapset=tapset, kernel=kernel_of(options))
+                     tapset=tapset, kernel=kernel_of(options), sysroot=options.sysroot)
     # In this order: each reads what the ones before it put in unit.model.
     probe_points.check(unit, session)  # the model's "probes" and "elaboration"
     kernel_targets.check(unit)  # "kernel"

@@ -6,7 +6,8 @@ docs/rules/<CODE>.md.  Numbers by module: STP101-119 and STP130-139 symbols
 and types (type_check.py); STP120-129 statements (statements.py);
 STP2xx and STP302-309 probe points and their context (probe_points.py);
 STP211-212 and STP320-329 kernel probes and $variables against a kernel
-description (kernel_targets.py);
+description (kernel_targets.py); STP213-219 and STP330-339 process(...) points and
+$argN against the programs they name (userspace/codes.py, userspace/points.py);
 STP301 and STP310-319 locals and alias variables (type_check.py); STP401 probes
 and STP402 functions; STP603-609 privilege.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from ..diagnostics import Severity
 from ..syntax.codes import CodeInfo
+from ..userspace.codes import USERSPACE_CODES
 
 # -- symbols and types (type_check.py)
 UNRESOLVED_FUNCTION = "STP101"
@@ -80,7 +82,7 @@ UNPRIVILEGED_FUNCTION = "STP605"  # type_check.py
 # script may run on: unlike stap's other errors, these can be ignored and suppressed.
 KERNEL_DEPENDENT = frozenset({UNKNOWN_KERNEL_FUNCTION, UNKNOWN_TRACEPOINT, UNKNOWN_TARGET_VARIABLE, UNKNOWN_MEMBER,
                               MEMBER_OF_NON_STRUCT, DOT_INSTEAD_OF_ARROW, RETURN_OF_VOID_FUNCTION,
-                              UNKNOWN_CAST_TYPE})
+                              UNKNOWN_CAST_TYPE}) | frozenset(USERSPACE_CODES)  # and the programs' (userspace/codes.py)
 
 
 def _e(code, name, summary, severity=Severity.ERROR) -> CodeInfo:
@@ -151,4 +153,4 @@ SEMANTIC_CODES: dict[str, CodeInfo] = {
         _e(GURU_PROBE_POINT, "guru-probe-point", "a probe point that needs guru mode (-g)"),
         _e(UNPRIVILEGED_FUNCTION, "privileged-function", "a call to a function the script's --privilege level may not use"),
     )
-}
+} | USERSPACE_CODES  # process(...) points against their programs (userspace/codes.py)

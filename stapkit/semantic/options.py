@@ -20,6 +20,8 @@ class CheckOptions:
     # The kernel to check kernel probes and $variables against (--kernel-btf, --kernel-symbols);
     # empty: none, and those stay unverifiable.
     kernel: KernelSource = KernelSource()
+    # The directory the programs of process(...) points are found under (--sysroot); None: "/".
+    sysroot: str | None = None
     # What is kept from one checked file to the next (the loaded database, the probe resolver):
     # options made by attrs.evolve share it; a program checking many files makes one Session
     # and passes it to every CheckOptions it makes.  Not part of the options' value.

@@ -973,6 +973,43 @@ def _kernel_confirms(unit: CheckUnit, leaf: _Leaf) -> bool:
     return not leaf.has("inline")
 
 
+def _user_point(leaf: _Leaf, written: ast.ProbePoint):
+    """The userspace.points.UserPoint of a process(...) point written in the checked file, else None."""
+    from ..userspace.points import GROUPS, UserPoint
+
+    if leaf.family is None or leaf.family.group not in GROUPS or leaf.chain or not leaf.in_script:
+        return None
+    spans = tuple((c.name, c.arg.span if c.arg is not None else c.span) for c in written.components
+                  if isinstance(c, ast.Component))
+    return UserPoint(leaf.family.group, leaf.params, spans, leaf.optional)
+
+
+def _program_confirms(unit: CheckUnit, leaf: _Leaf) -> bool:
+    """userspace/ checks this point against its program, which is here (not for a statement)."""
+    if leaf.family is None or leaf.family.group not in ("process.function", "process.mark", "process.plt") \
+            or leaf.chain or not leaf.in_script or unit.tapset:
+        return False
+    from ..userspace.points import Place, UserPoint, program_file
+
+    program, _ = program_file(UserPoint(leaf.family.group, leaf.params, (), leaf.optional), Place(unit.sysroot))
+    return program is not None
+
+
+def _check_user_points(unit: CheckUnit, session, decl: ast.ProbeDecl, result: "_ProbeResult") -> None:
+    """Each process(...) point against the program it names, `$argN` against the markers it
+    matched, `$name` against the DWARF of the functions (the logic: stapkit/userspace/points.py)."""
+    if unit.tapset:
+        return
+    from ..userspace import points as user
+
+    place = user.Place(unit.sysroot, session.elf, dwarf_reader=session.dwarf) if session is not None else \
+        user.Place(unit.sysroot)
+    points = [(_user_point(leaf, written), written.dotted()) for written, leaves, _ in result.alternatives
+              for leaf in leaves]
+    for f in user.check_probe(points, decl.body, place, explain=unit.explain_unverifiable):
+        unit.report(f.code, f.message, f.span, severity=f.severity, hints=f.hints)
+
+
 def _is_return(family) -> bool:
     return any(c.name == "return" for c in family.components)
 
@@ -1035,6 +1072,7 @@ def check(unit: CheckUnit, session=None) -> None:
         info = _probe_info(unit, resolver, result, script_variables)
         unit.probes[id(decl)] = info
         if isinstance(decl, ast.ProbeDecl):
+            _check_user_points(unit, session, decl, result)
             unit.model.expansions += _expansions(decl, result, resolver)
             unit.model.skipped_points += result.skipped
             if not result.failed and not result.alternatives:
@@ -1236,7 +1274,7 @@ def _report_leaves(unit: CheckUnit, point: _Point, leaves: list[_Leaf]) -> None:
                         leaf.span or anchor, hints=("run stap with -g, or probe a function or statement "
                                                     "by name so that stap can check the address",))
         if (family.needs_target and family.group in _NEEDS and family.group not in unverifiable
-                and not _kernel_confirms(unit, leaf)):
+                and not _kernel_confirms(unit, leaf) and not _program_confirms(unit, leaf)):
             unverifiable.append(family.group)
     if unit.explain_unverifiable and anchor is not None and "arguments" in unverifiable:
         unit.report(codes.UNVERIFIABLE_PROBE_POINT,

@@ -21,6 +21,8 @@ class Session:
         self._dbs: dict[str | None, object] = {}
         self._resolvers: dict[tuple, object] = {}
         self._extra: dict[tuple, object] = {}
+        self._elves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.elf.ElfFile
+        self._dwarves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.dwarf.DwarfInfo or None
         self._lock = threading.RLock()
 
     def db(self, path: Path | None):
@@ -69,6 +71,37 @@ class Session:
                     self._extra.clear()
                 found = self._extra[key] = read_extra_library(Path(real), read_library, macro_roots, target)
             return found
+
+    def elf(self, path: str):
+        """The ELF file at `path` as userspace.elf reads it (None: no such file), read again when
+        its size or modification time changes."""
+        from ..userspace.elf import file_identity, read_elf
+
+        key = file_identity(path)
+        if key is None:
+            return None
+        with self._lock:
+            found = self._elves.get(key)
+            if found is None:
+                if len(self._elves) >= 64:  # an editor's programs come and go: keep a few
+                    self._elves.clear()
+                found = self._elves[key] = read_elf(key[0])
+            return found
+
+    def dwarf(self, path: str):
+        """The DWARF names of the ELF file at `path` (userspace.dwarf; None: none), read once per version."""
+        from ..userspace.dwarf import read_dwarf_file
+        from ..userspace.elf import file_identity
+
+        key = file_identity(path)
+        if key is None:
+            return None
+        with self._lock:
+            if key not in self._dwarves:
+                if len(self._dwarves) >= 16:
+                    self._dwarves.clear()
+                self._dwarves[key] = read_dwarf_file(key[0])
+            return self._dwarves[key]
 
     def __getstate__(self):
         return {}

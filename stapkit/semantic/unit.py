@@ -81,6 +81,7 @@ class CheckUnit:
     explain_unverifiable: bool = False
     tapset: bool = False  # a file of the tapset library (no probes needed; guru mode)
     kernel: "KernelDescription | None" = None  # the target kernel, when one was given
+    sysroot: str | None = None  # where the programs of process(...) points are looked for (--sysroot)
     diagnostics: list[Diagnostic] = attrs.field(factory=list)
     # What the checks find out, filled in one fixed order (see model.py).
     model: SemanticModel = attrs.field(factory=SemanticModel)
