@@ -22,6 +22,7 @@ class Session:
         self._resolvers: dict[tuple, object] = {}
         self._extra: dict[tuple, object] = {}
         self._lock = threading.RLock()
+        self._c_headers = None
 
     def db(self, path: Path | None):
         """The tapset database at `path` (None: the default one), loaded once."""
@@ -69,6 +70,15 @@ class Session:
                     self._extra.clear()
                 found = self._extra[key] = read_extra_library(Path(real), read_library, macro_roots, target)
             return found
+
+    def c_headers(self):
+        """The compiler of the C header sets @casts name (kernel.c_headers), made once."""
+        from ..kernel.c_headers import HeaderCompiler, default_cache_dir
+
+        with self._lock:
+            if self._c_headers is None:
+                self._c_headers = HeaderCompiler(default_cache_dir())
+            return self._c_headers
 
     def __getstate__(self):
         return {}
