@@ -118,18 +118,21 @@ class _Autocast:
         self.header_problems: set = set()
         self.reported: set = set()
         self.casts: dict[int, Flow] = {}
+        self.settled = False  # the fixpoint was reached (within MAX_ROUNDS)
 
     # -- the walk
 
     def run(self) -> None:
         items = [item for item in self.unit.script.items
                  if isinstance(item, (ast.ProbeDecl, ast.FunctionDecl)) and isinstance(item.body, ast.Block)]
+        self.settled = False
         for _ in range(MAX_ROUNDS):
             before = (dict(self.variables), dict(self.returns))
             for item in items:
                 self.enter(item)
                 self.collect(item)
             if (self.variables, self.returns) == before:
+                self.settled = True
                 break
         removed_in = {}
         from .optimizer import for_unit
@@ -207,7 +210,7 @@ class _Autocast:
             found = self.target_type(expr)
             return Flow((found,)) if found is not None else UNKNOWN
         if kind is ast.Access:
-            return self.access(expr, report=False, guarded=True)
+            return self.access(expr, report=False, guarded=True, depth=depth + 1)
         if kind is ast.Binary and expr.op in ("+", "-", "|", "^", "<<", ">>") and (
                 _is_zero(expr.left) or _is_zero(expr.right)):
             return UNKNOWN  # `p + 0`: stap folds it to p, type and all
@@ -288,10 +291,10 @@ class _Autocast:
 
     # -- `->`
 
-    def access(self, node: ast.Access, *, report: bool, guarded: bool) -> Flow:
+    def access(self, node: ast.Access, *, report: bool, guarded: bool, depth: int = 0) -> Flow:
         base = node.base
         steps = node.steps
-        flow = self.value(base)
+        flow = self.value(base, depth + 1)
         kernel_checked = type(base) is ast.TargetVariable or (
             type(base) is ast.Cast and (base.module is None or not base.module.value.strip().startswith("<")))
         if type(base) is ast.Cast and steps and type(steps[0]) is ast.Subscript:
@@ -300,7 +303,9 @@ class _Autocast:
             return flow
         ctype = flow.single
         if ctype is None:
-            if report and not guarded and flow.untyped and type(steps[0]) is ast.Member:
+            # (unsettled, a type may still be on its way: "no type" is not sure then)
+            if report and not guarded and flow.untyped and type(steps[0]) is ast.Member and (
+                    self.settled or len(flow.types) >= 2):
                 self.untyped(node, base, flow, steps[0])
             return UNKNOWN if not flow.untyped else NONE
         from ..kernel import c_types

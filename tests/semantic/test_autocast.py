@@ -110,3 +110,13 @@ def test_a_kernel_type_flows_through_a_local(sample):
 def test_without_a_kernel_description_a_variable_may_be_typed():
     text = 'probe kernel.function("wake_up_new_task") {\n  mm = $p->mm\n  println(mm->no_such_member)\n}\n'
     assert found(text) == []
+
+
+@needs_gcc
+def test_a_type_on_a_long_way_is_not_taken_for_no_type():
+    # each round of the fixpoint moves the type one assignment on: past the bound of rounds,
+    # "no type" is not sure, and not reported (a missing member of a type that arrived still is)
+    n = 80
+    chain = "".join(f"  s{i} = s{i + 1}\n" for i in range(n))
+    text = f"probe begin {{\n{chain}  s{n} = {UN}\n  println(s0->sun_family)\n}}\n"
+    assert found(text) == []
