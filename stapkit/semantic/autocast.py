@@ -99,7 +99,21 @@ def check(unit: CheckUnit, session) -> None:
     """Report `->` on values without a C type, and members their struct lacks; reads "kernel"."""
     if unit.tapset or unit.script is None or "->" not in unit.text:
         return  # most scripts have no `->` at all (a macro's body is in the text too)
+    if not any(_follows(node) for node in ast.walk(unit.script)):
+        return  # only `$var->member` and `@cast(p, "T", "kernel")->member`: kernel_targets' part
     _Autocast(unit, session).run()
+
+
+def _follows(node) -> bool:
+    """A node this check is for: `->` on a value that is no $variable or kernel @cast, or a
+    @cast to C header types."""
+    kind = type(node)
+    if kind is ast.Cast:
+        return node.module is not None and node.module.value.strip().startswith("<")
+    if kind is not ast.Access or not any(type(s) is ast.Member for s in node.steps):
+        return False
+    base = node.base
+    return type(base) is not ast.TargetVariable and type(base) is not ast.Cast
 
 
 class _Autocast:
@@ -119,6 +133,7 @@ class _Autocast:
         self.reported: set = set()
         self.casts: dict[int, Flow] = {}
         self.settled = False  # the fixpoint was reached (within MAX_ROUNDS)
+        self.library_globals: dict[str, bool] = {}
 
     # -- the walk
 
@@ -171,7 +186,10 @@ class _Autocast:
             return (None, name)
         if name in self.params or name in self.alias_names or self.all_unknown:
             return None  # not a value this check follows
-        if self.unit.library_global(name) is not None:
+        library = self.library_globals.get(name)
+        if library is None:
+            library = self.library_globals[name] = self.unit.library_global(name) is not None
+        if library:
             return None
         return (id(self.scope), name)
 
