@@ -20,6 +20,7 @@ a [tool.stapkit] table).  Options given on the command line win over the file.
     per-file-ignores = { "tapsets/*.stp" = ["STP502"] }
     exclude = ["build/", "*.generated.stp"]   # gitignore-style, from this file's directory
     fail-on = "warning"            # the lowest severity that makes `lint` exit 1
+    warnings-as-errors = false     # every warning an error, as stap -W
 
     # the kernel to check kernel probes and $variables against (docs/kernel.md)
     kernel-btf = "kernels/6.1.0-13-amd64.stpk"   # BTF, a vmlinux, a saved description, or "running"
@@ -80,6 +81,7 @@ class Config:
     kernel_btf: str | None = None  # a path (made absolute from the file's directory) or "running"
     kernel_symbols: str | None = None
     sysroot: str | None = None  # a directory (made absolute from the file's directory): where process(...) programs are
+    warnings_as_errors: bool | None = None  # stap -W for every script
 
     def apply_target(self, target: Target) -> Target:
         return target.evolve(**self.target) if self.target else target
@@ -87,7 +89,7 @@ class Config:
 
 _TOP_KEYS = {"guru", "tapset-dirs", "include", "check-all-branches", "max-file-size", "target", "format",
              "line-length", "select", "extend-select", "ignore", "per-file-ignores", "exclude", "fail-on",
-             "kernel-btf", "kernel-symbols", "sysroot"}
+             "kernel-btf", "kernel-symbols", "sysroot", "warnings-as-errors"}
 FAIL_ON = ("error", "warning", "info")
 _FORMAT_KEYS = {"indent", "line-length"}
 _TARGET_KEYS = {
@@ -168,6 +170,8 @@ def config_from_table(path: Path, table: dict, prefix: str) -> Config:
     values: dict[str, Any] = {"path": path}
     if "guru" in table:
         values["guru"] = _bool(table["guru"], lambda p: fail("guru", p))
+    if "warnings-as-errors" in table:
+        values["warnings_as_errors"] = _bool(table["warnings-as-errors"], lambda p: fail("warnings-as-errors", p))
     if "check-all-branches" in table:
         values["check_all_branches"] = _bool(table["check-all-branches"],
                                              lambda p: fail("check-all-branches", p))

@@ -123,3 +123,12 @@ class LineIndex:
     @property
     def line_count(self) -> int:
         return len(self.line_starts)
+
+
+def warnings_as_errors(diagnostics, why: str | None) -> list[Diagnostic]:
+    """The diagnostics with each warning made an error, as stap -W does, saying `why`
+    ("-W on the script's first line", "--warnings-as-errors"); unchanged when `why` is None."""
+    if why is None:
+        return list(diagnostics)
+    return [attrs.evolve(d, severity=Severity.ERROR, hints=d.hints + (f"a warning, made an error by {why}",))
+            if d.severity is Severity.WARNING else d for d in diagnostics]

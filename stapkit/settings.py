@@ -41,6 +41,7 @@ class Overrides:
     kernel_config: tuple[str, ...] = ()  # CONFIG_X=VALUE items (an empty VALUE unsets it)
     kernel_btf: str | None = None  # a kernel description, over the configuration's kernel-btf
     sysroot: str | None = None  # where process(...) programs are found, over the configuration's sysroot
+    warnings_as_errors: bool = False  # stap -W: every warning is an error
 
 
 def resolve_target(overrides: Overrides, base: "Target | None" = None) -> "Target":
@@ -128,6 +129,7 @@ def resolve_parse_options(overrides: Overrides, config: "Config | None" = None) 
         tapset_roots=roots,
         check_all_branches=check_all,
         max_file_size=max_size or DEFAULT_MAX_FILE_SIZE,
+        warnings_as_errors=overrides.warnings_as_errors or bool(config is not None and config.warnings_as_errors),
     )
 
 

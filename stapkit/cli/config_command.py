@@ -49,6 +49,7 @@ def effective_settings(config) -> dict:
         "per-file-ignores": {glob: list(codes) for glob, codes in get("per_file_ignores", ())},
         "exclude": list(get("exclude", ())),
         "fail-on": get("fail_on", "warning"),
+        "warnings-as-errors": get("warnings_as_errors", False),
         "kernel-btf": get("kernel_btf", None),
         "kernel-symbols": get("kernel_symbols", None),
         "sysroot": get("sysroot", None),

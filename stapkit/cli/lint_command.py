@@ -291,8 +291,11 @@ class _Fingerprints:
 
     def __init__(self, args):
         self.memo: dict[int, str] = {}
+        import shutil
+
+        # The C compiler too: with it, @casts to header types are checked; without, they are not.
         self.environment = repr((_file_identity(args.db) if args.db else _default_db_identity(),
-                                 _tapset_root_identity()))
+                                 _tapset_root_identity(), shutil.which("gcc")))
 
     def __call__(self, options) -> str:
         key = id(options)

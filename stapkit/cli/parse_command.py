@@ -77,7 +77,7 @@ def run(args) -> int:
                 if options.macro_file is None:
                     options = attrs.evolve(options, macro_file=shown.endswith(".stpm"))
                 r = parse_text(source.text, shown, options)
-                result = _Summary(shown, r.text, list(source.diagnostics) + list(r.diagnostics),
+                result = _Summary(shown, r.text, list(source.diagnostics) + _as_errors_if_asked(r, options),
                                   r.script if args.ast else None)
         elif path in parsed:
             result = parsed[path]
@@ -148,7 +148,15 @@ def _parse_one(job):
     from ..syntax.parser import parse_file
 
     r = parse_file(path, options)
-    return path, _Summary(path, r.text, list(r.diagnostics), r.script if want_ast else None)
+    return path, _Summary(path, r.text, _as_errors_if_asked(r, options), r.script if want_ast else None)
+
+
+def _as_errors_if_asked(r, options) -> list:
+    """The parse's diagnostics, warnings made errors when -W (first line or option) asks."""
+    from ..diagnostics import warnings_as_errors
+    from ..syntax.script_options import warnings_made_errors
+
+    return warnings_as_errors(r.diagnostics, warnings_made_errors(r.first_line, options.warnings_as_errors))
 
 
 def _parse_in_parallel(work, jobs, want_ast):

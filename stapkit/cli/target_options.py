@@ -67,6 +67,9 @@ def add_reading_group(parser: argparse.ArgumentParser) -> None:
                          help="check only the %%( %%) branches the target takes (stap's behaviour)")
     reading.add_argument("--max-file-size", metavar="BYTES", type=int,
                          help="refuse larger files (default: 8 MiB)")
+    reading.add_argument("--warnings-as-errors", action="store_true",
+                         help="make every warning an error, as stap -W (a script's `#! stap -W` first line does "
+                              "it for that script)")
 
 
 def overrides_from_arguments(args):
@@ -96,6 +99,7 @@ def overrides_from_arguments(args):
         privilege=get("privilege"),
         kernel_config=tuple(get("kernel_config") or ()),
         kernel_btf=get("kernel_btf"),
+        warnings_as_errors=bool(get("warnings_as_errors", False)),
     )
 
 

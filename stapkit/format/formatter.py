@@ -49,8 +49,9 @@ def format_text(text: str, path: str = "<string>", style: Style = Style(), optio
     # One lex for the layout and, where the file's language version lexes alike, the parser.
     lexed = lex(text, version=ALL_FEATURES)
     before = parse_text(text, path, options, lexed=(ALL_FEATURES, lexed))
-    if before.has_errors:
-        errors = tuple(d for d in before.diagnostics if d.severity.value == "error")
+    # An empty script is an error to stap, not to the layout (it has nothing to misread).
+    errors = tuple(d for d in before.diagnostics if d.severity.value == "error" and d.code != "STP050")
+    if errors:
         return FormatResult(text, False, errors)
     out = layout(text, style, lexed)
     if out == text:

@@ -59,6 +59,7 @@ def lint_rules() -> tuple[ModuleType, ...]:
         stp522_recursive_function,
         stp523_process_name_too_long,
         stp524_comparison_as_statement,
+        stp525_unreachable_overload,
     )
 
     # Each module imported above, once (a rule left out of the import is caught by

@@ -61,5 +61,15 @@ def _lint(checked: CheckResult, options: LintOptions) -> LintResult:
     if checked.parse.text is not None:
         diagnostics = apply_suppressions(diagnostics, checked.parse, options.selection)
     diagnostics = [d for d in diagnostics if options.selection.enabled(d.code)]
+    diagnostics = _warnings_as_errors(diagnostics, checked, options)
     diagnostics.sort(key=lambda d: (d.span.start, d.span.end, d.code))
     return LintResult(checked.path, checked.text, tuple(diagnostics), checked)
+
+
+def _warnings_as_errors(diagnostics: list[Diagnostic], checked: CheckResult, options: LintOptions) -> list[Diagnostic]:
+    """stap -W: from the file's first line or the options, after suppressions and selection."""
+    from ..diagnostics import warnings_as_errors
+    from ..syntax.script_options import warnings_made_errors
+
+    why = warnings_made_errors(checked.parse.first_line, options.check.parse.warnings_as_errors)
+    return warnings_as_errors(diagnostics, why)

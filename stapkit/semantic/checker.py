@@ -17,7 +17,7 @@ import attrs
 
 from ..diagnostics import Diagnostic, Severity
 from ..syntax.parser import ParseOptions, ParseResult, parse_file, parse_text
-from . import elaboration, kernel_targets, probe_points, statements, type_check
+from . import autocast, elaboration, kernel_targets, probe_points, statements, type_check
 from .options import CheckOptions
 from .session import Session
 from .unit import CheckUnit
@@ -76,6 +76,7 @@ def _check(result: ParseResult, options: CheckOptions) -> CheckResult:
     # In this order: each reads what the ones before it put in unit.model.
     probe_points.check(unit, session)  # the model's "probes" and "elaboration"
     kernel_targets.check(unit)  # "kernel"
+    autocast.check(unit, session)  # reads "kernel"
     type_check.check(unit)
     unit.model.mark("types")
     statements.check(unit)

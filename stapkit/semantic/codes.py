@@ -67,6 +67,9 @@ MEMBER_OF_NON_STRUCT = "STP322"
 DOT_INSTEAD_OF_ARROW = "STP323"
 RETURN_OF_VOID_FUNCTION = "STP324"
 UNKNOWN_CAST_TYPE = "STP325"
+# -- autocast: C types through values (autocast.py)
+UNTYPED_DEREFERENCE = "STP326"
+HEADER_TYPES_UNAVAILABLE = "STP327"
 
 # -- versions
 DEPRECATED_PROBE = "STP401"  # probe_points.py
@@ -132,7 +135,8 @@ SEMANTIC_CODES: dict[str, CodeInfo] = {
            "with a kernel description: a kernel.trace tracepoint the kernel does not have", Severity.WARNING),
         _e(UNKNOWN_TARGET_VARIABLE, "unknown-target-variable",
            "with a kernel description: a $variable that is no parameter of the probed function or tracepoint"),
-        _e(UNKNOWN_MEMBER, "unknown-member", "with a kernel description: ->member that the struct does not have"),
+        _e(UNKNOWN_MEMBER, "unknown-member",
+           "->member that the struct does not have (with a kernel description, or a @cast to C header types)"),
         _e(MEMBER_OF_NON_STRUCT, "member-of-non-struct",
            "with a kernel description: ->member or [index] on a value that has no members or elements"),
         _e(DOT_INSTEAD_OF_ARROW, "dot-instead-of-arrow",
@@ -141,6 +145,10 @@ SEMANTIC_CODES: dict[str, CodeInfo] = {
            "with a kernel description: $return in a .return probe of a function that returns nothing"),
         _e(UNKNOWN_CAST_TYPE, "unknown-cast-type",
            "with a kernel description: @cast to a type the kernel's BTF does not have", Severity.WARNING),
+        _e(UNTYPED_DEREFERENCE, "untyped-dereference",
+           "'->' on a value that carries no C type (stap: unknown type in dereference)"),
+        _e(HEADER_TYPES_UNAVAILABLE, "header-types-unavailable",
+           "C headers named by @cast that cannot be compiled here, so their types are not checked", Severity.INFO),
         _e(NEVER_ASSIGNED_LOCAL, "never-assigned-local", "a local variable read but never set", Severity.WARNING),
         _e(RETURN_VALUE_OUTSIDE_RETURN_PROBE, "return-value-outside-return-probe", "$return or @entry in a probe that is not a .return probe"),
         _e(TARGET_WRITE_NEEDS_GURU, "target-write-needs-guru", "a write to a target variable without guru mode"),

@@ -24,6 +24,7 @@ class Session:
         self._elves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.elf.ElfFile
         self._dwarves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.dwarf.DwarfInfo or None
         self._lock = threading.RLock()
+        self._c_headers = None
 
     def db(self, path: Path | None):
         """The tapset database at `path` (None: the default one), loaded once."""
@@ -102,6 +103,14 @@ class Session:
                     self._dwarves.clear()
                 self._dwarves[key] = read_dwarf_file(key[0])
             return self._dwarves[key]
+    def c_headers(self):
+        """The compiler of the C header sets @casts name (kernel.c_headers), made once."""
+        from ..kernel.c_headers import HeaderCompiler, default_cache_dir
+
+        with self._lock:
+            if self._c_headers is None:
+                self._c_headers = HeaderCompiler(default_cache_dir())
+            return self._c_headers
 
     def __getstate__(self):
         return {}

@@ -57,6 +57,7 @@ BINARY_FILE = "STP052"
 INVALID_UTF8 = "STP053"
 ARGUMENT_OUT_OF_RANGE = "STP054"
 TAPSET_FILE_ERROR = "STP055"
+GLUED_ARGUMENT = "STP056"
 
 # Language version
 NEWER_LANGUAGE_FEATURE = "STP060"
@@ -119,8 +120,8 @@ CODES: dict[str, CodeInfo] = {
                  "macros that expand to more tokens than any real script (exponential expansion)"),
         CodeInfo(BRANCHES_NOT_CHECKED, "branches-not-checked", Severity.INFO,
                  "conditional branches the target does not take that were too many to check"),
-        CodeInfo(EMPTY_FILE, "empty-file", Severity.WARNING,
-                 "a script with no declarations (for the target)"),
+        CodeInfo(EMPTY_FILE, "empty-file", Severity.ERROR,
+                 "a script with no declarations (for the target); a warning for a tapset file"),
         CodeInfo(UNREADABLE_FILE, "unreadable-file", Severity.ERROR,
                  "a file that cannot be read"),
         CodeInfo(BINARY_FILE, "binary-file", Severity.ERROR,
@@ -131,6 +132,8 @@ CODES: dict[str, CodeInfo] = {
                  "a $N/@N command-line argument that was not given"),
         CodeInfo(TAPSET_FILE_ERROR, "tapset-file-error", Severity.WARNING,
                  "a tapset file of an -I directory that stap skips (it does not parse)"),
+        CodeInfo(GLUED_ARGUMENT, "glued-argument", Severity.ERROR,
+                 "letters right after a $N command-line argument ($12A3), which stap reads as one token with it"),
         CodeInfo(NEWER_LANGUAGE_FEATURE, "newer-language-feature", Severity.ERROR,
                  "syntax that the target SystemTap version does not know"),
         CodeInfo(EMBEDDED_C_NEEDS_GURU, "embedded-c-needs-guru", Severity.ERROR,

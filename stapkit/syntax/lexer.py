@@ -190,6 +190,15 @@ def _lex(text: str, version: tuple[int, ...], args: list[str] | None) -> LexResu
             pending_flags = flags | WS_BEFORE
         elif group == _ARG:
             value = text[start:end]
+            glued = _GLUED_WORD.match(text, end) if value[0] == "$" and value[1] != "#" else None
+            if glued is not None and args is not None:
+                # stap pastes the argument's text and lexes on: `$1A` with $1 = 5 is the number `5A`.
+                pos = glued.end()
+                tokens.extend(_paste_argument(value, start, pos, flags, args, version, diagnostics,
+                                              glued.group()))
+                continue
+            if glued is not None:
+                diagnostics.append(_glued_argument(value, glued.group(), start, glued.end()))
             if args is None:
                 kind = "ARG_NUM" if value[0] == "$" else "ARG_STR"
                 origin = None
@@ -283,6 +292,23 @@ def _show_char(ch: str) -> str:
     return f"U+{code:04X}"
 
 
+# Letters right after `$N`: stap reads them with the argument's text as one token.
+_GLUED_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _glued_argument(value: str, word: str, start: int, end: int) -> Diagnostic:
+    """`$12A3` with no arguments given: what stap makes of it depends on $12's text."""
+    return Diagnostic(
+        codes.GLUED_ARGUMENT,
+        f"'{value}{word}' is not an argument reference: stap pastes the text of {value} "
+        f"and reads it with '{word}' as one token",
+        Span(start, end),
+        hints=(f"with a number for {value} that is an invalid number (stap: \"number invalid or out "
+               "of range\"); write a space or an operator after the argument",
+               "give the script's arguments with --arg to check one run of it"),
+    )
+
+
 def _paste_argument(
     value: str,
     start: int,
@@ -291,8 +317,10 @@ def _paste_argument(
     args: list[str],
     version: tuple[int, ...],
     diagnostics: list[Diagnostic],
+    glued: str = "",
 ) -> list[Token]:
-    """The tokens of a command-line argument given with --arg, as stap pastes them."""
+    """The tokens of a command-line argument given with --arg, as stap pastes them
+    (with the letters `glued` to a `$N`, which stap lexes with the argument's text)."""
     raw = value[0] == "$"
     if value[1] == "#":
         pasted = str(len(args))
@@ -303,8 +331,8 @@ def _paste_argument(
                        else f"command line argument {value} used but no arguments were given")
             return [make_token("ARG_NUM" if raw else "ARG_STR", value, start, end, flags,
                                BadArgument(message))]
-        pasted = args[index - 1]
-    origin = ArgumentOrigin(value, pasted)
+        pasted = args[index - 1] + glued
+    origin = ArgumentOrigin(value + glued, pasted)
     if not raw:
         quoted = '"' + pasted.replace("\\", "\\\\").replace('"', '\\"') + '"'
         return [make_token("STRING", quoted, start, end, flags, origin)]

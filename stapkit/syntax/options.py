@@ -30,3 +30,4 @@ class ParseOptions:
     # A library macro file: only @define's (and conditionals) allowed.  None: a .stpm path.
     macro_file: bool | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    warnings_as_errors: bool = False  # stap -W for every file (a `-W` on a file's first line does it too)

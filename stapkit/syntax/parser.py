@@ -149,10 +149,11 @@ def _parse_text(text: str, path: str, options: ParseOptions,
                        "stap skips a .stpm file with anything else",)))
     elif not pre.tokens:
         after = " after preprocessing" if lexed.tokens else ""
+        # stap refuses an empty script; a tapset file empty for some targets is normal.
         diagnostics.append(Diagnostic(
             codes.EMPTY_FILE,
             f"the file is empty{after}" + (" for the target" if after else ""),
-            Span(0, 0), Severity.WARNING,
+            Span(0, 0), Severity.WARNING if options.tapset else Severity.ERROR,
             hints=((f"stap refuses it as a script: \"Input file '{path}' is empty{after}.\"",)
                    if not options.tapset else ()),
         ))
@@ -175,6 +176,11 @@ def _parse_text(text: str, path: str, options: ParseOptions,
         )
         diagnostics += extra
         conditionals += more_conditionals
+
+    if options.args is None and conditionals:
+        from .argument_counts import argument_count_findings
+
+        diagnostics += argument_count_findings(lexed.tokens, conditionals, target)
 
     script = ast.Script(tuple(items), Span(0, len(text)))
     return ParseResult(path, text, script, _sorted(_capped(diagnostics)), tuple(lexed.comments),

@@ -61,6 +61,17 @@ class ScriptOptions:
         return target.evolve(**changes) if changes else target
 
 
+def warnings_made_errors(first_line: ScriptOptions | None, asked: bool) -> str | None:
+    """Why a file's warnings are errors (stap -W), for messages; None when they are not.
+    `asked`: --warnings-as-errors (or the configuration's warnings-as-errors).  A `-w` on the
+    first line silences stap's warnings, so none is left to become an error."""
+    if first_line is not None and first_line.warnings == "off":
+        return None
+    if first_line is not None and first_line.warnings == "error":
+        return "-W on the script's first line"
+    return "--warnings-as-errors" if asked else None
+
+
 def first_line_options(text: str) -> ScriptOptions | None:
     """The options of a `#! stap ...` first line; None if the script has none."""
     if not text.startswith("#!"):
@@ -129,8 +140,8 @@ def _short_option(letter: str, value: str, values: dict) -> None:
         values["unoptimized"] = True
     elif letter == "w":
         values["warnings"] = "off"
-    elif letter == "W":
-        values["warnings"] = "error"
+    elif letter == "W" and values.get("warnings") != "off":
+        values["warnings"] = "error"  # -w wins: stap drops a silenced warning before -W sees it
     elif letter == "p":
         values["last_pass"] = int(value) if value.isdigit() else None
     elif letter == "I":

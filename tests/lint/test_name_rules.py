@@ -369,3 +369,29 @@ def test_tapset_library_findings_are_private_declarations(corpus_run):
             text = corpus_run.texts[path]
             line = text[text.rfind("\n", 0, d.span.start) + 1:d.span.start]
             assert "private" in line, (path, d.message)
+
+
+# -- STP525 unreachable-overload (semko/overload.stp)
+
+
+def test_unreachable_overload_after_one_without_next():
+    text = "function f() {\n  println(1)\n}\nfunction f() {\n  println(2)\n}\nprobe begin { f() }\n"
+    (d,) = lint(text, "STP525")
+    assert d.span.start == text.index("f()", 20) and "never says 'next'" in d.message
+    assert d.related[0].span.start == text.index("f()")
+
+
+def test_overloads_that_pass_on_or_differ_are_reachable():
+    for text in (
+        "function f() { if (randint(2)) next; println(1) }\nfunction f() { println(2) }\nprobe begin { f() }\n",
+        "function f() { println(1) }\nfunction f(x) { println(x) }\nprobe begin { f(); f(1) }\n",
+        "function f() { println(1) }\nprobe begin { f() }\n",
+    ):
+        assert lint(text, "STP525") == [], text
+
+
+def test_overloads_are_tried_by_priority():
+    # the priority-1 one comes after the default-0 one, whatever the order they are written in
+    text = "function f():1 { println(1) }\nfunction f() { println(2) }\nprobe begin { f() }\n"
+    (d,) = lint(text, "STP525")
+    assert d.span.start == text.index("f():1")

@@ -247,3 +247,11 @@ def test_the_editor_and_the_command_line_read_a_configuration_alike(tmp_path):
     assert with_args.args == ("42",)
     assert with_args == file_options(parse_options_from_arguments(
         build_parser().parse_args(["lint", "--arg", "42", str(script)]), config), str(script))
+
+
+def test_warnings_as_errors_is_a_client_setting_too(tmp_path):
+    from stapkit.lsp.settings import Settings
+
+    settings = Settings(root=tmp_path)
+    settings.set_client({"warningsAsErrors": True})
+    assert settings.options_for(str(tmp_path / "a.stp")).lint.check.parse.warnings_as_errors is True

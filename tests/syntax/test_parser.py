@@ -466,11 +466,23 @@ def test_keyword_as_name_gets_a_hint():
     assert d.code == "STP010"
 
 
-def test_empty_files_are_a_warning():
+EMPTY_SOURCES = ("", "# only a comment\n", "@define m %( 1 %)", '%( arch == "sparc" %? probe begin {} %)')
+
+
+def test_empty_scripts_are_an_error_as_stap_refuses_them():
+    # parseko/seventeen.stp (empty) and parseko/macros05.stp (empty after preprocessing)
     from stapkit.diagnostics import Severity
 
-    for source in ("", "# only a comment\n", "@define m %( 1 %)", '%( arch == "sparc" %? probe begin {} %)'):
+    for source in EMPTY_SOURCES:
         result = parse(source)
+        assert [(d.code, d.severity) for d in result.diagnostics] == [("STP050", Severity.ERROR)], source
+
+
+def test_empty_tapset_files_are_a_warning():
+    from stapkit.diagnostics import Severity
+
+    for source in EMPTY_SOURCES:
+        result = parse(source, tapset=True)
         assert [(d.code, d.severity) for d in result.diagnostics if d.code == "STP050"] == \
             [("STP050", Severity.WARNING)], source
         assert not errors(result)

@@ -191,3 +191,50 @@ def test_argument_out_of_range_only_where_used():
     assert not errors(result)
     result = parse("probe begin { print(@2) }", args=("one",))
     assert codes(result) == ["STP054"]
+
+
+# -- placeholders in branches chosen by the argument count (parseko/preprocess12.stp)
+
+
+def test_placeholder_in_a_branch_some_counts_take_without_it_is_a_warning():
+    from stapkit.diagnostics import Severity
+
+    result = parse("%( $# < 2 %? probe begin { print @1 } %)")
+    (d,) = [d for d in result.diagnostics if d.code == "STP054"]
+    assert d.severity is Severity.WARNING and d.message.startswith("@1 is out of range")
+    assert "with 0 arguments" in d.message and "0 or 1" in d.hints[0]
+
+
+def test_placeholder_no_count_taking_its_branch_provides_is_an_error():
+    from stapkit.diagnostics import Severity
+
+    result = parse("%( $# > 0 %? %( $# < 3 %? probe begin { print(@3) } %) %)")
+    (d,) = [d for d in result.diagnostics if d.code == "STP054"]
+    assert d.severity is Severity.ERROR and "1 or 2 arguments" in d.message
+
+
+def test_placeholders_where_the_count_suffices_or_is_not_tested_are_not_judged():
+    for source in ("%( $# < 1 %? probe begin { print(1) } %: probe begin { print($1) } %)",
+                   "%( $# >= 2 %? probe begin { print(@1, @2) } %: probe begin { print(0) } %)",
+                   "probe begin { print(@3) }"):
+        assert "STP054" not in codes(parse(source)), source
+
+
+# -- letters glued to $N (parseko/cmdlinearg02.stp)
+
+
+def test_letters_glued_to_an_argument_placeholder_are_an_error():
+    result = parse("probe begin { arg = $12A3; println(arg) }")
+    (d,) = result.diagnostics
+    assert d.code == "STP056" and "'$12A3' is not an argument reference" in d.message
+    assert result.text[d.span.start:d.span.end] == "$12A3"
+
+
+def test_glued_letters_are_lexed_with_the_given_argument_as_stap_does():
+    args = tuple(str(i) for i in range(1, 13))
+    assert codes(parse("probe begin { arg = $12A3; println(arg) }", args=args)) == ["STP005"]
+    # a name or a hex number for $1 makes a longer name or number, which stap accepts
+    assert codes(parse("probe begin { fooA = 1; println($1A) }", args=("foo",))) == []
+    assert codes(parse("probe begin { println($1A) }", args=("0x1",))) == []
+    # @N is a string literal: what follows it is a token of its own
+    assert "STP056" not in codes(parse("probe begin { A = 1; println(@1A) }"))
