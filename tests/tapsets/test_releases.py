@@ -153,3 +153,33 @@ def test_config_says_which_release_and_why(tmp_path, capsys, monkeypatch):
     data = json.loads(capsys.readouterr().out)
     assert data["settings"]["target"]["systemtap-version"] == "5.5"
     assert data["systemtap-version-from"].startswith("no SystemTap installed: the newest release")
+
+
+def test_db_diff_names_what_a_release_added(capsys):
+    from stapkit.cli import main
+
+    assert main(["db", "diff", "4.8", "5.5"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == ["SystemTap 4.8 -> 5.5", "probe aliases: 52 added, 0 removed, 48 changed"]
+    assert "functions: 7 added, 0 removed, 0 changed" in out
+    assert "+ function inet_get_dest_port" in out and "+ function bdev_partno" in out
+    assert main(["db", "diff", "3.0", "4.8", "--output-format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["diff"]["function"]["added"]) == 123 and "task_cwd_path" not in data["diff"]["function"]["added"]
+    assert main(["db", "diff", "4.8", "9.9"]) == 2
+    assert "SystemTap 9.9 is not in the release history" in capsys.readouterr().err
+
+
+def test_a_range_reports_the_releases_a_script_passes_on(tmp_path, capsys):
+    from stapkit.cli import main
+
+    script = tmp_path / "cwd.stp"
+    script.write_text("probe begin { print(task_cwd_path(task_current())) }\n")
+    assert main(["lint", "--systemtap-version", "2.8..3.1", "--output-format", "json", str(script)]) == 1
+    (entry,) = json.loads(capsys.readouterr().out)["files"]
+    assert entry["passes"] == "3.0-3.1"
+    assert [f["releases"] for f in entry["fails"]] == ["2.8-2.9"]
+    assert "'task_cwd_path' was added in SystemTap 3.0" in entry["fails"][0]["first_error"]
+    assert main(["lint", "--systemtap-version", "3.0..", str(script)]) == 0
+    assert capsys.readouterr().out.startswith(f"{script}: passes on 3.0-5.6 of 3.0..")
+    assert main(["lint", "--systemtap-version", "3.0..x", str(script)]) == 2
