@@ -345,6 +345,22 @@ def release_note(db, kind: str, name: str, keep=None) -> str:
     return f" ({note})" if note else ""
 
 
+def release_span(db, kind: str, name: str) -> str | None:
+    """"SystemTap releases: since 1.0" (or "1.0-2.3, 4.0-5.6") for a hover; None when no history is known."""
+    ask = getattr(db, "release_history", None)
+    history = ask() if ask is not None else None
+    if history is None:
+        return None
+    members = history.members(kind, name)
+    if not members:
+        return None
+    text = ranges_text(sorted(members), history.releases)
+    last = history.releases[-1]
+    if "," not in text and text.endswith(f"-{last}"):
+        text = f"since {text.split('-')[0]}"
+    return f"SystemTap releases: {text.replace(',', ', ')}"
+
+
 class _ViewIndex:
     """One kind's index for one release, filtered when a name is asked for (loading stays cheap)."""
 

@@ -183,3 +183,12 @@ def test_a_range_reports_the_releases_a_script_passes_on(tmp_path, capsys):
     assert main(["lint", "--systemtap-version", "3.0..", str(script)]) == 0
     assert capsys.readouterr().out.startswith(f"{script}: passes on 3.0-5.6 of 3.0..")
     assert main(["lint", "--systemtap-version", "3.0..x", str(script)]) == 2
+
+
+def test_the_releases_of_a_name_for_a_hover():
+    from stapkit.tapsets.releases import release_span
+
+    db = Session().db(None, "5.5")
+    assert release_span(db, "function", "task_cwd_path") == "SystemTap releases: since 3.0"
+    assert release_span(db, "function", "python2_print_backtrace") == "SystemTap releases: 3.1-4.2"
+    assert release_span(db, "function", "no_such_function") is None
