@@ -5,6 +5,8 @@
   load         TapsetDB.load of the shipped database, inside one process (goal: under 30 ms);
                also the import of the modules it needs, and a first lookup
   size         the shipped database file (goal: under 5 MB)
+  release-load ReleaseHistory.load of the shipped release history and the view of 5.5 (goal: under
+               40 ms), and the history's size (goal: under 8 MB)
   aliases      stapkit db list '**' --all-targets   vs  stap --dump-probe-aliases
   functions    stapkit db list --functions '**'     vs  stap --dump-functions
   show         stapkit db show socket.send          vs  stap -L socket.send (which needs the
@@ -38,6 +40,21 @@ t0 = time.perf_counter()
 from stapkit.tapsets.db import TapsetDB
 t1 = time.perf_counter()
 db = TapsetDB.load(sys.argv[1])
+t2 = time.perf_counter()
+db.aliases("socket.send"); db.functions("ip_ntop")
+t3 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "load": t2 - t1, "lookup": t3 - t2}))
+"""
+
+
+RELEASES = _bench.REPO / "tapset_db" / "tapsets-releases.jsonl"
+
+RELEASE_LOAD_PROBE = """
+import json, sys, time
+t0 = time.perf_counter()
+from stapkit.tapsets.releases import ReleaseHistory
+t1 = time.perf_counter()
+db = ReleaseHistory.load(sys.argv[1]).view("5.5")
 t2 = time.perf_counter()
 db.aliases("socket.send"); db.functions("ip_ntop")
 t3 = time.perf_counter()
@@ -94,6 +111,18 @@ def main(argv=None) -> int:
                 samples.append(json.loads(p.stdout))
             results["load"] = {k: {"median": statistics.median(s[k] for s in samples),
                                    "min": min(s[k] for s in samples)} for k in samples[0]}
+        if "release-load" not in skip and RELEASES.is_file():
+            log("release-load ...")
+            samples = []
+            for _ in range(max(args.runs, 5) * 4):
+                p = subprocess.run([sys.executable, "-c", RELEASE_LOAD_PROBE, str(RELEASES)], env=env,
+                                   capture_output=True, text=True, timeout=60)
+                import json
+
+                samples.append(json.loads(p.stdout))
+            results["release_load"] = {k: {"median": statistics.median(s[k] for s in samples),
+                                           "min": min(s[k] for s in samples)} for k in samples[0]}
+            results["release_size_bytes"] = RELEASES.stat().st_size
         pairs = {
             "aliases": (_bench.stapkit_cmd("db", "list", "**", "--all-targets"),
                         [stap, "-r", str(tree), "--dump-probe-aliases"] if stap_ok else None, args.runs),
@@ -133,6 +162,11 @@ def print_report(r: dict) -> None:
         print(f"load: {load['load']['median'] * 1000:.1f} ms median ({load['load']['min'] * 1000:.1f} min) "
               f"(goal: under 30 ms); import {load['import']['median'] * 1000:.1f} ms; "
               f"first lookups {load['lookup']['median'] * 1000:.2f} ms")
+    if "release_load" in r:
+        load = r["release_load"]
+        print(f"release history: {r['release_size_bytes'] / 1e6:.2f} MB (goal: under 8 MB); 5.5's view loaded in "
+              f"{load['load']['median'] * 1000:.1f} ms median ({load['load']['min'] * 1000:.1f} min) "
+              f"(goal: under 40 ms); first lookups {load['lookup']['median'] * 1000:.2f} ms")
     rows = []
     for name in ("aliases", "functions", "show"):
         if name not in r:

@@ -121,6 +121,8 @@ def resolve_parse_options(overrides: Overrides, config: "Config | None" = None) 
         check_all = config.check_all_branches
     max_size = overrides.max_file_size or (config.max_file_size if config is not None else None)
     target = _kernel_described_target(overrides, config, resolve_target(overrides, base))
+    if not overrides.systemtap_version and "systemtap_v" not in (config.target if config is not None else {}):
+        target = target.evolve(systemtap_v=default_systemtap_version()[0])
     return ParseOptions(
         target=target,
         guru=overrides.guru or bool(config is not None and config.guru),
@@ -131,6 +133,14 @@ def resolve_parse_options(overrides: Overrides, config: "Config | None" = None) 
         max_file_size=max_size or DEFAULT_MAX_FILE_SIZE,
         warnings_as_errors=overrides.warnings_as_errors or bool(config is not None and config.warnings_as_errors),
     )
+
+
+def default_systemtap_version() -> tuple[str, str]:
+    """The SystemTap release checked for when neither the command line nor the configuration names one,
+    and why: the installed stap's, else the installed tapset library's, else the newest (tapsets.installed)."""
+    from .tapsets.installed import default_release
+
+    return default_release()
 
 
 def _kernel_described_target(overrides: Overrides, config, target):

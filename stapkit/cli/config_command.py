@@ -31,6 +31,10 @@ def effective_settings(config) -> dict:
     from ..syntax.tapset_path import default_tapset_root
 
     target = config.apply_target(Target()) if config is not None else Target()
+    if "systemtap_v" not in (config.target if config is not None else {}):  # the installed release, or the newest
+        from ..settings import default_systemtap_version
+
+        target = target.evolve(systemtap_v=default_systemtap_version()[0])
     style = Style()
     get = (lambda name, default: default if config is None or getattr(config, name) in (None, ())
            else getattr(config, name))
@@ -89,14 +93,25 @@ def run(args) -> int:
         return exit_codes.ERROR
     settings = effective_settings(config)
     source = str(found) if found is not None else None
+    why = _systemtap_version_reason(config, source)
     out = sys.stdout
     if args.output_format == "json":
-        json.dump({"file": source, "settings": settings}, out, indent=2)
+        json.dump({"file": source, "settings": settings, "systemtap-version-from": why}, out, indent=2)
         out.write("\n")
         return exit_codes.SUCCESS
     out.write(f"# from {source}\n" if source else "# no configuration file: the defaults\n")
+    out.write(f"# target.systemtap-version: {why}\n")
     out.write(_toml(settings))
     return exit_codes.SUCCESS
+
+
+def _systemtap_version_reason(config, source) -> str:
+    """Why the target is the SystemTap release it is (the configuration, or the default's reason)."""
+    if config is not None and "systemtap_v" in config.target:
+        return f"set in {source}"
+    from ..settings import default_systemtap_version
+
+    return default_systemtap_version()[1] + " (--systemtap-version or [target] systemtap-version to change it)"
 
 
 def _toml(settings: dict) -> str:

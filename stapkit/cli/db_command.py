@@ -42,6 +42,16 @@ def add_arguments(parser) -> None:
     build.add_argument("--report", action="store_true",
                        help="list the documented probe variables that the sources do not set, and back")
 
+    differ = actions.add_parser(
+        "diff", help="what changed in the tapset library between two SystemTap releases",
+        description="Compare two releases of the shipped release history: the probe aliases, their "
+                    "variables and expansions, the functions and their signatures, globals and macros "
+                    "that the second added, removed or changed.")
+    differ.add_argument("old", metavar="OLD", help="a release, such as 4.8")
+    differ.add_argument("new", metavar="NEW", help="a later (or any other) release, such as 5.5")
+    differ.add_argument("--output-format", choices=("text", "json"), default="text",
+                        help="text (default) or json")
+
     info = actions.add_parser("info", help="which database is used: version, counts, source")
     _add_common(info, target=False)
 
@@ -128,6 +138,8 @@ def run(args) -> int:
         query = args.pattern if args.db_command == "list" else args.name
         if is_process_query(query):
             return _process_query(args, query)
+    if args.db_command == "diff":
+        return _diff(args)
     if getattr(args, "kernel_btf", None) or getattr(args, "kernel_symbols", None):
         from ..kernel.show import is_kernel_query
 
@@ -138,6 +150,11 @@ def run(args) -> int:
 
     try:
         db = TapsetDB.load(args.db)
+        release = getattr(args, "systemtap_version", None)
+        if args.db is None and release and release != db.systemtap_version:  # that release's library
+            from ..semantic.session import Session
+
+            db = Session().db(None, release)
     except DatabaseError as err:
         error(str(err))
         return exit_codes.ERROR
@@ -201,6 +218,24 @@ def _build(args) -> int:
             print(line)
     return exit_codes.SUCCESS
 
+
+
+def _diff(args) -> int:
+    from ..tapsets.release_diff import diff, render
+    from ..tapsets.releases import ReleaseError, ReleaseHistory
+
+    try:
+        history = ReleaseHistory.load()
+        old, new = history.view(args.old), history.view(args.new)
+    except ReleaseError as err:
+        error(str(err))
+        return exit_codes.ERROR
+    result = diff(old, new)
+    if args.output_format == "json":
+        print(json.dumps({"old": args.old, "new": args.new, "diff": result}, indent=2))
+    else:
+        sys.stdout.write(render(result, args.old, args.new))
+    return exit_codes.SUCCESS
 
 
 def _write_shared(path: Path, data: str | bytes) -> None:

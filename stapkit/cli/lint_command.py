@@ -117,6 +117,10 @@ def run(args) -> int:
     from ..tapsets.db import DatabaseError
     from .parse_command import _Settings
 
+    if args.systemtap_version and ".." in args.systemtap_version:  # the releases each script passes on
+        from .release_range import run as run_range
+
+        return run_range(args)
     if args.unsafe_fixes and not (args.fix or args.diff):
         args.fix = True  # --unsafe-fixes alone means: fix, unsafe ones included
     fix_mode = ("unsafe" if args.unsafe_fixes else "safe") if (args.fix or args.diff) else None
@@ -318,8 +322,9 @@ def _file_identity(path) -> tuple:
 
 def _default_db_identity() -> tuple:
     from ..tapsets.db import default_path
+    from ..tapsets.releases import embedded_path
 
-    return _file_identity(default_path())
+    return _file_identity(default_path()) + _file_identity(embedded_path())  # the other releases' views
 
 
 def _tapset_root_identity() -> tuple:

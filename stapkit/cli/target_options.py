@@ -16,7 +16,9 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
 def add_target_group(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("target (what %( %) conditionals compare against)")
     group.add_argument("--systemtap-version", metavar="VERSION",
-                       help="SystemTap release to check for (systemtap_v; default: 4.8, the bundled tapset DB)")
+                       help="SystemTap release to check for: its tapset library, systemtap_v, language (default: the "
+                            "installed stap's, else the newest; see docs/releases.md); with lint, A..B: "
+                            "the releases each script passes on")
     group.add_argument("--kernel-version", metavar="RELEASE",
                        help="kernel release, as `uname -r` prints it (kernel_vr; kernel_v is the part "
                             "before '-'; default: 6.12.0-amd64)")

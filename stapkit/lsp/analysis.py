@@ -79,7 +79,7 @@ class Analysis:
     @property
     def db(self):
         check = self.options.lint.check
-        return check.session.db(check.db_path)
+        return check.session.db(check.db_path, check.parse.target.systemtap_v)
 
     def view(self):
         unit = self.unit()

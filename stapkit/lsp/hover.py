@@ -55,7 +55,10 @@ def function_text(analysis: Analysis, name: str, symbol) -> str | None:
     view = analysis.view()
     functions = [f for f in db.functions(name) if view.public(f) and view.exists(f)]
     if functions:
-        return describe.library_functions(db, name, functions)
+        from ..tapsets.releases import release_span  # which releases have it ("since 3.0")
+
+        span = release_span(db, "function", name)
+        return describe.library_functions(db, name, functions) + (f"\n\n{span}" if span else "")
     others = [f for f in db.functions(name) if not f.private]
     if others:
         return describe.library_functions(db, name, others) + "\n\nnot available for this target"

@@ -339,7 +339,7 @@ def _build_index(session, db_path, target):
     from .library import library_index
 
     families()  # the table completion reads first
-    db = session.db(db_path)
+    db = session.db(db_path, target.systemtap_v)
     view = TargetView(target)
     return library_index(db, view), db, view
 

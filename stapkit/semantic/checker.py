@@ -60,7 +60,8 @@ def _check(result: ParseResult, options: CheckOptions) -> CheckResult:
     if tapset:
         target = _tapset_file_target(result.path, target, options.parse)
     session = options.session
-    db = session.db(options.db_path)
+    # The library is the target release's; a first line's --compatible changes only its conditions (as in stap).
+    db = session.db(options.db_path, options.parse.target.systemtap_v)
     extra = _extra_tapset_dirs(result, options.parse)
     if extra:
         from ..tapsets.overlay import OverlayDB, script_macro_roots

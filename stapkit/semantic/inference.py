@@ -780,6 +780,9 @@ class Walker:
             return
         close = similar(node.name, self.program.function_names())
         hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        from ..tapsets.releases import release_note  # what other SystemTap releases have of the name
+
+        hint += release_note(self.unit.db, "function", node.name, lambda f: not f.private)
         self.report(codes.UNRESOLVED_FUNCTION, f"unresolved function '{node.name}'{hint}", node.name_span)
 
     def deprecated_function(self, node: ast.Call) -> bool:

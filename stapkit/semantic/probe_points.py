@@ -705,6 +705,12 @@ class _Derivation:
                     "(the 2009 tapset manual printed it under the wrong name)")
         if fate is not None and fate.kind == "removed":
             return f"unknown probe point '{dotted}': removed in SystemTap {fate.since}"
+        if "(" not in dotted and "*" not in dotted:  # what other SystemTap releases have of the alias
+            from ..tapsets.releases import release_note
+
+            note = release_note(self.r.db, "alias", dotted)
+            if note:
+                return f"unknown probe point '{dotted}'{note}"
         if pos + 1 < len(point.comps):
             return (f"unknown probe point '{dotted}': nothing is named '{self.prefix_text(point, pos + 1)}'"
                     + self.suggestion(nodes, point, pos))

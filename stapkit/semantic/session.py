@@ -26,8 +26,12 @@ class Session:
         self._lock = threading.RLock()
         self._c_headers = None
 
-    def db(self, path: Path | None):
-        """The tapset database at `path` (None: the default one), loaded once."""
+    def db(self, path: Path | None, release: str | None = None):
+        """The tapset database at `path` (None: the default one), loaded once.
+
+        With a `release` (the target's SystemTap version) and no `path`: that release's view of
+        the release history, unless the default database is of that release already.
+        """
         from ..tapsets.db import TapsetDB
 
         key = str(path) if path is not None else None
@@ -35,6 +39,45 @@ class Session:
             found = self._dbs.get(key)
             if found is None:
                 found = self._dbs[key] = TapsetDB.load(path)
+                if path is None:
+                    found.history_loader = self._history_if_any
+            if path is not None or release is None or found.systemtap_version == release:
+                return found
+            return self._release_view(release, found)
+
+    def _release_view(self, release: str, default):
+        from ..tapsets.db import DatabaseError
+        from ..tapsets.installed import release_in
+        from ..tapsets.releases import ReleaseError
+
+        try:
+            history = self.history()
+        except ReleaseError as err:
+            raise DatabaseError(str(err)) from None
+        known = release_in(history, release)
+        if known is None:
+            raise DatabaseError(f"SystemTap {release} is older than every release stapkit knows "
+                                f"({history.releases[0]} to {history.releases[-1]})")
+        if known == default.systemtap_version:
+            return default
+        return history.view(known)
+
+    def _history_if_any(self):
+        from ..tapsets.releases import ReleaseError
+
+        try:
+            return self.history()
+        except ReleaseError:
+            return None
+
+    def history(self):
+        """The release history (tapsets.releases), loaded once."""
+        from ..tapsets.releases import ReleaseHistory
+
+        with self._lock:
+            found = self._dbs.get("release history")
+            if found is None:
+                found = self._dbs["release history"] = ReleaseHistory.load()
             return found
 
     def resolver(self, db, target):

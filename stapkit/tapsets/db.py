@@ -58,6 +58,10 @@ class TapsetDB:
         self._body_start = body_start  # the records' offsets count from here
         self._index: dict[str, dict[str, list[int]]] = header["index"]
         self._decoded: dict[int, object] = {}
+        # The release history (tapsets.releases) this database is a view of, if it is one; else
+        # found by `history_for` when a finding wants to know what other releases have.
+        self.history = None
+        self.history_loader = None  # a callable giving it (or None), asked once when a finding wants it
 
     @classmethod
     def load(cls, path: Path | None = None) -> "TapsetDB":
@@ -74,6 +78,14 @@ class TapsetDB:
         except store.StoreError as err:
             raise DatabaseError(f"{path}: {err}") from None
         return cls(path, header, text, first_end + 1)
+
+    def release_history(self):
+        """The release history this database belongs to, or None (no history, or not of its release)."""
+        if self.history is None and self.history_loader is not None:
+            loader, self.history_loader = self.history_loader, None
+            history = loader()  # None when there is none to read
+            self.history = history if history is not None and history.has(self.systemtap_version) else None
+        return self.history
 
     # -- facts about the database -----------------------------------------
 

@@ -144,3 +144,6 @@ class OverlayDB:
     @property
     def systemtap_version(self) -> str:
         return self.base.systemtap_version
+
+    def release_history(self):
+        return self.base.release_history()

@@ -111,7 +111,7 @@ def read_header(first_line: str) -> dict:
 
 def decode(line: str, where: str):
     try:
-        kind, name, fields = json.loads(line)
+        kind, name, fields = json.loads(line)[:3]  # a release history's records add their releases
         return _DECODERS[kind](name, fields)
     except (ValueError, TypeError, KeyError, AttributeError) as err:
         raise StoreError(f"{where}: a record stapkit cannot read ({err})") from None

@@ -39,6 +39,7 @@ async def test_library_function_signature_and_privilege(client):
     assert "function execname:string()" in shown
     assert "callable by: **unprivileged**" in shown
     assert "defined at `linux/context.stp:" in shown
+    assert "SystemTap releases: since 1.0" in shown  # the release history's ranges
 
 
 async def test_probe_alias_variables_types_and_definition(client):
