@@ -47,7 +47,9 @@ class FileFacts:
 
     def __init__(self, ctx: "LintContext"):
         ast.ensure_recursion_room()
-        self.ctx = ctx
+        # The unit, not the context: the context keeps its FileFacts, and a cycle between
+        # them left each file's tree to the cyclic collector instead of reference counting.
+        self.unit = ctx.unit
         self.bodies: list[Body] = []
         for item in ctx.script.items:
             if isinstance(item, ast.ProbeDecl):
@@ -97,11 +99,13 @@ class FileFacts:
 
     def script_functions(self) -> dict[str, list[ast.FunctionDecl]]:
         """The script's functions by name, each with its definitions (from the bindings)."""
-        return {name: function.decls for name, function in self.ctx.bindings.functions.items()}
+        from ..semantic.bindings import Bindings
+
+        return {name: function.decls for name, function in Bindings.of(self.unit).functions.items()}
 
     def is_event_probe(self, decl) -> bool:
         """A probe that fires on system activity (not begin/end/error/never/timers/procfs)."""
-        info = self.ctx.unit.probes.get(id(decl))
+        info = self.unit.probes.get(id(decl))
         if info is None or not info.families:
             return False
         return any(not _QUIET_FAMILY.fullmatch(family) for family in info.families)
@@ -110,7 +114,7 @@ class FileFacts:
 
     def comment_at(self, offset: int):
         """The comment that contains `offset`, if any."""
-        comments = self.ctx.unit.result.comments
+        comments = self.unit.result.comments
         if self._comment_starts is None:
             self._comment_starts = [c.start for c in comments]
         i = bisect.bisect_right(self._comment_starts, offset) - 1
@@ -120,7 +124,7 @@ class FileFacts:
 
     def next_code(self, offset: int) -> int:
         """The offset of the first character at or after `offset` that is not blank or a comment."""
-        text = self.ctx.text
+        text = self.unit.text
         n = len(text)
         while offset < n:
             if text[offset] in " \t\r\n\f\v":
@@ -133,7 +137,7 @@ class FileFacts:
         return n
 
     def has_comment(self, start: int, end: int) -> bool:
-        comments = self.ctx.unit.result.comments
+        comments = self.unit.result.comments
         if self._comment_starts is None:
             self._comment_starts = [c.start for c in comments]
         i = bisect.bisect_left(self._comment_starts, start)

@@ -136,11 +136,16 @@ class CheckUnit:
 
     def library_global(self, name: str):
         """The public tapset global of that name that exists for the target, if any."""
-        for g in self.db.globals(name):
-            if not g.private and self.view.reads(g.where.file) and self.view.holds(g.conditions):
-                return g
-        return None
+        return library_global(self.db, self.view, name)
 
     def is_global(self, name: str) -> bool:
         """A name the script declares global, or a public global of the tapset library."""
         return name in self.script_globals() or self.library_global(name) is not None
+
+
+def library_global(db: "TapsetDB", view: "TargetView", name: str):
+    """The public tapset global `name` of `db` that exists for the target `view` sees, if any."""
+    for g in db.globals(name):
+        if not g.private and view.reads(g.where.file) and view.holds(g.conditions):
+            return g
+    return None
