@@ -124,17 +124,6 @@ class LibraryProgram(Program):
         return known
 
 
-def alias_body_variables(decl: ast.AliasDecl, functions) -> dict[str, str]:
-    """The locals one alias body sets, typed as far as the body and the library's `functions` tell."""
-    program = LibraryProgram()
-    for f in functions:
-        program.add_model_function(f)
-    scope: dict[str, Var] = {}
-    program.walk("alias", decl, decl.body, scope)
-    return {name: t if t in (LONG, STRING) else UNKNOWN
-            for name, (t, _) in program.assigned([decl.body], scope).items()}
-
-
 class _Assembler:
     def __init__(self, parsed: list[FileItems]):
         self.parsed = parsed

@@ -51,8 +51,11 @@ class ProbeInfo:
     """What probe-point resolution found for one probe declaration (`probe P1, P2 { ... }`)."""
 
     # The variables the alias bodies set, that the handler sees: name -> type
-    # ("long", "string", "unknown"), for the points that resolved.
+    # ("long", "string", "unknown"), for the points that resolved.  Those of the script's
+    # aliases are typed by the type checker, from the expansions that go through them.
     alias_variables: dict[str, str] = attrs.field(factory=dict)
+    # The script's aliases the points go through (each once).
+    script_aliases: list[ast.AliasDecl] = attrs.field(factory=list)
     # True when every point resolves to a .return probe (so $return and @entry work).
     all_return: bool = False
     # True when some point resolves to a family with target variables ($var):
