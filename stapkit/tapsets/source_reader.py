@@ -12,7 +12,6 @@ item records the conditions of the branches around it.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import attrs
@@ -85,14 +84,22 @@ def target_for(relative: str, base: Target) -> Target:
 
 
 def library_sources(root: Path) -> list[str]:
-    """Every `.stp` and `.stpm` file under a tapset root, relative, sorted."""
-    found = []
-    for directory, subdirs, files in os.walk(root):
-        subdirs.sort()
-        for name in files:
-            if name.endswith((".stp", ".stpm")):
-                found.append(os.path.relpath(os.path.join(directory, name), root).replace(os.sep, "/"))
-    return sorted(found)
+    """Every `.stp` and `.stpm` regular file under a tapset root, relative, sorted (nothing else
+    named so is opened: a FIFO would block; `unreadable_sources` names those)."""
+    from ..fileio import list_files
+
+    return list_files(str(root), _SOURCE_SUFFIXES)[0]
+
+
+def unreadable_sources(root: Path) -> list[tuple[str, str]]:
+    """(relative path, what it is) of each `.stp` or `.stpm` name under a tapset root that is no
+    regular file (a FIFO, a device, a dangling link)."""
+    from ..fileio import list_files
+
+    return list_files(str(root), _SOURCE_SUFFIXES)[1]
+
+
+_SOURCE_SUFFIXES = (".stp", ".stpm")
 
 
 def read_tapset_file(root: Path, relative: str, target: Target, library: dict[str, MacroDef]) -> FileItems:
