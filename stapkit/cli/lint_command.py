@@ -247,11 +247,10 @@ def _lint_all(jobs: list[_Job], args) -> list[_Outcome]:
                     continue
         pending.append((number, job))
     if pending:
-        pending[0][1].options.check.session.db(args.db)  # here: a bad database is one error, not one per file
-        from ..kernel.loading import load_kernel
-
+        session = pending[0][1].options.check.session  # every job's
+        session.db(args.db)  # here: a bad database is one error, not one per file
         for source in {job.options.check.kernel for _, job in pending if job.options.check.kernel}:
-            load_kernel(source)  # likewise for a kernel description (KernelLoadError); not on a warm run
+            session.kernel(source)  # likewise for a kernel description (KernelLoadError); not on a warm run
         import gc
 
         from ..lint.registry import lint_rules

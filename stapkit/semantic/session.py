@@ -1,6 +1,6 @@
 """What is worth keeping from one checked file to the next: the tapset database of each path,
-the probe-point resolver of each database and target, and the extra tapset directories read
-(`-I DIR`).
+the probe-point resolver of each database and target, the extra tapset directories read
+(`-I DIR`) and the kernel descriptions read (`--kernel-btf`).
 
 A program that checks many files (the command line, the language server) makes one
 `Session` and passes it in `CheckOptions.session`; a CheckOptions made without one
@@ -21,6 +21,7 @@ class Session:
         self._dbs: dict[str | None, object] = {}
         self._resolvers: dict[tuple, object] = {}
         self._extra: dict[tuple, object] = {}
+        self._kernels: dict[tuple, object] = {}
         self._lock = threading.RLock()
 
     def db(self, path: Path | None):
@@ -68,6 +69,22 @@ class Session:
                 if len(self._extra) >= 8:  # an editor sees a directory change often: keep a few
                     self._extra.clear()
                 found = self._extra[key] = read_extra_library(Path(real), read_library, macro_roots, target)
+            return found
+
+    def kernel(self, source):
+        """The kernel description of `source` (a kernel.loading.KernelSource; None when it names no
+        file), read once, and again when one of its files changes.  Raises KernelLoadError."""
+        from ..kernel.loading import load_kernel
+
+        if not source:
+            return None
+        key = (source, repr(source.identity()))
+        with self._lock:
+            found = self._kernels.get(key)
+            if found is None:
+                if len(self._kernels) >= 4:  # an editor's settings change: keep a few
+                    self._kernels.clear()
+                found = self._kernels[key] = load_kernel(source)
             return found
 
     def __getstate__(self):
