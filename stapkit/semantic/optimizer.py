@@ -305,6 +305,9 @@ class Optimizer:
                    if type(n) is ast.Assignment and type(n.target) is ast.Variable}
         candidates = {n for n in written - params if not self.is_global(n)}
         dead: frozenset[str] = frozenset()
+        if not candidates:  # (no walk for what it reads: nothing could be dead)
+            self._dead[key] = dead
+            return dead
         for _ in range(len(candidates) + 1):  # each round removes code, so at most one per local
             found = frozenset(candidates - self.reads(body, dead))
             if found == dead:
