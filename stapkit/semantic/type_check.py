@@ -150,13 +150,17 @@ class _Program(Program):
         self.elide()
         # What stap elaborates is typed first, on its own (code it never reaches does not type
         # it: elaboration.py); then the rest, for its own findings.
+        settled = False
         for bodies in (self.bodies[:self.elaborated], self.bodies):
+            if settled and len(bodies) == self.elaborated:
+                break  # stap elaborates them all: their types settled above (a round more changes nothing)
             for _ in range(MAX_ROUNDS):
                 self.changed = False
                 for kind, owner, body, scope in bodies:
                     Walker(self, kind, owner, scope, checking=False).walk(body)
                 if not self.changed:
                     break
+            settled = not self.changed
         if not self.reporting:
             return
         # stap resolves symbols (and checks arity and privilege) on the whole
