@@ -73,6 +73,7 @@ class Optimizer:
         self._effects: dict[int, bool] = {}  # id(node) -> side_effects(node)
         self._pure_calls: dict[str, bool] = {}
         self._dead: dict[tuple[int, frozenset], frozenset[str]] = {}
+        self._assigned: dict[int, tuple[object, tuple[str, ...]]] = {}  # id(body) -> (body, its names)
 
     # -- side effects -----------------------------------------------------
 
@@ -301,9 +302,7 @@ class Optimizer:
         known = self._dead.get(key)
         if known is not None:
             return known
-        written = {n.target.name for n in ast.walk(body)
-                   if type(n) is ast.Assignment and type(n.target) is ast.Variable}
-        candidates = {n for n in written - params if not self.is_global(n)}
+        candidates = {n for n in self.assigned(body) if n not in params and not self.is_global(n)}
         dead: frozenset[str] = frozenset()
         if not candidates:  # (no walk for what it reads: nothing could be dead)
             self._dead[key] = dead
@@ -315,6 +314,18 @@ class Optimizer:
             dead = found
         self._dead[key] = dead
         return dead
+
+    def assigned(self, body) -> tuple[str, ...]:
+        """The plain names a body assigns (`x = ...`, `x .= ...`), in the order of their first
+        assignment.  (Asked of the same bodies by the dead-local search, the alias variables
+        and their typing: one walk each.  The body is kept with its names, so that its id is
+        not reused by another while the answer is kept.)"""
+        known = self._assigned.get(id(body))
+        if known is None or known[0] is not body:
+            names = tuple(dict.fromkeys(n.target.name for n in ast.walk(body)
+                                        if type(n) is ast.Assignment and type(n.target) is ast.Variable))
+            known = self._assigned[id(body)] = (body, names)
+        return known[1]
 
     def reads(self, body, dead: frozenset[str] | set[str] = frozenset()) -> set[str]:
         """The variable names read by what stays of a body."""

@@ -1342,13 +1342,7 @@ def _script_alias_variables(unit: CheckUnit, alias: _AliasDef) -> dict[str, str]
     decl = alias.record
     if decl.is_epilogue:
         return {}  # an epilogue runs after the handler: nothing it sets is seen there
-    return {name: UNKNOWN for name in assigned_names(decl.body) if not unit.is_global(name)}
-
-
-def assigned_names(body) -> list[str]:
-    """The plain names a body assigns (`x = ...`, `x .= ...`), in the order of their first assignment."""
-    return list(dict.fromkeys(n.target.name for n in ast.walk(body)
-                              if type(n) is ast.Assignment and type(n.target) is ast.Variable))
+    return {name: UNKNOWN for name in for_unit(unit).assigned(decl.body) if not unit.is_global(name)}
 
 
 # ---------------------------------------------------------------- handlers

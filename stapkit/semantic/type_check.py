@@ -35,7 +35,6 @@ from ..tapsets.model import LONG, STATS, STRING, UNKNOWN
 from . import codes
 from .inference import Func, Program, Var, VarType, Walker, similar
 from .optimizer import for_unit
-from .probe_points import assigned_names
 from .unit import CheckUnit
 
 MAX_ROUNDS = 12
@@ -280,7 +279,7 @@ class _Program(Program):
                     if alias.is_epilogue:
                         continue  # it runs after the handler: nothing it sets is seen there
                     expansion.variables[id(alias)] = {
-                        name: scope[name].type for name in sorted(assigned_names(alias.body))
+                        name: scope[name].type for name in sorted(self.optimizer.assigned(alias.body))
                         if name in scope and isinstance(scope[name], Var) and scope[name].kind == "local"}
 
     def alias_variable_types(self) -> None:
@@ -296,7 +295,7 @@ class _Program(Program):
         for kind, owner, body, scope in self.bodies:  # an alias no probe here uses: typed on its own
             if kind == "alias" and body is owner.body:
                 into = typed.setdefault(id(owner), {})
-                for name in assigned_names(body):
+                for name in self.optimizer.assigned(body):
                     var = scope.get(name)
                     if isinstance(var, Var) and var.kind == "local" and var.type in (LONG, STRING):
                         into.setdefault(name, var.type)
