@@ -45,6 +45,9 @@ _SPLIT_OPERATORS = frozenset({"|", "^", "&", "<", ">", "<=", ">=", "==", "!=", "
 _KEPT_STATEMENTS = (ast.NextStmt, ast.BreakStmt, ast.ContinueStmt, ast.ReturnStmt, ast.DeleteStmt,
                     ast.EmbeddedCode)
 
+# Expressions without children and without an effect of their own: never asked about twice.
+_LEAVES = frozenset({ast.Variable, ast.NumberLit, ast.StringLit})
+
 REMOVED_BY_OPTIMIZER = "stap's optimizer removes this code (it has no side effect) before it checks types"
 
 
@@ -79,7 +82,7 @@ class Optimizer:
 
     def side_effects(self, node) -> bool:
         """Could evaluating it change anything (stap's varuse_collecting_visitor)?"""
-        if node is None:
+        if node is None or type(node) in _LEAVES:
             return False
         key = id(node)
         known = self._effects.get(key)

@@ -1610,7 +1610,7 @@ def _mentions_target(body) -> bool:
         node = stack.pop()
         if isinstance(node, _TARGET_NODES):
             return True
-        stack.extend(_node_children(node))
+        stack.extend(ast.child_list(node))
     return False
 
 
