@@ -77,6 +77,8 @@ class Optimizer:
         self._pure_calls: dict[str, bool] = {}
         self._dead: dict[tuple[int, frozenset], frozenset[str]] = {}
         self._assigned: dict[int, tuple[object, tuple[str, ...]]] = {}  # id(body) -> (body, its names)
+        # (id(expression), dead locals) -> (the expression, its parts that stay): void_parts
+        self._void_parts: dict[tuple[int, frozenset], tuple[object, tuple]] = {}
 
     # -- side effects -----------------------------------------------------
 
@@ -212,8 +214,17 @@ class Optimizer:
         """
         if not self.enabled:
             return [(expr, None)]
-        parts: list[tuple[object, str | None]] = []
-        self._void(expr, frozenset(dead), parts, dropped)
+        dead = frozenset(dead)
+        if dropped is None:  # asked again and again (each typing round): answered once
+            key = (id(expr), dead)
+            known = self._void_parts.get(key)
+            if known is None or known[0] is not expr:
+                parts: list[tuple[object, str | None]] = []
+                self._void(expr, dead, parts, None)
+                known = self._void_parts[key] = (expr, tuple(parts))
+            return list(known[1])
+        parts = []
+        self._void(expr, dead, parts, dropped)
         return parts
 
     def _void(self, expr, dead, parts, dropped) -> None:
