@@ -89,20 +89,21 @@ class Optimizer:
         key = id(node)
         known = self._effects.get(key)
         if known is None:
-            # Children first, iteratively: a deep tree must not exhaust the stack here.
-            stack = [(node, False)]
+            # Children first, iteratively: a deep tree must not exhaust the stack here.  (Each
+            # node's children are listed once; leaves are no question: they have no effect.)
+            effects = self._effects
+            stack: list = [(node, None)]
             while stack:
-                current, expanded = stack.pop()
-                if id(current) in self._effects:
+                current, children = stack.pop()
+                if id(current) in effects:
                     continue
-                children = ast.child_list(current)
-                if not expanded:
-                    stack.append((current, True))
-                    stack.extend((c, False) for c in children if id(c) not in self._effects)
+                if children is None:
+                    children = [c for c in ast.child_list(current) if type(c) not in _LEAVES]
+                    stack.append((current, children))
+                    stack.extend((c, None) for c in children if id(c) not in effects)
                     continue
-                self._effects[id(current)] = self._own_effect(current) or any(
-                    self._effects[id(c)] for c in children)
-            known = self._effects[key]
+                effects[id(current)] = self._own_effect(current) or any(effects[id(c)] for c in children)
+            known = effects[key]
         return known
 
     def _own_effect(self, node) -> bool:
