@@ -60,11 +60,9 @@ class FileFacts:
                     self.bodies.append(Body(item, item.epilogue))
             elif isinstance(item, ast.FunctionDecl) and isinstance(item.body, ast.Block):
                 self.bodies.append(Body(item, item.body))
-        # id(node) -> its parent, for every node inside a body.
-        self.parent: dict[int, object] = {}
         # node type -> [(node, index of its body in self.bodies)], parents before children
         self.by_type: dict[type, list[tuple[object, int]]] = {}
-        parent, by_type, child_list = self.parent, self.by_type, ast.child_list
+        by_type, child_list = self.by_type, ast.child_list
         for index, body in enumerate(self.bodies):
             stack = [body.block]
             while stack:
@@ -76,11 +74,27 @@ class FileFacts:
                     found.append((node, index))
                 kids = child_list(node)
                 if kids:
-                    for kid in kids:
-                        parent[id(kid)] = node
                     kids.reverse()
                     stack.extend(kids)
+        self._parent: dict[int, object] | None = None
         self._comment_starts: list[int] | None = None
+
+    @property
+    def parent(self) -> dict[int, object]:
+        """id(node) -> its parent, for every node inside a body (made on first use: few files
+        need it, none of the tapset library's)."""
+        if self._parent is None:
+            parent: dict[int, object] = {}
+            for body in self.bodies:
+                stack = [body.block]
+                while stack:
+                    node = stack.pop()
+                    kids = ast.child_list(node)
+                    for kid in kids:
+                        parent[id(kid)] = node
+                    stack.extend(kids)
+            self._parent = parent
+        return self._parent
 
     def nodes(self, *types) -> Iterator[tuple[object, Body]]:
         """Every node of the given types in the bodies, with its body (in no particular order)."""
