@@ -40,8 +40,10 @@ def read_library(root: Path, base: Target | None = None, macro_roots: tuple[Path
     base = (base or Target()).evolve(guru_mode=True)
     macro_cache: dict[tuple[str, str], dict] = {}
     parsed: list[FileItems] = []
-    problems: list[tuple[str, str]] = []
-    for relative in library_sources(root):
+    sources, unreadable = library_sources(root)
+    problems: list[tuple[str, str]] = [(relative, f"cannot read '{root / relative}': {why}")
+                                       for relative, why in unreadable]
+    for relative in sources:
         target = target_for(relative, base)
         key = (target.runtime, target.arch)
         if key not in macro_cache:

@@ -83,20 +83,17 @@ def target_for(relative: str, base: Target) -> Target:
     return base.evolve(**changes) if changes else base
 
 
-def library_sources(root: Path) -> list[str]:
-    """Every `.stp` and `.stpm` regular file under a tapset root, relative, sorted (nothing else
-    named so is opened: a FIFO would block; `unreadable_sources` names those)."""
+def library_sources(root: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """The `.stp` and `.stpm` regular files under a tapset root, relative, sorted; and the other
+    names so (a FIFO, a device, a dangling link: never opened, a FIFO would block) with why."""
     from ..fileio import list_files
 
-    return list_files(str(root), _SOURCE_SUFFIXES)[0]
+    return list_files(str(root), _SOURCE_SUFFIXES)
 
 
 def unreadable_sources(root: Path) -> list[tuple[str, str]]:
-    """(relative path, what it is) of each `.stp` or `.stpm` name under a tapset root that is no
-    regular file (a FIFO, a device, a dangling link)."""
-    from ..fileio import list_files
-
-    return list_files(str(root), _SOURCE_SUFFIXES)[1]
+    """(relative path, why) of each `.stp` or `.stpm` name under a tapset root that is no regular file."""
+    return library_sources(root)[1]
 
 
 _SOURCE_SUFFIXES = (".stp", ".stpm")
