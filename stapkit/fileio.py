@@ -96,6 +96,43 @@ def read_bytes(path: str, max_size: int) -> bytes:
     return b"".join(chunks)
 
 
+def list_files(root: str, suffixes: tuple[str, ...], max_files: int = 100_000) -> tuple[list[str], list[tuple[str, str]]]:
+    """The files under the directory `root` whose names end with one of `suffixes`: the
+    regular ones (links followed), as sorted paths relative to `root` with "/" between
+    their parts, and the others as (relative path, why it is not read: "it is a FIFO (named
+    pipe), not a regular file", or the error of its stat).
+
+    Nothing is opened: a FIFO named like a tapset must not block its reader.  Directories
+    linked to are not entered (as os.walk), so a loop of links cannot keep the walk going;
+    at most `max_files` names are looked at.
+    """
+    regular: list[str] = []
+    others: list[tuple[str, str]] = []
+    looked_at = 0
+    for directory, subdirs, names in os.walk(root):
+        subdirs.sort()
+        for name in sorted(names):
+            if not name.endswith(suffixes):
+                continue
+            looked_at += 1
+            if looked_at > max_files:
+                return sorted(regular), others
+            path = os.path.join(directory, name)
+            relative = os.path.relpath(path, root).replace(os.sep, "/")
+            try:
+                mode = os.stat(path).st_mode
+            except OSError as err:
+                others.append((relative, err.strerror or str(err)))
+                continue
+            if stat.S_ISREG(mode):
+                regular.append(relative)
+            else:
+                kind = file_kind(mode)
+                others.append((relative, f"it is {kind}" if kind == "not a regular file"
+                               else f"it is {kind}, not a regular file"))
+    return sorted(regular), others
+
+
 def exact_text(data: bytes) -> str:
     """The text of `data`, with each byte that is not UTF-8 as a lone surrogate (see the module doc)."""
     return data.decode("utf-8", "surrogateescape")

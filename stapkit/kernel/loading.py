@@ -1,5 +1,5 @@
 """Finding a kernel description for a run: from files named on the command line or in
-the configuration, read once per process.
+the configuration (a Session keeps what was read).
 
 `--kernel-btf PATH` takes raw BTF (/sys/kernel/btf/vmlinux), a vmlinux ELF file
 with a .BTF section, or a file saved by `stapkit db kernel build`; the word
@@ -52,20 +52,14 @@ class KernelSource:
         return [p for p in (btf, symbols) if p]
 
 
-_LOADED: dict = {}
-
-
 def load_kernel(source: KernelSource):
-    """The KernelDescription for `source` (cached by the files' identity), or None if empty.
+    """The KernelDescription for `source`, read now, or None if empty.  (A program that checks
+    many files reads it once: semantic.session.Session.kernel keeps it.)
 
     Raises KernelLoadError with a one-line message naming the file."""
     if not source:
         return None
-    key = (source, repr(source.identity()))
-    found = _LOADED.get(key)
-    if found is None:
-        found = _LOADED[key] = _read(source)
-    return found
+    return _read(source)
 
 
 def _read(source: KernelSource):

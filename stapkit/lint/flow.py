@@ -47,7 +47,9 @@ class FileFacts:
 
     def __init__(self, ctx: "LintContext"):
         ast.ensure_recursion_room()
-        self.ctx = ctx
+        # The unit, not the context: the context keeps its FileFacts, and a cycle between
+        # them left each file's tree to the cyclic collector instead of reference counting.
+        self.unit = ctx.unit
         self.bodies: list[Body] = []
         for item in ctx.script.items:
             if isinstance(item, ast.ProbeDecl):
@@ -58,11 +60,9 @@ class FileFacts:
                     self.bodies.append(Body(item, item.epilogue))
             elif isinstance(item, ast.FunctionDecl) and isinstance(item.body, ast.Block):
                 self.bodies.append(Body(item, item.body))
-        # id(node) -> its parent, for every node inside a body.
-        self.parent: dict[int, object] = {}
         # node type -> [(node, index of its body in self.bodies)], parents before children
         self.by_type: dict[type, list[tuple[object, int]]] = {}
-        parent, by_type, child_list = self.parent, self.by_type, ast.child_list
+        by_type, child_list = self.by_type, ast.child_list
         for index, body in enumerate(self.bodies):
             stack = [body.block]
             while stack:
@@ -74,11 +74,27 @@ class FileFacts:
                     found.append((node, index))
                 kids = child_list(node)
                 if kids:
-                    for kid in kids:
-                        parent[id(kid)] = node
                     kids.reverse()
                     stack.extend(kids)
+        self._parent: dict[int, object] | None = None
         self._comment_starts: list[int] | None = None
+
+    @property
+    def parent(self) -> dict[int, object]:
+        """id(node) -> its parent, for every node inside a body (made on first use: few files
+        need it, none of the tapset library's)."""
+        if self._parent is None:
+            parent: dict[int, object] = {}
+            for body in self.bodies:
+                stack = [body.block]
+                while stack:
+                    node = stack.pop()
+                    kids = ast.child_list(node)
+                    for kid in kids:
+                        parent[id(kid)] = node
+                    stack.extend(kids)
+            self._parent = parent
+        return self._parent
 
     def nodes(self, *types) -> Iterator[tuple[object, Body]]:
         """Every node of the given types in the bodies, with its body (in no particular order)."""
@@ -97,11 +113,13 @@ class FileFacts:
 
     def script_functions(self) -> dict[str, list[ast.FunctionDecl]]:
         """The script's functions by name, each with its definitions (from the bindings)."""
-        return {name: function.decls for name, function in self.ctx.bindings.functions.items()}
+        from ..semantic.bindings import Bindings
+
+        return {name: function.decls for name, function in Bindings.of(self.unit).functions.items()}
 
     def is_event_probe(self, decl) -> bool:
         """A probe that fires on system activity (not begin/end/error/never/timers/procfs)."""
-        info = self.ctx.unit.probes.get(id(decl))
+        info = self.unit.probes.get(id(decl))
         if info is None or not info.families:
             return False
         return any(not _QUIET_FAMILY.fullmatch(family) for family in info.families)
@@ -110,7 +128,7 @@ class FileFacts:
 
     def comment_at(self, offset: int):
         """The comment that contains `offset`, if any."""
-        comments = self.ctx.unit.result.comments
+        comments = self.unit.result.comments
         if self._comment_starts is None:
             self._comment_starts = [c.start for c in comments]
         i = bisect.bisect_right(self._comment_starts, offset) - 1
@@ -120,7 +138,7 @@ class FileFacts:
 
     def next_code(self, offset: int) -> int:
         """The offset of the first character at or after `offset` that is not blank or a comment."""
-        text = self.ctx.text
+        text = self.unit.text
         n = len(text)
         while offset < n:
             if text[offset] in " \t\r\n\f\v":
@@ -133,7 +151,7 @@ class FileFacts:
         return n
 
     def has_comment(self, start: int, end: int) -> bool:
-        comments = self.ctx.unit.result.comments
+        comments = self.unit.result.comments
         if self._comment_starts is None:
             self._comment_starts = [c.start for c in comments]
         i = bisect.bisect_left(self._comment_starts, start)

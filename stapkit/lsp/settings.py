@@ -247,13 +247,13 @@ class Settings:
     def _kernel(self, config: Config | None):
         """The kernel description named by `kernel-btf`/`kernel-symbols` (or the client's
         kernelBtf/kernelSymbols), read now so that a bad file is one message, not a failed check."""
-        from ..kernel.loading import KernelLoadError, KernelSource, load_kernel
+        from ..kernel.loading import KernelLoadError, KernelSource
 
         if config is None:
             return KernelSource()
         source = KernelSource(btf=config.kernel_btf, symbols=config.kernel_symbols)
         try:
-            load_kernel(source)  # (it also reads the names: a damaged file fails here, once)
+            self.session.kernel(source)  # kept for the checks; a damaged file fails here, once
         except KernelLoadError as err:
             self._warn_once(f"stapkit: {err}; kernel probes are checked without it")
             return KernelSource()

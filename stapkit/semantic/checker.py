@@ -92,12 +92,8 @@ def _check(result: ParseResult, options: CheckOptions) -> CheckResult:
 
 
 def kernel_of(options: CheckOptions):
-    """The kernel description of the run (read once per process; see kernel.loading)."""
-    if not options.kernel:
-        return None
-    from ..kernel.loading import load_kernel
-
-    return load_kernel(options.kernel)
+    """The kernel description of the run (read once per session: Session.kernel)."""
+    return options.session.kernel(options.kernel) if options.kernel else None
 
 
 def _extra_tapset_dirs(result: ParseResult, parse_options: ParseOptions) -> list[Path]:

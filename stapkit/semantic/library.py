@@ -40,8 +40,10 @@ def read_library(root: Path, base: Target | None = None, macro_roots: tuple[Path
     base = (base or Target()).evolve(guru_mode=True)
     macro_cache: dict[tuple[str, str], dict] = {}
     parsed: list[FileItems] = []
-    problems: list[tuple[str, str]] = []
-    for relative in library_sources(root):
+    sources, unreadable = library_sources(root)
+    problems: list[tuple[str, str]] = [(relative, f"cannot read '{root / relative}': {why}")
+                                       for relative, why in unreadable]
+    for relative in sources:
         target = target_for(relative, base)
         key = (target.runtime, target.arch)
         if key not in macro_cache:
@@ -122,17 +124,6 @@ class LibraryProgram(Program):
                 (node.target.name, node.span.start) for node in ast.walk(body)
                 if type(node) is ast.Assignment and type(node.target) is ast.Variable]
         return known
-
-
-def alias_body_variables(decl: ast.AliasDecl, functions) -> dict[str, str]:
-    """The locals one alias body sets, typed as far as the body and the library's `functions` tell."""
-    program = LibraryProgram()
-    for f in functions:
-        program.add_model_function(f)
-    scope: dict[str, Var] = {}
-    program.walk("alias", decl, decl.body, scope)
-    return {name: t if t in (LONG, STRING) else UNKNOWN
-            for name, (t, _) in program.assigned([decl.body], scope).items()}
 
 
 class _Assembler:

@@ -36,6 +36,7 @@ from typing import Callable
 from ..diagnostics import Related, Severity, Span
 from ..syntax import ast
 from ..tapsets.model import LONG
+from .unit import library_global
 
 # The operators whose value, when unused, is just their operands evaluated in turn (opt5).
 _SPLIT_OPERATORS = frozenset({"|", "^", "&", "<", ">", "<=", ">=", "==", "!=", "<<", ">>", ">>>", ".",
@@ -43,6 +44,9 @@ _SPLIT_OPERATORS = frozenset({"|", "^", "&", "<", ">", "<=", ">=", "==", "!=", "
 # Statements that always stay: they change what runs next, or run C.
 _KEPT_STATEMENTS = (ast.NextStmt, ast.BreakStmt, ast.ContinueStmt, ast.ReturnStmt, ast.DeleteStmt,
                     ast.EmbeddedCode)
+
+# Expressions without children and without an effect of their own: never asked about twice.
+_LEAVES = frozenset({ast.Variable, ast.NumberLit, ast.StringLit})
 
 REMOVED_BY_OPTIMIZER = "stap's optimizer removes this code (it has no side effect) before it checks types"
 
@@ -72,30 +76,34 @@ class Optimizer:
         self._effects: dict[int, bool] = {}  # id(node) -> side_effects(node)
         self._pure_calls: dict[str, bool] = {}
         self._dead: dict[tuple[int, frozenset], frozenset[str]] = {}
+        self._assigned: dict[int, tuple[object, tuple[str, ...]]] = {}  # id(body) -> (body, its names)
+        # (id(expression), dead locals) -> (the expression, its parts that stay): void_parts
+        self._void_parts: dict[tuple[int, frozenset], tuple[object, tuple]] = {}
 
     # -- side effects -----------------------------------------------------
 
     def side_effects(self, node) -> bool:
         """Could evaluating it change anything (stap's varuse_collecting_visitor)?"""
-        if node is None:
+        if node is None or type(node) in _LEAVES:
             return False
         key = id(node)
         known = self._effects.get(key)
         if known is None:
-            # Children first, iteratively: a deep tree must not exhaust the stack here.
-            stack = [(node, False)]
+            # Children first, iteratively: a deep tree must not exhaust the stack here.  (Each
+            # node's children are listed once; leaves are no question: they have no effect.)
+            effects = self._effects
+            stack: list = [(node, None)]
             while stack:
-                current, expanded = stack.pop()
-                if id(current) in self._effects:
+                current, children = stack.pop()
+                if id(current) in effects:
                     continue
-                children = ast.child_list(current)
-                if not expanded:
-                    stack.append((current, True))
-                    stack.extend((c, False) for c in children if id(c) not in self._effects)
+                if children is None:
+                    children = [c for c in ast.child_list(current) if type(c) not in _LEAVES]
+                    stack.append((current, children))
+                    stack.extend((c, None) for c in children if id(c) not in effects)
                     continue
-                self._effects[id(current)] = self._own_effect(current) or any(
-                    self._effects[id(c)] for c in children)
-            known = self._effects[key]
+                effects[id(current)] = self._own_effect(current) or any(effects[id(c)] for c in children)
+            known = effects[key]
         return known
 
     def _own_effect(self, node) -> bool:
@@ -207,8 +215,17 @@ class Optimizer:
         """
         if not self.enabled:
             return [(expr, None)]
-        parts: list[tuple[object, str | None]] = []
-        self._void(expr, frozenset(dead), parts, dropped)
+        dead = frozenset(dead)
+        if dropped is None:  # asked again and again (each typing round): answered once
+            key = (id(expr), dead)
+            known = self._void_parts.get(key)
+            if known is None or known[0] is not expr:
+                parts: list[tuple[object, str | None]] = []
+                self._void(expr, dead, parts, None)
+                known = self._void_parts[key] = (expr, tuple(parts))
+            return list(known[1])
+        parts = []
+        self._void(expr, dead, parts, dropped)
         return parts
 
     def _void(self, expr, dead, parts, dropped) -> None:
@@ -300,10 +317,11 @@ class Optimizer:
         known = self._dead.get(key)
         if known is not None:
             return known
-        written = {n.target.name for n in ast.walk(body)
-                   if type(n) is ast.Assignment and type(n.target) is ast.Variable}
-        candidates = {n for n in written - params if not self.is_global(n)}
+        candidates = {n for n in self.assigned(body) if n not in params and not self.is_global(n)}
         dead: frozenset[str] = frozenset()
+        if not candidates:  # (no walk for what it reads: nothing could be dead)
+            self._dead[key] = dead
+            return dead
         for _ in range(len(candidates) + 1):  # each round removes code, so at most one per local
             found = frozenset(candidates - self.reads(body, dead))
             if found == dead:
@@ -311,6 +329,18 @@ class Optimizer:
             dead = found
         self._dead[key] = dead
         return dead
+
+    def assigned(self, body) -> tuple[str, ...]:
+        """The plain names a body assigns (`x = ...`, `x .= ...`), in the order of their first
+        assignment.  (Asked of the same bodies by the dead-local search, the alias variables
+        and their typing: one walk each.  The body is kept with its names, so that its id is
+        not reused by another while the answer is kept.)"""
+        known = self._assigned.get(id(body))
+        if known is None or known[0] is not body:
+            names = tuple(dict.fromkeys(n.target.name for n in ast.walk(body)
+                                        if type(n) is ast.Assignment and type(n.target) is ast.Variable))
+            known = self._assigned[id(body)] = (body, names)
+        return known[1]
 
     def reads(self, body, dead: frozenset[str] | set[str] = frozenset()) -> set[str]:
         """The variable names read by what stays of a body."""
@@ -404,16 +434,23 @@ class Optimizer:
 
 
 def for_unit(unit) -> Optimizer:
-    """The optimizer of a checked file, made on first use and kept in its model."""
+    """The optimizer of a checked file, made on first use and kept in its model.
+
+    Its callables hold what they read (the database, the target's view, the script's
+    globals), never the unit: the unit holds the model that holds the optimizer, and that
+    cycle left every checked file to the cyclic collector (a tenth of the CPU time of
+    linting the tapset library went to collecting them).
+    """
     found = unit.model.optimizer
     if found is None:
         first_line = unit.result.first_line
-        view = unit.view
+        db, view = unit.db, unit.view
         functions = unit.script_functions()
+        script_globals = unit.script_globals()
         found = unit.model.optimizer = Optimizer(
             enabled=not (first_line is not None and first_line.unoptimized),
             script_functions=lambda name: functions.get(name, []),
-            library_functions=lambda name: [f for f in unit.db.functions(name)
+            library_functions=lambda name: [f for f in db.functions(name)
                                             if view.public(f) and view.exists(f)],
-            is_global=unit.is_global)
+            is_global=lambda name: name in script_globals or library_global(db, view, name) is not None)
     return found

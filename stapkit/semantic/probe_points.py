@@ -1336,6 +1336,7 @@ def _probe_info(unit: CheckUnit, resolver: _Resolver, result: _ProbeResult,
     all_return = bool(result.leaves)
     has_target_variables = False
     kernel_points: list[KernelPoint] = []
+    script_aliases: list[ast.AliasDecl] = []
     seen: set[int] = set()
     for leaf in result.leaves:
         for alias in leaf.chain:
@@ -1343,6 +1344,7 @@ def _probe_info(unit: CheckUnit, resolver: _Resolver, result: _ProbeResult,
                 continue
             seen.add(id(alias))
             if alias.in_script:
+                script_aliases.append(alias.record)
                 found = script_variables.get(id(alias.record))
                 if found is None:
                     found = script_variables[id(alias.record)] = _script_alias_variables(unit, alias)
@@ -1367,7 +1369,7 @@ def _probe_info(unit: CheckUnit, resolver: _Resolver, result: _ProbeResult,
             has_target_variables = True
     return ProbeInfo(alias_variables=variables, all_return=all_return and not result.failed,
                      has_target_variables=has_target_variables or unknown, families=families,
-                     resolved=not result.failed, kernel_points=kernel_points,
+                     resolved=not result.failed, kernel_points=kernel_points, script_aliases=script_aliases,
                      only_kernel_points=bool(kernel_points) and len(kernel_points) == len(result.leaves)
                      and not unknown)
 
@@ -1379,15 +1381,12 @@ def _merge(into: dict[str, str], found: dict[str, str]) -> None:
 
 
 def _script_alias_variables(unit: CheckUnit, alias: _AliasDef) -> dict[str, str]:
-    """The locals a script alias's prologue sets, typed as far as its own body tells."""
+    """The locals a script alias's prologue sets, untyped: the type checker types them with
+    the expansions that go through the alias (type_check.alias_variable_types)."""
     decl = alias.record
     if decl.is_epilogue:
         return {}  # an epilogue runs after the handler: nothing it sets is seen there
-    from .library import alias_body_variables
-
-    called = {n.name for n in ast.walk(decl.body) if isinstance(n, ast.Call)}
-    functions = [f for name in sorted(called) for f in unit.db.functions(name)]
-    return {name: t for name, t in alias_body_variables(decl, functions).items() if not unit.is_global(name)}
+    return {name: UNKNOWN for name in for_unit(unit).assigned(decl.body) if not unit.is_global(name)}
 
 
 # ---------------------------------------------------------------- handlers
@@ -1655,7 +1654,7 @@ def _mentions_target(body) -> bool:
         node = stack.pop()
         if isinstance(node, _TARGET_NODES):
             return True
-        stack.extend(_node_children(node))
+        stack.extend(ast.child_list(node))
     return False
 
 

@@ -1,6 +1,6 @@
 """What is worth keeping from one checked file to the next: the tapset database of each path,
-the probe-point resolver of each database and target, and the extra tapset directories read
-(`-I DIR`).
+the probe-point resolver of each database and target, the extra tapset directories read
+(`-I DIR`) and the kernel descriptions read (`--kernel-btf`).
 
 A program that checks many files (the command line, the language server) makes one
 `Session` and passes it in `CheckOptions.session`; a CheckOptions made without one
@@ -23,6 +23,7 @@ class Session:
         self._extra: dict[tuple, object] = {}
         self._elves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.elf.ElfFile
         self._dwarves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.dwarf.DwarfInfo or None
+        self._kernels: dict[tuple, object] = {}
         self._lock = threading.RLock()
         self._c_headers = None
 
@@ -146,6 +147,7 @@ class Session:
                     self._dwarves.clear()
                 self._dwarves[key] = read_dwarf_file(key[0])
             return self._dwarves[key]
+
     def c_headers(self):
         """The compiler of the C header sets @casts name (kernel.c_headers), made once."""
         from ..kernel.c_headers import HeaderCompiler, default_cache_dir
@@ -154,6 +156,22 @@ class Session:
             if self._c_headers is None:
                 self._c_headers = HeaderCompiler(default_cache_dir())
             return self._c_headers
+
+    def kernel(self, source):
+        """The kernel description of `source` (a kernel.loading.KernelSource; None when it names no
+        file), read once, and again when one of its files changes.  Raises KernelLoadError."""
+        from ..kernel.loading import load_kernel
+
+        if not source:
+            return None
+        key = (source, repr(source.identity()))
+        with self._lock:
+            found = self._kernels.get(key)
+            if found is None:
+                if len(self._kernels) >= 4:  # an editor's settings change: keep a few
+                    self._kernels.clear()
+                found = self._kernels[key] = load_kernel(source)
+            return found
 
     def __getstate__(self):
         return {}

@@ -96,10 +96,6 @@ def _defined_target(condition) -> bool:
         type(n) in (ast.TargetVariable, ast.Access) for n in ast.walk(condition.operand))
 
 
-def _written_scalars(body) -> set[str]:
-    """The scalar variables a body assigns (`x = ...`)."""
-    return {n.target.name for n in ast.walk(body)
-            if type(n) is ast.Assignment and type(n.target) is ast.Variable}
 
 
 class _Program(Program):
@@ -153,13 +149,17 @@ class _Program(Program):
         self.elide()
         # What stap elaborates is typed first, on its own (code it never reaches does not type
         # it: elaboration.py); then the rest, for its own findings.
+        settled = False
         for bodies in (self.bodies[:self.elaborated], self.bodies):
+            if settled and len(bodies) == self.elaborated:
+                break  # stap elaborates them all: their types settled above (a round more changes nothing)
             for _ in range(MAX_ROUNDS):
                 self.changed = False
                 for kind, owner, body, scope in bodies:
                     Walker(self, kind, owner, scope, checking=False).walk(body)
                 if not self.changed:
                     break
+            settled = not self.changed
         if not self.reporting:
             return
         # stap resolves symbols (and checks arity and privilege) on the whole
@@ -173,6 +173,7 @@ class _Program(Program):
             Walker(self, kind, owner, scope, checking=True, skip=SYMBOL_CODES).walk(body)
         self.final_checks()
         self.expansion_variables()
+        self.alias_variable_types()
 
     def library_prototypes(self) -> None:
         """A script function named like a library one replaces it only with the same arity.
@@ -278,8 +279,31 @@ class _Program(Program):
                     if alias.is_epilogue:
                         continue  # it runs after the handler: nothing it sets is seen there
                     expansion.variables[id(alias)] = {
-                        name: scope[name].type for name in sorted(_written_scalars(alias.body))
+                        name: scope[name].type for name in sorted(self.optimizer.assigned(alias.body))
                         if name in scope and isinstance(scope[name], Var) and scope[name].kind == "local"}
+
+    def alias_variable_types(self) -> None:
+        """Type the script aliases' variables in each ProbeInfo (probe_points left them unknown)
+        with the types the expansions through those aliases gave them."""
+        typed: dict[int, dict[str, str]] = {}
+        for expansion in self.unit.model.expansions:
+            for alias_id, variables in expansion.variables.items():
+                into = typed.setdefault(alias_id, {})
+                for name, t in variables.items():
+                    if t in (LONG, STRING) and name not in into:
+                        into[name] = t
+        for kind, owner, body, scope in self.bodies:  # an alias no probe here uses: typed on its own
+            if kind == "alias" and body is owner.body:
+                into = typed.setdefault(id(owner), {})
+                for name in self.optimizer.assigned(body):
+                    var = scope.get(name)
+                    if isinstance(var, Var) and var.kind == "local" and var.type in (LONG, STRING):
+                        into.setdefault(name, var.type)
+        for info in self.unit.probes.values():
+            for alias in info.script_aliases:
+                for name, t in typed.get(id(alias), {}).items():
+                    if info.alias_variables.get(name) == UNKNOWN:
+                        info.alias_variables[name] = t
 
     def elide(self) -> None:
         """What stap's optimizer removes before typing (unless -u): see optimizer.py.

@@ -51,8 +51,11 @@ class ProbeInfo:
     """What probe-point resolution found for one probe declaration (`probe P1, P2 { ... }`)."""
 
     # The variables the alias bodies set, that the handler sees: name -> type
-    # ("long", "string", "unknown"), for the points that resolved.
+    # ("long", "string", "unknown"), for the points that resolved.  Those of the script's
+    # aliases are typed by the type checker, from the expansions that go through them.
     alias_variables: dict[str, str] = attrs.field(factory=dict)
+    # The script's aliases the points go through (each once).
+    script_aliases: list[ast.AliasDecl] = attrs.field(factory=list)
     # True when every point resolves to a .return probe (so $return and @entry work).
     all_return: bool = False
     # True when some point resolves to a family with target variables ($var):
@@ -137,11 +140,16 @@ class CheckUnit:
 
     def library_global(self, name: str):
         """The public tapset global of that name that exists for the target, if any."""
-        for g in self.db.globals(name):
-            if not g.private and self.view.reads(g.where.file) and self.view.holds(g.conditions):
-                return g
-        return None
+        return library_global(self.db, self.view, name)
 
     def is_global(self, name: str) -> bool:
         """A name the script declares global, or a public global of the tapset library."""
         return name in self.script_globals() or self.library_global(name) is not None
+
+
+def library_global(db: "TapsetDB", view: "TargetView", name: str):
+    """The public tapset global `name` of `db` that exists for the target `view` sees, if any."""
+    for g in db.globals(name):
+        if not g.private and view.reads(g.where.file) and view.holds(g.conditions):
+            return g
+    return None

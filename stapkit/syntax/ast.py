@@ -11,6 +11,7 @@ close to stap's own parse tree (staptree.h) otherwise.
 
 from __future__ import annotations
 
+import re
 import sys
 from operator import attrgetter
 from typing import Union
@@ -752,28 +753,38 @@ class Script(Node):
     span: Span = _span()
 
 
-_CHILD_GETTERS: dict[type, object] = {}  # node class -> a getter of the fields that may hold nodes
+# Node class -> its child_list function, made on first use from the class's fields.  (It
+# holds what the class definitions say and nothing of any input: the same in every run.)
+_CHILD_LISTS: dict[type, object] = {}
+# Fields of these types never hold a node: child_list does not look at them.
+_LEAF_FIELD = re.compile(r"(str|int|bool|float)( \| None)?|tuple\[str, \.\.\.\]")
 
 
-def _child_getter(cls):
-    getter = _CHILD_GETTERS.get(cls)
-    if getter is None:
-        names = tuple(f.name for f in attrs.fields(cls) if f.name not in _NOT_COMPARED)
-        getter = _CHILD_GETTERS[cls] = _tuple_getter(names)
-    return getter
+def _make_child_list(cls):
+    """A function giving the child nodes of a `cls` node: one attribute read and one test per
+    field that may hold a node or a tuple of them (the tree walks of the checker, the rules
+    and the optimizer spend much of their time here)."""
+    names = [f.name for f in attrs.fields(cls)
+             if f.name not in _NOT_COMPARED and not _LEAF_FIELD.fullmatch(str(f.type).strip("'\""))]
+    lines = ["def child_list(node):", "    found = []"]
+    for name in names:
+        lines += [f"    value = node.{name}",
+                  "    if isinstance(value, Node):",
+                  "        found.append(value)",
+                  "    elif type(value) is tuple:",
+                  "        found.extend([item for item in value if isinstance(item, Node)])"]
+    lines.append("    return found")
+    scope: dict = {"Node": Node}
+    exec("\n".join(lines), scope)
+    return scope["child_list"]
 
 
 def child_list(node) -> list:
     """The direct child nodes of a node, in source order, as a list."""
-    found = []
-    for value in _child_getter(type(node))(node):
-        if isinstance(value, Node):
-            found.append(value)
-        elif type(value) is tuple:
-            for item in value:
-                if isinstance(item, Node):
-                    found.append(item)
-    return found
+    make = _CHILD_LISTS.get(type(node))
+    if make is None:
+        make = _CHILD_LISTS[type(node)] = _make_child_list(type(node))
+    return make(node)
 
 
 def children(node):

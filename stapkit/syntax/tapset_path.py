@@ -113,15 +113,10 @@ def in_tapset_library(path: str, roots) -> bool:
     return any(real.startswith(prefix) for prefix in _library_prefixes(roots))
 
 
-_PREFIXES: dict = {}  # roots -> their resolved directory prefixes, once per set of roots
-
-
 def _library_prefixes(roots) -> tuple[str, ...]:
-    if roots not in _PREFIXES:
-        if roots is None:
-            default = default_tapset_root()
-            resolved = (default,) if default else ()
-        else:
-            resolved = roots
-        _PREFIXES[roots] = tuple(os.path.realpath(r) + os.sep for r in resolved)
-    return _PREFIXES[roots]
+    """The roots' resolved directory prefixes (resolved at each call: a root may be a link
+    that changes, and a few realpath calls cost nothing next to checking the file)."""
+    if roots is None:
+        default = default_tapset_root()
+        roots = (default,) if default else ()
+    return tuple(os.path.realpath(r) + os.sep for r in roots)

@@ -59,6 +59,12 @@ def read_extra_library(root: Path, read_library: Callable[..., LibraryItems], ma
     items = read_library(root, target, macro_roots=macro_roots)
     skipped = []
     dropped = set()
+    from .source_reader import unreadable_sources
+
+    for relative, why in unreadable_sources(root):  # never opened (a FIFO would block the read)
+        skipped.append(Diagnostic(
+            codes.TAPSET_FILE_ERROR, f"tapset \"{root / relative}\" cannot be read, and will be skipped: {why}",
+            Span(0, 0), Severity.WARNING, hints=("only regular files are read as tapsets",)))
     for relative, diagnostic, text in _files_that_do_not_parse(root, macro_roots, target):
         dropped.add(relative)
         path = str(root / relative)

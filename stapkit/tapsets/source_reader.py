@@ -12,7 +12,6 @@ item records the conditions of the branches around it.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import attrs
@@ -84,15 +83,20 @@ def target_for(relative: str, base: Target) -> Target:
     return base.evolve(**changes) if changes else base
 
 
-def library_sources(root: Path) -> list[str]:
-    """Every `.stp` and `.stpm` file under a tapset root, relative, sorted."""
-    found = []
-    for directory, subdirs, files in os.walk(root):
-        subdirs.sort()
-        for name in files:
-            if name.endswith((".stp", ".stpm")):
-                found.append(os.path.relpath(os.path.join(directory, name), root).replace(os.sep, "/"))
-    return sorted(found)
+def library_sources(root: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """The `.stp` and `.stpm` regular files under a tapset root, relative, sorted; and the other
+    names so (a FIFO, a device, a dangling link: never opened, a FIFO would block) with why."""
+    from ..fileio import list_files
+
+    return list_files(str(root), _SOURCE_SUFFIXES)
+
+
+def unreadable_sources(root: Path) -> list[tuple[str, str]]:
+    """(relative path, why) of each `.stp` or `.stpm` name under a tapset root that is no regular file."""
+    return library_sources(root)[1]
+
+
+_SOURCE_SUFFIXES = (".stp", ".stpm")
 
 
 def read_tapset_file(root: Path, relative: str, target: Target, library: dict[str, MacroDef]) -> FileItems:

@@ -148,15 +148,21 @@ def test_load_from_files_raw_and_saved(tmp_path):
     assert load_kernel(KernelSource()) is None
 
 
-def test_load_is_cached_until_the_file_changes(tmp_path):
+def test_a_session_keeps_a_kernel_until_its_file_changes(tmp_path):
+    # (kernel.loading keeps nothing itself: no module holds state; the Session does.)
+    from stapkit.semantic.session import Session
+
     btf, _ = write_sample_kernel(tmp_path)
     source = KernelSource(btf=str(btf))
-    first = load_kernel(source)
-    assert load_kernel(source) is first
+    session = Session()
+    first = session.kernel(source)
+    assert session.kernel(source) is first and first.has_btf
+    assert load_kernel(source) is not first and Session().kernel(source) is not first
     data = btf.read_bytes()
     btf.write_bytes(data + b"")  # same bytes, new mtime
     os.utime(btf, ns=(1, 1))
-    assert load_kernel(source) is not first
+    assert session.kernel(source) is not first
+    assert session.kernel(KernelSource()) is None
 
 
 @pytest.mark.parametrize("content, message", [

@@ -512,9 +512,23 @@ def test_probe_info_for_aliases_families_and_return_probes():
     assert read.has_target_variables and read.resolved
     assert ret.all_return and ret.alias_variables["retval"] == "long"
     assert ret.families == {"kernel.function(string).return"}
-    assert mine.alias_variables["tag"] == "string" and mine.alias_variables["n"] == "long"
+    # A script alias's own variables are typed later, by the type checker (below).
+    assert mine.alias_variables["tag"] == "unknown" and mine.alias_variables["n"] == "unknown"
     assert mine.alias_variables["fd"] == "long"
+    assert [type(a).__name__ for a in mine.script_aliases] == ["AliasDecl"] and both.script_aliases == mine.script_aliases
     assert both.families == {"kernel.function(string).call", "timer.s(number)"}
+
+
+def test_script_alias_variables_are_typed_by_the_expansions_through_the_alias():
+    text = ('probe mine = syscall.read { tag = "x"; n = f(); m = 1 }\n'
+            'function f() { return 2 }\n'
+            'probe mine { printf("%s %d %d\\n", tag, n, fd) }\n')
+    result = check_text(text, "t.stp", CheckOptions(session=SESSION))
+    assert not [d for d in result.diagnostics if d.severity == Severity.ERROR]
+    alias, _, probe = result.unit.script.items
+    info = result.unit.probes[id(probe)]
+    # n is typed through the script's own function, fd by the library alias.
+    assert info.alias_variables == {**info.alias_variables, "tag": "string", "n": "long", "fd": "long", "m": "long"}
 
 
 def test_probe_info_of_a_failed_or_deprecated_point():

@@ -85,3 +85,25 @@ def test_an_error_in_a_branch_the_target_does_not_take_skips_nothing(tmp_path):
                '%( arch == "s390" %?\nfunction brokenfn:long() { return 1 + }\n%)\n')
     found, _ = lint(tmp_path, "probe begin { println(okfn()); exit() }\n", {"branchy.stp": branchy})
     assert found == []
+
+
+def test_a_fifo_named_like_a_tapset_is_never_opened(tmp_path):
+    # Opening a FIFO blocks until a writer comes: the command must finish, and say why the
+    # name is left out (in a subprocess with a time limit, so that a hang fails the test).
+    import os
+    import subprocess
+    import sys
+
+    tapsets = tmp_path / "mytapsets"
+    tapsets.mkdir()
+    os.mkfifo(tapsets / "pipe.stp")
+    (tapsets / "mine.stp").write_text("function mine:long() { return 1 }\n")
+    script = tmp_path / "watch.stp"
+    script.write_text("probe begin { println(mine()); exit() }\n")
+    done = subprocess.run([sys.executable, "-m", "stapkit", "lint", "--no-cache", "--output-format", "concise",
+                           "-I", str(tapsets), str(script)],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.stdout.splitlines() == [
+        f"{script}:1:1: warning: tapset \"{tapsets / 'pipe.stp'}\" cannot be read, and will be skipped: "
+        "it is a FIFO (named pipe), not a regular file [STP055]"], done.stdout + done.stderr
+    assert done.returncode == 1 and done.stderr == ""
