@@ -36,9 +36,11 @@ def lint_file(path: str, options: LintOptions = LintOptions(), *, display_path: 
         return _lint(check_file(path, options.check), options)
 
 
-def lint_text(text: str, path: str = "<string>", options: LintOptions = LintOptions()) -> LintResult:
+def lint_text(text: str, path: str = "<string>", options: LintOptions = LintOptions(), *,
+              reuse=None) -> LintResult:
+    """`reuse`: the language server's syntax.reuse.DeclarationReuse of the document, if any."""
     with collector_paused():
-        return _lint(check_text(text, path, options.check), options)
+        return _lint(check_text(text, path, options.check, reuse=reuse), options)
 
 
 def run_rules(unit, selection: Selection | None = None) -> list[Diagnostic]:

@@ -164,11 +164,15 @@ class Analysis:
 
 
 def analyze(uri: str, path: str, version: int, text: str, options: "DocumentOptions",
-            encoding: str) -> Analysis:
-    """Lint one version of a document."""
+            encoding: str, reuse=None) -> Analysis:
+    """Lint one version of a document.
+
+    `reuse` (the document's syntax.reuse.DeclarationReuse) gives back the trees of the
+    declarations the last check parsed and this text did not change.
+    """
     from ..lint.runner import lint_text
 
-    result = lint_text(text, path, options.lint)
+    result = lint_text(text, path, options.lint, reuse=reuse)
     return Analysis(uri, path, version, text, options, result, PositionMap(text, encoding))
 
 

@@ -229,7 +229,8 @@ class StapkitServer(LanguageServer):
                 analysis = await loop.run_in_executor(
                     self.checker, _check, uri, path or uri, snapshot, options, document.encoding,
                     lambda analysis: loop.call_soon_threadsafe(checked, analysis),
-                    lambda: document.snapshot is not snapshot)  # (one attribute read: safe off the loop)
+                    lambda: document.snapshot is not snapshot,  # (one attribute read: safe off the loop)
+                    document.reuse_for(options))
             except Exception as err:
                 logger.exception("checking %s failed", uri)
                 analysis = None
@@ -309,16 +310,17 @@ class StapkitServer(LanguageServer):
         return await asyncio.shield(self._index)
 
 
-def _check(uri, path, snapshot, options, encoding, on_checked=None, superseded=lambda: False):
+def _check(uri, path, snapshot, options, encoding, on_checked=None, superseded=lambda: False, reuse=None):
     """Analyse one version (on the check thread); `on_checked(analysis)` as soon as its diagnostics exist.
 
     The features' part is not prepared for a version already superseded (it will never be used).
+    `reuse`: the document's syntax.reuse.DeclarationReuse (one check of a document runs at a time).
     """
     from .analysis import analyze
     from .convert import to_lsp_diagnostic
 
     start = time.perf_counter()
-    analysis = analyze(uri, path, snapshot.version, snapshot.text, options, encoding)
+    analysis = analyze(uri, path, snapshot.version, snapshot.text, options, encoding, reuse)
     analysis.lsp_diagnostics = [to_lsp_diagnostic(d, uri, analysis.positions) for d in analysis.diagnostics]
     checked = time.perf_counter()
     if on_checked is not None:
@@ -327,8 +329,9 @@ def _check(uri, path, snapshot, options, encoding, on_checked=None, superseded=l
         analysis.prepare(stop=superseded)
     except Exception:  # the diagnostics stand; a feature that needs the part that failed answers empty
         logger.exception("preparing %s version %d for the features failed", uri, snapshot.version)
-    logger.info("checked %s version %d in %.0f ms (%d diagnostics), prepared for the features in %.0f ms",
+    logger.info("checked %s version %d in %.0f ms (%d diagnostics; %s), prepared for the features in %.0f ms",
                 uri, snapshot.version, (checked - start) * 1000, len(analysis.lsp_diagnostics),
+                f"{reuse.reused} declarations reused, {reuse.parsed} parsed" if reuse is not None else "parsed whole",
                 (time.perf_counter() - checked) * 1000)
     return analysis
 

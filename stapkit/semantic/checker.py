@@ -45,8 +45,10 @@ def check_file(path: str, options: CheckOptions = CheckOptions()) -> CheckResult
     return _check(parse_file(path, options.parse), options)
 
 
-def check_text(text: str, path: str = "<string>", options: CheckOptions = CheckOptions()) -> CheckResult:
-    return _check(parse_text(text, path, options.parse), options)
+def check_text(text: str, path: str = "<string>", options: CheckOptions = CheckOptions(), *,
+               reuse=None) -> CheckResult:
+    """`reuse`: the language server's syntax.reuse.DeclarationReuse of the document, if any."""
+    return _check(parse_text(text, path, options.parse, reuse=reuse), options)
 
 
 def _check(result: ParseResult, options: CheckOptions) -> CheckResult:
