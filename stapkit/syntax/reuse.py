@@ -36,6 +36,8 @@ from . import ast
 
 _SCALARS = frozenset({str, int, bool, float, type(None)})
 _new_span = tuple.__new__
+_new_node = object.__new__
+_put = object.__setattr__
 
 
 class DeclarationReuse:
@@ -114,23 +116,31 @@ def relocated(node, delta: int):
     return _move(node, delta)
 
 
-# Each node class's fields, in order (a constant, made once at import).
-_FIELDS = MappingProxyType({cls: tuple(f.name for f in attrs.fields(cls)) for cls in vars(ast).values()
-                            if isinstance(cls, type) and issubclass(cls, ast.Node) and attrs.has(cls)})
+# How each field of each node class is moved: its span (a Span), a value that holds no position
+# (a name, a flag), or a part of the tree (nodes, tuples of them, None).  A constant, made at import.
+_SPAN, _SCALAR, _TREE = 0, 1, 2
+_BY_ANNOTATION = {"Span": _SPAN, "str": _SCALAR, "str | None": _SCALAR, "bool": _SCALAR, "int": _SCALAR,
+                  "int | None": _SCALAR, "tuple[str, ...]": _SCALAR}
+_PLANS = MappingProxyType({
+    cls: tuple((f.name, _BY_ANNOTATION.get(f.type, _TREE)) for f in attrs.fields(cls))
+    for cls in vars(ast).values() if isinstance(cls, type) and issubclass(cls, ast.Node) and attrs.has(cls)})
 
 
 def _move(value, delta: int):
     kind = type(value)
-    if kind in _SCALARS:
-        return value
-    if kind is Span:
-        return _new_span(Span, (value[0] + delta, value[1] + delta))
+    plan = _PLANS.get(kind)
+    if plan is not None:
+        copy = _new_node(kind)
+        for name, how in plan:
+            part = getattr(value, name)
+            if how is _SPAN:
+                part = _new_span(Span, (part[0] + delta, part[1] + delta))
+            elif how is _TREE and part is not None:
+                part = _move(part, delta)
+            _put(copy, name, part)
+        return copy
     if kind is tuple:
         return tuple([_move(v, delta) for v in value])
-    if isinstance(value, ast.Node):
-        copy = object.__new__(kind)
-        put = object.__setattr__
-        for name in _FIELDS[kind]:
-            put(copy, name, _move(getattr(value, name), delta))
-        return copy
+    if kind in _SCALARS:
+        return value
     raise TypeError(f"cannot move a {kind.__name__} of a syntax tree")
