@@ -3,13 +3,17 @@
 Threads.  pygls reads and answers messages on an asyncio loop; nothing that
 parses or checks runs there.  Two worker threads do:
 
-- the *check* thread parses, checks and lints one document version at a time,
-  publishes its diagnostics as soon as they exist, then computes what the
-  features read of it (the checked unit, the symbols, the inferred types) so
-  that no feature computes them later on another thread.  One thread, because
-  the library still keeps mutable state at module level (type_check's effects
-  memo, lint/flow's facts; see the report of issue 14): two checks at once
-  could read each other's.  CHECK_THREADS is the one place to change that.
+- the *check* threads (CHECK_THREADS) parse, check and lint document
+  versions, one version of a document at a time, publish its diagnostics as
+  soon as they exist, then compute what the features read of it (the checked
+  unit, the symbols, the inferred types) so that no feature computes them
+  later on another thread.  The library keeps no mutable state at module
+  level, and what threads share (the settings' Session: the database, the
+  probe resolvers) is made once under a lock, so documents are checked side
+  by side: a long check of one file does not hold up the others
+  (tests/lsp/test_concurrent_checks.py).  Each check of a document reuses the
+  parse of the declarations the last one read and the edit left alone
+  (syntax/reuse.py; one DeclarationReuse per document, on the Document).
 - the *reader* thread runs the features (hover, definition, ...) on finished
   analyses, so a long check never holds up a request.
 
@@ -53,7 +57,7 @@ from .features import REQUEST_FAILED
 logger = logging.getLogger("stapkit.lsp")
 
 SWITCH_INTERVAL = 0.0005  # seconds (see serve)
-CHECK_THREADS = 1  # see the module's docstring: more once the library keeps no state at module level
+CHECK_THREADS = 2  # see the module's docstring (more threads than cores only share the same cores)
 WAIT_FOR_CHECK = 20.0  # seconds a request waits for the current text's check before answering empty
 CONFIG_FILE_NAMES = ("stapkit.toml", ".stapkit.toml", "pyproject.toml")
 USAGE_ERROR = 2  # the exit status of a bad option, as every stapkit command's (cli/exit_codes.py)
