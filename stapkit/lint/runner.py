@@ -37,10 +37,11 @@ def lint_file(path: str, options: LintOptions = LintOptions(), *, display_path: 
 
 
 def lint_text(text: str, path: str = "<string>", options: LintOptions = LintOptions(), *,
-              reuse=None) -> LintResult:
-    """`reuse`: the language server's syntax.reuse.DeclarationReuse of the document, if any."""
+              reuse=None, lexed=None) -> LintResult:
+    """`reuse`: the language server's syntax.reuse.DeclarationReuse of the document, if any;
+    `lexed`: the text lexed already, as parse_text takes it."""
     with collector_paused():
-        return _lint(check_text(text, path, options.check, reuse=reuse), options)
+        return _lint(check_text(text, path, options.check, reuse=reuse, lexed=lexed), options)
 
 
 def run_rules(unit, selection: Selection | None = None) -> list[Diagnostic]:

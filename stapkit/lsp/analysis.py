@@ -128,6 +128,7 @@ class Analysis:
             from ..syntax.lexer import lex
 
             self._tokens = lex(self.text, version=self.parse.target.language_version).tokens
+        if self._token_starts is None:
             self._token_starts = [t.start for t in self._tokens]
         return self._tokens
 
@@ -171,9 +172,16 @@ def analyze(uri: str, path: str, version: int, text: str, options: "DocumentOpti
     declarations the last check parsed and this text did not change.
     """
     from ..lint.runner import lint_text
+    from ..syntax.lexer import keywords_for, lex
 
-    result = lint_text(text, path, options.lint, reuse=reuse)
-    return Analysis(uri, path, version, text, options, result, PositionMap(text, encoding))
+    # Lexed once: for the parse, and as the tokens the features read (`tokens`).
+    lexed_for = options.lint.check.parse.target.language_version
+    lexed = lex(text, version=lexed_for)
+    result = lint_text(text, path, options.lint, reuse=reuse, lexed=(lexed_for, lexed))
+    analysis = Analysis(uri, path, version, text, options, result, PositionMap(text, encoding))
+    if keywords_for(lexed_for) is keywords_for(result.checked.parse.target.language_version):
+        analysis._tokens = lexed.tokens  # (the version only picks the keywords)
+    return analysis
 
 
 def _partial_unit(analysis: Analysis) -> "CheckUnit | None":

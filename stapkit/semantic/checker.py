@@ -46,9 +46,10 @@ def check_file(path: str, options: CheckOptions = CheckOptions()) -> CheckResult
 
 
 def check_text(text: str, path: str = "<string>", options: CheckOptions = CheckOptions(), *,
-               reuse=None) -> CheckResult:
-    """`reuse`: the language server's syntax.reuse.DeclarationReuse of the document, if any."""
-    return _check(parse_text(text, path, options.parse, reuse=reuse), options)
+               reuse=None, lexed=None) -> CheckResult:
+    """`reuse`: the language server's syntax.reuse.DeclarationReuse of the document, if any;
+    `lexed`: the text lexed already, as parse_text takes it."""
+    return _check(parse_text(text, path, options.parse, reuse=reuse, lexed=lexed), options)
 
 
 def _check(result: ParseResult, options: CheckOptions) -> CheckResult:

@@ -148,3 +148,18 @@ def test_relocated_moves_every_span():
         assert new.span == (old.span.start + 7, old.span.end + 7)
         if hasattr(old, "name_span"):
             assert new.name_span == (old.name_span.start + 7, old.name_span.end + 7)
+
+
+@pytest.mark.parametrize("first_line", ["", "#! stap --compatible=2.9\n", "#! stap -g\n"])
+def test_the_tokens_the_features_read_are_the_lexers_even_when_lexed_once_for_the_parse(first_line):
+    """analysis.analyze lexes the text once, for the parse and for the features (tokens as written)."""
+    from stapkit.lsp.analysis import analyze
+    from stapkit.lsp.documents import UTF16
+    from stapkit.lsp.settings import Settings
+    from stapkit.syntax.lexer import lex
+
+    text = first_line + '@define two %( 2 %)\nprivate global p\nprobe begin { printf("%d\\n", @two + $1) }\n'
+    analysis = analyze("file:///t.stp", "/t.stp", 1, text, Settings().options_for("/t.stp"), UTF16)
+    assert analysis.tokens() == lex(text, version=analysis.parse.target.language_version).tokens
+    assert [t.kind for t in analysis.tokens_at(text.index("private") + 2)] == [
+        "PRIVATE" if not first_line.startswith("#! stap --compatible=2") else "IDENT"]
