@@ -3,12 +3,14 @@
 `analyze` runs `stapkit lint`'s pipeline on the text (parse, stap's pass 2,
 the lint rules, suppressions); the diagnostics are published from it, and the
 other features read its tree, its checked unit and, computed on first use,
-the symbols (semantic/bindings.py), the inferred types and the tokens.
+the symbols (semantic/bindings.py), the inferred types and the tokens.  The
+text is lexed once, for the parse and for the tokens; the parse takes back
+the trees of the declarations the document's last check parsed and the edit
+did not touch (syntax/reuse.py).
 
-The library still keeps some state at module level (the type checker's effects
-memo), so the parts computed on first use are computed by `prepare`, on the
-server's check thread right after the check; the features, on another thread,
-then only read them.  See server.py.
+The parts computed on first use are computed by `prepare`, on the server's
+check thread right after the diagnostics are published, so that a feature
+(on the reader thread) finds them made and answers at once.  See server.py.
 """
 
 from __future__ import annotations
