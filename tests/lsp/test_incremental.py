@@ -163,3 +163,19 @@ def test_the_tokens_the_features_read_are_the_lexers_even_when_lexed_once_for_th
     assert analysis.tokens() == lex(text, version=analysis.parse.target.language_version).tokens
     assert [t.kind for t in analysis.tokens_at(text.index("private") + 2)] == [
         "PRIVATE" if not first_line.startswith("#! stap --compatible=2") else "IDENT"]
+
+
+def test_the_deepest_trees_the_parser_builds_are_moved_too():
+    """Moving a tree recurses once per level: the deepest trees the parser accepts must not exhaust it."""
+    from stapkit.syntax.parser import MAX_PARSE_STACK
+
+    depth = MAX_PARSE_STACK - 10
+    for body in ("x = " + "(" * depth + "1" + ")" * depth, "if (x) " * (depth // 4) + "x = 1",
+                 "x = " + "- " * (depth - 5) + "1", "x = " + " + ".join(["1"] * 240)):
+        text = f"global x\nprobe begin {{ {body} }}\n"
+        reuse = DeclarationReuse()
+        first = parse_text(text, "deep.stp", reuse=reuse)
+        assert not first.diagnostics, first.diagnostics[:1]
+        moved = parse_text("# moved\n" + text, "deep.stp", reuse=reuse)
+        assert reuse.reused == 2
+        assert_same_parse(moved, parse_text("# moved\n" + text, "deep.stp"))
