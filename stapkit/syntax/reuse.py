@@ -19,13 +19,13 @@ What is never reused, and so always parsed again:
 
 The result is exactly what parsing gives (tests/lsp/test_incremental.py
 compares them on random edits of real scripts).  A reuse object serves one
-document; it keeps the declarations of the last two parses only, so it never
-grows with the number of edits.
+document, one parse at a time (the language server checks a document on one
+thread at a time); it keeps the declarations of the last two parses only, so
+it never grows with the number of edits.
 """
 
 from __future__ import annotations
 
-import threading
 from types import MappingProxyType
 from typing import Callable
 
@@ -46,17 +46,15 @@ class DeclarationReuse:
     def __init__(self) -> None:
         self._previous: dict[tuple, tuple[ast.Node, int]] = {}
         self._current: dict[tuple, tuple[ast.Node, int]] = {}
-        self._lock = threading.Lock()  # one document is parsed by one thread at a time; this makes sure
         self.reused = 0  # declarations taken from an earlier parse, in the last parse (for tests and logs)
         self.parsed = 0  # declarations parsed, in the last parse
 
     def begin(self) -> None:
         """A new parse of the document starts: what the last one parsed becomes the reusable set."""
-        with self._lock:
-            if self._current:
-                self._previous = self._current
-            self._current = {}
-            self.reused = self.parsed = 0
+        if self._current:
+            self._previous = self._current
+        self._current = {}
+        self.reused = self.parsed = 0
 
     def parser(self, parse_declaration: Callable, guru: bool, version: tuple[int, ...],
                version_origin: str, *, trees: bool = True) -> Callable:
