@@ -329,6 +329,8 @@ def _check(uri, path, snapshot, options, encoding, on_checked=None, superseded=l
     checked = time.perf_counter()
     if on_checked is not None:
         on_checked(analysis)
+    if reuse is not None:
+        reuse.release()  # (trees no check will reuse: freed now that the diagnostics are out)
     try:
         analysis.prepare(stop=superseded)
     except Exception:  # the diagnostics stand; a feature that needs the part that failed answers empty

@@ -44,17 +44,28 @@ class DeclarationReuse:
     """The parsed declarations of one document's last parses, by their tokens (see the module)."""
 
     def __init__(self) -> None:
-        self._previous: dict[tuple, tuple[ast.Node, int]] = {}
-        self._current: dict[tuple, tuple[ast.Node, int]] = {}
+        # key (_key) -> (the tree, where the declaration started in the text it was parsed from)
+        self._previous: dict[_Key, tuple[ast.Node, int]] = {}
+        self._current: dict[_Key, tuple[ast.Node, int]] = {}
+        self._retired: dict | None = None  # the parse before last's, until `release`
         self.reused = 0  # declarations taken from an earlier parse, in the last parse (for tests and logs)
         self.parsed = 0  # declarations parsed, in the last parse
 
     def begin(self) -> None:
-        """A new parse of the document starts: what the last one parsed becomes the reusable set."""
+        """A new parse of the document starts: what the last one parsed becomes the reusable set.
+
+        The trees of the parse before are let go by `release` (freeing a file's trees takes a
+        few milliseconds: the server does it once the diagnostics are out), or at the next parse.
+        """
         if self._current:
+            self._retired = self._previous
             self._previous = self._current
         self._current = {}
         self.reused = self.parsed = 0
+
+    def release(self) -> None:
+        """Let go of the trees no parse will reuse any more (see `begin`)."""
+        self._retired = None
 
     def parser(self, parse_declaration: Callable, guru: bool, version: tuple[int, ...],
                version_origin: str, *, trees: bool = True) -> Callable:
@@ -89,7 +100,7 @@ class DeclarationReuse:
         return parse
 
 
-def _key(chunk, context) -> tuple | None:
+def _key(chunk, context) -> "_Key | None":
     """What an error-free parse of the declaration depends on; None if it must be parsed.
 
     The first token's flags say what comes before the declaration (a comment, a blank):
@@ -105,7 +116,23 @@ def _key(chunk, context) -> tuple | None:
         append((kind, text, start - base, end - base, flags))
     first = parts[0]
     parts[0] = first[:4]
-    return (context, tuple(parts))
+    return _Key((context, tuple(parts)))
+
+
+class _Key:
+    """A declaration's key, hashed once (a dict looks it up two or three times a parse)."""
+
+    __slots__ = ("parts", "hash")
+
+    def __init__(self, parts: tuple):
+        self.parts = parts
+        self.hash = hash(parts)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other) -> bool:
+        return type(other) is _Key and self.hash == other.hash and self.parts == other.parts
 
 
 def relocated(node, delta: int):
