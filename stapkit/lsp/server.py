@@ -1,7 +1,7 @@
 """The language server: documents, checking in the background, and one short handler per request.
 
 Threads.  pygls reads and answers messages on an asyncio loop; nothing that
-parses or checks runs there.  Two worker threads do:
+parses or checks runs there.  Worker threads do:
 
 - the *check* threads (CHECK_THREADS) parse, check and lint document
   versions, one version of a document at a time, publish its diagnostics as
@@ -327,7 +327,7 @@ class StapkitServer(LanguageServer):
 
 def _check(uri, path, snapshot, options, encoding, on_checked=None, superseded=lambda: False, reuse=None):
     """Analyse one version (on the check thread); `on_checked(analysis)` as soon as its diagnostics exist
-    (the server's publishes them, and returns once they are written).
+    (the server's callback publishes them, and returns once they are written).
 
     The features' part is not prepared for a version already superseded (it will never be used).
     `reuse`: the document's syntax.reuse.DeclarationReuse (one check of a document runs at a time).
