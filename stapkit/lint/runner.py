@@ -36,9 +36,12 @@ def lint_file(path: str, options: LintOptions = LintOptions(), *, display_path: 
         return _lint(check_file(path, options.check), options)
 
 
-def lint_text(text: str, path: str = "<string>", options: LintOptions = LintOptions()) -> LintResult:
+def lint_text(text: str, path: str = "<string>", options: LintOptions = LintOptions(), *,
+              reuse=None, lexed=None) -> LintResult:
+    """`reuse`: the language server's syntax.reuse.DeclarationReuse of the document, if any;
+    `lexed`: the text lexed already, as parse_text takes it."""
     with collector_paused():
-        return _lint(check_text(text, path, options.check), options)
+        return _lint(check_text(text, path, options.check, reuse=reuse, lexed=lexed), options)
 
 
 def run_rules(unit, selection: Selection | None = None) -> list[Diagnostic]:

@@ -3,12 +3,14 @@
 `analyze` runs `stapkit lint`'s pipeline on the text (parse, stap's pass 2,
 the lint rules, suppressions); the diagnostics are published from it, and the
 other features read its tree, its checked unit and, computed on first use,
-the symbols (semantic/bindings.py), the inferred types and the tokens.
+the symbols (semantic/bindings.py), the inferred types and the tokens.  The
+text is lexed once, for the parse and for the tokens; the parse takes back
+the trees of the declarations the document's last check parsed and the edit
+did not touch (syntax/reuse.py).
 
-The library still keeps some state at module level (the type checker's effects
-memo), so the parts computed on first use are computed by `prepare`, on the
-server's check thread right after the check; the features, on another thread,
-then only read them.  See server.py.
+The parts computed on first use are computed by `prepare`, on the server's
+check thread right after the diagnostics are published, so that a feature
+(on the reader thread) finds them made and answers at once.  See server.py.
 """
 
 from __future__ import annotations
@@ -128,6 +130,7 @@ class Analysis:
             from ..syntax.lexer import lex
 
             self._tokens = lex(self.text, version=self.parse.target.language_version).tokens
+        if self._token_starts is None:
             self._token_starts = [t.start for t in self._tokens]
         return self._tokens
 
@@ -164,12 +167,23 @@ class Analysis:
 
 
 def analyze(uri: str, path: str, version: int, text: str, options: "DocumentOptions",
-            encoding: str) -> Analysis:
-    """Lint one version of a document."""
-    from ..lint.runner import lint_text
+            encoding: str, reuse=None) -> Analysis:
+    """Lint one version of a document.
 
-    result = lint_text(text, path, options.lint)
-    return Analysis(uri, path, version, text, options, result, PositionMap(text, encoding))
+    `reuse` (the document's syntax.reuse.DeclarationReuse) gives back the trees of the
+    declarations the last check parsed and this text did not change.
+    """
+    from ..lint.runner import lint_text
+    from ..syntax.lexer import keywords_for, lex
+
+    # Lexed once: for the parse, and as the tokens the features read (`tokens`).
+    lexed_for = options.lint.check.parse.target.language_version
+    lexed = lex(text, version=lexed_for)
+    result = lint_text(text, path, options.lint, reuse=reuse, lexed=(lexed_for, lexed))
+    analysis = Analysis(uri, path, version, text, options, result, PositionMap(text, encoding))
+    if keywords_for(lexed_for) is keywords_for(result.checked.parse.target.language_version):
+        analysis._tokens = lexed.tokens  # (the version only picks the keywords)
+    return analysis
 
 
 def _partial_unit(analysis: Analysis) -> "CheckUnit | None":

@@ -23,6 +23,7 @@ from typing import NamedTuple
 from lsprotocol import types
 
 from ..diagnostics import LineIndex, Span
+from ..syntax.reuse import DeclarationReuse
 
 UTF8 = "utf-8"
 UTF16 = "utf-16"
@@ -129,6 +130,16 @@ class Document:
         self.encoding = encoding
         self.snapshot = Snapshot(version, text)
         self._positions: PositionMap | None = None
+        self._reuse: tuple[object, DeclarationReuse] | None = None
+
+    def reuse_for(self, options) -> DeclarationReuse:
+        """What the checks of this document keep for the next one (syntax/reuse.py), under these settings.
+
+        New settings start afresh: what the parse reads of them is in the keys, but no more is kept.
+        """
+        if self._reuse is None or self._reuse[0] != options:
+            self._reuse = (options, DeclarationReuse())
+        return self._reuse[1]
 
     @property
     def text(self) -> str:

@@ -1,15 +1,19 @@
 """The language server: documents, checking in the background, and one short handler per request.
 
 Threads.  pygls reads and answers messages on an asyncio loop; nothing that
-parses or checks runs there.  Two worker threads do:
+parses or checks runs there.  Worker threads do:
 
-- the *check* thread parses, checks and lints one document version at a time,
-  publishes its diagnostics as soon as they exist, then computes what the
-  features read of it (the checked unit, the symbols, the inferred types) so
-  that no feature computes them later on another thread.  One thread, because
-  the library still keeps mutable state at module level (type_check's effects
-  memo, lint/flow's facts; see the report of issue 14): two checks at once
-  could read each other's.  CHECK_THREADS is the one place to change that.
+- the *check* threads (CHECK_THREADS) parse, check and lint document
+  versions, one version of a document at a time, publish its diagnostics as
+  soon as they exist, then compute what the features read of it (the checked
+  unit, the symbols, the inferred types) so that no feature computes them
+  later on another thread.  The library keeps no mutable state at module
+  level, and what threads share (the settings' Session: the database, the
+  probe resolvers) is made once under a lock, so documents are checked side
+  by side: a long check of one file does not hold up the others
+  (tests/lsp/test_concurrent_checks.py).  Each check of a document reuses the
+  parse of the declarations the last one read and the edit left alone
+  (syntax/reuse.py; one DeclarationReuse per document, on the Document).
 - the *reader* thread runs the features (hover, definition, ...) on finished
   analyses, so a long check never holds up a request.
 
@@ -35,6 +39,7 @@ import functools
 import json
 import logging
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -46,6 +51,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from .. import __version__
+from ..gcpause import collector_paused
 from .convert import FIX_ALL_KIND, check_failed
 from .documents import UTF16, Document
 from .features import REQUEST_FAILED
@@ -53,8 +59,9 @@ from .features import REQUEST_FAILED
 logger = logging.getLogger("stapkit.lsp")
 
 SWITCH_INTERVAL = 0.0005  # seconds (see serve)
-CHECK_THREADS = 1  # see the module's docstring: more once the library keeps no state at module level
+CHECK_THREADS = 2  # see the module's docstring (more threads than cores only share the same cores)
 WAIT_FOR_CHECK = 20.0  # seconds a request waits for the current text's check before answering empty
+PUBLISH_WAIT = 1.0  # seconds a check thread waits for the event loop to publish its diagnostics (see _check)
 CONFIG_FILE_NAMES = ("stapkit.toml", ".stapkit.toml", "pyproject.toml")
 USAGE_ERROR = 2  # the exit status of a bad option, as every stapkit command's (cli/exit_codes.py)
 _ANSWERED = object()  # what a request already answered with an error decodes to (see StapkitProtocol)
@@ -220,16 +227,25 @@ class StapkitServer(LanguageServer):
                 return (self.documents.get(uri) is document and document.snapshot is snapshot
                         and options == self.options_for(document))
 
-            def checked(analysis) -> None:  # (on the loop) publish before the features' part is computed
-                if still_wanted():
-                    self.published[uri] = snapshot
-                    self._publish(uri, snapshot.version, analysis.lsp_diagnostics)
+            def checked(analysis, done: threading.Event) -> None:  # (on the loop) publish before the features' part
+                try:
+                    if still_wanted():
+                        self.published[uri] = snapshot
+                        self._publish(uri, snapshot.version, analysis.lsp_diagnostics)
+                finally:
+                    done.set()
+
+            def publish(analysis) -> None:  # (on the check thread) returns once the loop has published
+                done = threading.Event()
+                loop.call_soon_threadsafe(checked, analysis, done)
+                done.wait(PUBLISH_WAIT)
 
             try:
                 analysis = await loop.run_in_executor(
                     self.checker, _check, uri, path or uri, snapshot, options, document.encoding,
-                    lambda analysis: loop.call_soon_threadsafe(checked, analysis),
-                    lambda: document.snapshot is not snapshot)  # (one attribute read: safe off the loop)
+                    publish,
+                    lambda: document.snapshot is not snapshot,  # (one attribute read: safe off the loop)
+                    document.reuse_for(options))
             except Exception as err:
                 logger.exception("checking %s failed", uri)
                 analysis = None
@@ -309,26 +325,35 @@ class StapkitServer(LanguageServer):
         return await asyncio.shield(self._index)
 
 
-def _check(uri, path, snapshot, options, encoding, on_checked=None, superseded=lambda: False):
-    """Analyse one version (on the check thread); `on_checked(analysis)` as soon as its diagnostics exist.
+def _check(uri, path, snapshot, options, encoding, on_checked=None, superseded=lambda: False, reuse=None):
+    """Analyse one version (on the check thread); `on_checked(analysis)` as soon as its diagnostics exist
+    (the server's callback publishes them, and returns once they are written).
 
     The features' part is not prepared for a version already superseded (it will never be used).
+    `reuse`: the document's syntax.reuse.DeclarationReuse (one check of a document runs at a time).
     """
     from .analysis import analyze
     from .convert import to_lsp_diagnostic
 
     start = time.perf_counter()
-    analysis = analyze(uri, path, snapshot.version, snapshot.text, options, encoding)
-    analysis.lsp_diagnostics = [to_lsp_diagnostic(d, uri, analysis.positions) for d in analysis.diagnostics]
-    checked = time.perf_counter()
-    if on_checked is not None:
-        on_checked(analysis)
+    # The cyclic collector waits until the diagnostics are out: a check makes a few hundred thousand
+    # objects, and the first collection after it (of all of them) took 5 to 20 ms between the check
+    # and its diagnostics.  (lint_text pauses it for the check alone; gcpause.py.)
+    with collector_paused():
+        analysis = analyze(uri, path, snapshot.version, snapshot.text, options, encoding, reuse)
+        analysis.lsp_diagnostics = [to_lsp_diagnostic(d, uri, analysis.positions) for d in analysis.diagnostics]
+        checked = time.perf_counter()
+        if on_checked is not None:
+            on_checked(analysis)
+    if reuse is not None:
+        reuse.release()  # (trees no check will reuse: freed now that the diagnostics are out)
     try:
         analysis.prepare(stop=superseded)
     except Exception:  # the diagnostics stand; a feature that needs the part that failed answers empty
         logger.exception("preparing %s version %d for the features failed", uri, snapshot.version)
-    logger.info("checked %s version %d in %.0f ms (%d diagnostics), prepared for the features in %.0f ms",
+    logger.info("checked %s version %d in %.0f ms (%d diagnostics; %s), prepared for the features in %.0f ms",
                 uri, snapshot.version, (checked - start) * 1000, len(analysis.lsp_diagnostics),
+                f"{reuse.reused} declarations reused, {reuse.parsed} parsed" if reuse is not None else "parsed whole",
                 (time.perf_counter() - checked) * 1000)
     return analysis
 

@@ -45,8 +45,11 @@ def check_file(path: str, options: CheckOptions = CheckOptions()) -> CheckResult
     return _check(parse_file(path, options.parse), options)
 
 
-def check_text(text: str, path: str = "<string>", options: CheckOptions = CheckOptions()) -> CheckResult:
-    return _check(parse_text(text, path, options.parse), options)
+def check_text(text: str, path: str = "<string>", options: CheckOptions = CheckOptions(), *,
+               reuse=None, lexed=None) -> CheckResult:
+    """`reuse`: the language server's syntax.reuse.DeclarationReuse of the document, if any;
+    `lexed`: the text lexed already, as parse_text takes it."""
+    return _check(parse_text(text, path, options.parse, reuse=reuse, lexed=lexed), options)
 
 
 def _check(result: ParseResult, options: CheckOptions) -> CheckResult:

@@ -99,6 +99,9 @@ class Program:
     optimizer = None  # optimizer.Optimizer, when `optimize`
     optimize = False  # walk only what stap's optimizer keeps
     changed = False  # set by a walk that learnt a type: another round is needed
+    # Set by a walk that left out or split code as stap's optimizer does: then what it inferred
+    # may differ from a walk of everything (type_check.types).
+    pruned = False
     # In an alias body, `if (@probewrite(v))` is folded to 0 unless the user's handler
     # writes v (stap never resolves what it guards); the library describes every use.
     folds_probewrite = False
@@ -200,6 +203,8 @@ class Walker:
             self.expr(node)
             return
         parts = self.optimizer.void_parts(node, self.dead)
+        if not (len(parts) == 1 and parts[0][0] is node and parts[0][1] is None):
+            self.program.pruned = True
         for part, want in parts:
             self.expr(part, want)
         if self.reports_removed() and not (len(parts) == 1 and parts[0][0] is node):
@@ -344,6 +349,7 @@ class Walker:
         if node is None:
             return
         if self.optimizing and not self.optimizer.kept(node, self.dead):
+            self.program.pruned = True
             if self.reports_removed():
                 self.walk_removed(node)
             return
@@ -708,6 +714,7 @@ class Walker:
 
     def assignment(self, node: ast.Assignment, want: str | None) -> str:
         if type(node.target) is ast.Variable and node.target.name in self.dead and self.optimizing:
+            self.program.pruned = True
             return self.expr(node.value, want)  # opt3: the write goes, the value stays
         op = node.op
         if op == "=":

@@ -374,8 +374,9 @@ class _Resolver:
                     deprecated.append((alias, since))
                 else:
                     others.append(alias)
-        known = self._defs[name] = (existing, deprecated, others)
-        return known
+        # setdefault: two threads that made it at once both keep the first one made (aliases are
+        # told apart by identity).
+        return self._defs.setdefault(name, (existing, deprecated, others))
 
     def visible(self, name: str, everywhere: bool = False) -> dict[str, str]:
         """The variables a probe on tapset alias `name` sees (its and its expansion's bodies)."""
@@ -388,7 +389,7 @@ class _Resolver:
                 return [a for a in self.db.aliases(alias_name) if self.view.reads(a.where.file)]
 
             found = visible_variables(lookup, name, None if everywhere else self.view.holds)
-            known = self._visible[key] = {var: t for var, (t, _) in found.items()}
+            known = self._visible.setdefault(key, {var: t for var, (t, _) in found.items()})
         return known
 
 
@@ -635,7 +636,7 @@ class _Derivation:
                     raise
                 except _Failure as failure:
                     cached = failure
-                self.r.expansions[key] = cached
+                cached = self.r.expansions.setdefault(key, cached)
             if isinstance(cached, _Failure):
                 raise cached.at(None)
             return [leaf._replace(chain=chain + leaf.chain) for leaf in cached]

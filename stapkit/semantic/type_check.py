@@ -63,10 +63,17 @@ class TypeTable:
     locals: dict[int, dict[str, VarType]]  # id(function, probe or alias declaration) -> its locals and parameters
 
 
-def types(unit: CheckUnit) -> TypeTable:
-    """The types of a unit's variables and functions, as the checker infers them; reports nothing."""
-    program = _Program(unit, reporting=False)
-    program.run()
+def types(unit: CheckUnit, *, fresh: bool = False) -> TypeTable:
+    """The types of a unit's variables and functions, as the checker infers them; reports nothing.
+
+    Inferred again (with the code stap's optimizer removes, which the editor shows too), unless
+    the check's own inference left nothing out (unit.model.types: see _Program.run); `fresh`
+    always infers again.
+    """
+    program = unit.model.types if not fresh else None
+    if not isinstance(program, _Program):
+        program = _Program(unit, reporting=False)
+        program.run()
     globals_ = {name: var.var_type() for name, var in program.globals.items()}
     functions: dict[int, FunctionType] = {}
     for funcs in program.functions.values():
@@ -162,6 +169,10 @@ class _Program(Program):
             settled = not self.changed
         if not self.reporting:
             return
+        if not self.changed and not self.pruned:
+            # The optimizer left nothing out, and the rounds reached their end: this inference is
+            # the one `types(unit)` would make again for the editor (the walks below change no type).
+            self.unit.model.types = self
         # stap resolves symbols (and checks arity and privilege) on the whole
         # tree, then optimizes, then checks types on what is left.
         optimize = self.optimize

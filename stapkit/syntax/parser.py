@@ -32,6 +32,7 @@ from .lexer import Comment, LexResult, keywords_for, lex
 from .macro_library import EMPTY_LIBRARY, load_macro_library
 from .options import ParseOptions
 from .preprocessor import Conditional, MacroDef, expanded_from, preprocess
+from .reuse import DeclarationReuse
 from .script_options import ScriptOptions, first_line_options
 from .source import read_source
 from .tapset_path import default_tapset_root
@@ -81,19 +82,23 @@ def parse_file(path: str, options: ParseOptions = ParseOptions(), *, display_pat
 
 
 def parse_text(text: str, path: str = "<string>", options: ParseOptions = ParseOptions(), *,
-               lexed: tuple[tuple[int, ...], LexResult] | None = None) -> ParseResult:
+               lexed: tuple[tuple[int, ...], LexResult] | None = None,
+               reuse: DeclarationReuse | None = None) -> ParseResult:
     """Parse a script's text.
 
     `lexed`, when the caller has lexed the text already (the formatter does),
     is (the language version it was lexed for, the LexResult); it is used if
     that version lexes as the file's does and no script arguments are pasted in.
+    `reuse` (the language server's, one per document) gives back the trees of
+    declarations an earlier parse of the document read (reuse.py).
     """
     with collector_paused():
-        return _parse_text(text, path, options, lexed)
+        return _parse_text(text, path, options, lexed, reuse)
 
 
 def _parse_text(text: str, path: str, options: ParseOptions,
-                pre_lexed: tuple[tuple[int, ...], LexResult] | None = None) -> ParseResult:
+                pre_lexed: tuple[tuple[int, ...], LexResult] | None = None,
+                reuse: DeclarationReuse | None = None) -> ParseResult:
     # How this file is read: the options, then what its first line says.
     first_line = first_line_options(text) if options.honour_first_line else None
     target = options.target
@@ -131,8 +136,13 @@ def _parse_text(text: str, path: str, options: ParseOptions,
 
     chunks = split_declarations(pre.tokens)
     items = []
+    parse_one = session.parse_declaration_diagnostics
+    if reuse is not None:
+        reuse.begin()
+        parse_one = reuse.parser(parse_one, guru, version, version_origin)
     for chunk in chunks:
-        node = session.parse_declaration(chunk)
+        node, found = parse_one(chunk)
+        session.diagnostics += found
         if node is not None:
             items.append(node)
     diagnostics += session.diagnostics
@@ -166,8 +176,12 @@ def _parse_text(text: str, path: str, options: ParseOptions,
             alt_guru = guru or alt_target.guru_mode
             alt_version = version if options.tapset else parse_version(alt_target.systemtap_v)
             if (alt_guru, alt_version) == (guru, version):
-                return session.parse_declaration_diagnostics
-            return FileParse(text, alt_guru, alt_version, version_origin).parse_declaration_diagnostics
+                parse_one = session.parse_declaration_diagnostics
+            else:
+                parse_one = FileParse(text, alt_guru, alt_version, version_origin).parse_declaration_diagnostics
+            if reuse is not None:
+                parse_one = reuse.parser(parse_one, alt_guru, alt_version, version_origin, trees=False)
+            return parse_one
 
         extra, more_conditionals = check_untaken_branches(
             lexed.tokens, pre, target=target, library=library, argc=argc, path=path,

@@ -114,7 +114,8 @@ class TapsetDB:
                 end = self._text.find("\n", start)
                 line = self._text[start:end if end >= 0 else len(self._text)]
                 try:
-                    item = self._decoded[offset] = store.decode(line, f"record of {kind} {name!r}")
+                    # setdefault: threads decoding one record at once all keep the first one decoded.
+                    item = self._decoded.setdefault(offset, store.decode(line, f"record of {kind} {name!r}"))
                 except store.StoreError as err:
                     raise DatabaseError(f"{self.path}: {err}") from None
                 if item.name != name:

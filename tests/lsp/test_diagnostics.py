@@ -86,6 +86,35 @@ async def test_an_incremental_change_publishes_the_new_version(client):
     assert "STP101" not in {d.code for d in diagnostics}
 
 
+async def test_edits_one_after_the_other_publish_what_a_check_from_scratch_finds(client):
+    """Each check reuses the declarations the last one parsed (syntax/reuse.py): after every edit, what
+    is published is what `stapkit lint` finds in the whole text."""
+    text = broken_nettop()
+    uri = await open_document(client, text, "nettop.stp")
+    edits = [  # (what is replaced, by what): above everything, inside one probe, a new declaration, ...
+        ("global ifxmit", "# counted per interface\nglobal ifxmit"),
+        ("print_activty()", "print_activity()"),
+        ('kind = "rx"', 'kind = "rx" + 1'),
+        ("unused = 5", "unused = 5 unused2 = \"x\""),
+        ("probe netdev.transmit", "probe end { println(never_set) }\nprobe netdev.transmit"),
+        ("# counted per interface\n", ""),
+        ("probe end { println(never_set) }\n", ""),
+    ]
+    version = 1
+    for old, new in edits:
+        start_offset = text.index(old)
+        start = position(text, old)
+        before_end = text[:start_offset + len(old)]
+        end = types.Position(before_end.count("\n"), len(before_end) - before_end.rfind("\n") - 1)
+        version += 1
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            [types.TextDocumentContentChangePartial(range=types.Range(start, end), text=new)]))
+        text = text[:start_offset] + new + text[start_offset + len(old):]
+        diagnostics = await wait_diagnostics(client, uri, version=version)
+        assert found(diagnostics) == expected(text, uri), (old, new)
+
+
 async def test_a_burst_of_changes_publishes_only_the_newest_version(client):
     text = read(require(TCP_TRACE))
     uri = await open_document(client, text, "tcp_trace.stp")
