@@ -15,6 +15,7 @@ default warning); 1 findings (or, with --diff, a file would change);
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from .files import error, file_size, unified_diff, warn, write_stdout
 from .target_options import add_kernel_arguments, add_userspace_arguments
 
 OUTPUT_FORMATS = ("text", "concise", "json", "sarif", "github")
+# `process(`, also with a comment between: a probe point naming a program file.
+_NAMES_A_PROGRAM = re.compile(rb"\bprocess\s*[(/#]")
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
 
 
@@ -247,7 +250,8 @@ def _lint_all(jobs: list[_Job], args) -> list[_Outcome]:
             data = _read_bytes(job.path, job.options.check.parse.max_file_size)
             # A process(...) point is checked against its program's file, which the key does
             # not cover (a rebuilt program, a new sysroot content): such scripts are not cached.
-            if data is not None and b"process" not in data:
+            # (`process.begin` and the word in a comment or a string leave a script cacheable.)
+            if data is not None and not _NAMES_A_PROGRAM.search(data):
                 keys[number] = cache.key(data, fingerprint_of(job.options))
                 hit = cache.get(keys[number])
                 text = _decode(data) if hit else None

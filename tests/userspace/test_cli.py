@@ -144,3 +144,21 @@ def test_config_command_shows_the_sysroot(tmp_path, image):
     shown = stapkit("config", str(tmp_path), "--output-format", "json")
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["settings"]["sysroot"] == str(image)
+
+
+def _cache_entries(directory) -> int:
+    return sum(1 for p in directory.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def test_only_scripts_naming_a_program_file_bypass_the_result_cache(tmp_path, monkeypatch):
+    """`process.begin` or the word in a comment names no program file: such a script is cached."""
+    monkeypatch.setenv("STAPKIT_CACHE_DIR", str(tmp_path / "cache"))
+    plain = tmp_path / "plain.stp"
+    plain.write_text("# one process, then exit\nprobe process.begin { println(pid()); exit() }\n")
+    assert stapkit("lint", str(plain)).returncode == 0
+    stored = _cache_entries(tmp_path / "cache")
+    assert stored > 0
+    naming = tmp_path / "naming.stp"
+    naming.write_text('probe process /* the shell */ ("/bin/sh").begin { exit() }\n')
+    assert stapkit("lint", str(naming)).returncode == 0
+    assert _cache_entries(tmp_path / "cache") == stored
