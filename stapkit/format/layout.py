@@ -228,7 +228,10 @@ class _Layout:
                 break
             # Laid out again with the breaks, as if the author had written them: `run` gives
             # each new line its indentation (under its bracket), and a block broken its braces.
-            self.break_before.update(k + 1 for k in breaks)
+            new = {k + 1 for k in breaks} - self.break_before
+            if not new:
+                break  # (not expected: a break asked for is always put in)
+            self.break_before |= new
             lines = self.run()
         return self.align_trailing_comments(lines)
 
