@@ -226,6 +226,9 @@ class _Layout:
             breaks = scan.breaks()
             if not breaks:
                 break
+            if not scan.relayout and len(self.trailing) < 2 and not any(self.in_one_line_block[k + 1] for k in breaks):
+                # The columns the scan reckoned are those `run` would give: put the breaks in.
+                return scan.render(breaks)
             # Laid out again with the breaks, as if the author had written them: `run` gives
             # each new line its indentation (under its bracket), and a block broken its braces.
             new = {k + 1 for k in breaks} - self.break_before
@@ -1027,6 +1030,23 @@ class _Scan:
             elif kind in _CLOSE and opened:
                 opened.pop()
         return opened[-1] if opened else -1
+
+    def render(self, breaks: list[int]) -> list[str]:
+        """The lines with a line break after each item of `breaks`, indented as `run` would."""
+        text = self.text
+        indent = self.style.indent
+        width = self.indent_width
+        edits = sorted((self.end[k], self.start[k + 1],
+                        "\n" + _line_indent(indent, width, self.block[k + 1], self.new_line_column[k + 1]))
+                       for k in set(breaks))
+        pieces = []
+        position = 0
+        for start, end, replacement in edits:
+            pieces.append(text[position:start])
+            pieces.append(replacement)
+            position = end
+        pieces.append(text[position:])
+        return "".join(pieces).split("\n")
 
     def columns(self, first: int, last: int, column: int, line_end: int):
         """The columns where items first..last start and end, the first starting at `column`."""
