@@ -460,7 +460,7 @@ class _Layout:
                     elif header is None and previous is not None and _continues(previous, item):
                         line_level += 1
                     line_column = line_level * indent_width
-            elif brackets and brackets[-1][0] == i - 1 and not item.comment:
+            elif brackets and brackets[-1][0] == i - 1 and not item.comment and brackets[-1][2] >= 0:
                 brackets[-1][3] = True  # code follows the bracket on its line: align under it
             line_columns[i] = line_column
             pending = None
@@ -526,8 +526,10 @@ class _Layout:
                     complete(closing_owner, items[j].kind if j < n else None)
             elif kind in _OPEN:
                 # [index, its line's indentation, the column after it, is it followed on its line?]
+                # (In a fmt: off region the line is copied whole, not built: nothing aligns under it.)
                 written = "".join(self.current)
-                brackets.append([i, line_column, _advance(written[written.rfind("\n") + 1:], 0), False])
+                after = -1 if in_region else _advance(written[written.rfind("\n") + 1:], 0)
+                brackets.append([i, line_column, after, False])
             elif kind in _CLOSE:
                 if brackets:
                     brackets.pop()
@@ -1186,7 +1188,7 @@ class _Scan:
         if bracket == -1:
             return statement + self.indent_width
         following = bracket + 1
-        if not self.items[following].comment and "\n" not in self.text[self.end[bracket]:self.start[following]]:
+        if not self.verbatim[bracket] and not self.items[following].comment and "\n" not in self.text[self.end[bracket]:self.start[following]]:
             return self.column_after(bracket)  # under the first argument
         return max(self.opener_column(bracket), statement) + self.indent_width
 
