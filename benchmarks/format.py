@@ -4,7 +4,10 @@
   library      stapkit format --check over a copy of /usr/share/systemtap/tapset (607 files;
                --check formats every file and checks it in memory, writing nothing)
   write        stapkit format of the copy (rewrites the files that change)
-  check-one    stapkit format --check of one already formatted script (goal: under 0.3 s)
+  check-one    stapkit format --check of one already formatted script (goal: under 0.25 s)
+
+Goal for `write` (issue 19): under 2 s on 2 cores.  On a shared machine the best run (min) is
+the figure that says what the code costs; the median says what the neighbours cost.
 
 Each command runs --runs times (default 3; check-one 10) after one warm-up run.
 
@@ -96,9 +99,11 @@ def print_report(r: dict) -> None:
                          str(r[name]["exit_statuses"][-1]), " ".join(r[name].get("stderr", []))[:70]])
     print(_bench.table(["command", "wall s median (min)", "CPU s", "exit", "last line"], rows))
     if "write" in r:
-        print(f"\nwhole tapset library: {r['write']['wall']['median']:.2f} s wall (goal: under 5 s)")
+        w = r['write']['wall']
+        print(f"\nwhole tapset library: {w['median']:.2f} s wall median, {w['min']:.2f} s best (goal: under 2 s)")
     if "check-one" in r:
-        print(f"--check of a formatted file: {r['check-one']['wall']['median']:.3f} s (goal: under 0.3 s)")
+        c = r['check-one']['wall']
+        print(f"--check of a formatted file: {c['median']:.3f} s median, {c['min']:.3f} s best (goal: under 0.25 s)")
     _bench.print_footer(r)
 
 

@@ -72,6 +72,7 @@ class Config:
     target: dict[str, Any] = attrs.field(factory=dict)  # Target field name -> value
     format_indent: str | None = None  # [format] indent: "tab" or a number of spaces, as text of one level
     format_line_length: int | None = None  # [format] line-length, else the top-level line-length
+    format_brace_style: str | None = None  # [format] brace-style: "attach" or "linux"
     select: tuple[str, ...] | None = None
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -91,7 +92,7 @@ _TOP_KEYS = {"guru", "tapset-dirs", "include", "check-all-branches", "max-file-s
              "line-length", "select", "extend-select", "ignore", "per-file-ignores", "exclude", "fail-on",
              "kernel-btf", "kernel-symbols", "sysroot", "warnings-as-errors"}
 FAIL_ON = ("error", "warning", "info")
-_FORMAT_KEYS = {"indent", "line-length"}
+_FORMAT_KEYS = {"indent", "line-length", "brace-style"}
 _TARGET_KEYS = {
     "systemtap-version": "systemtap_v",
     "kernel-version": "kernel_vr",
@@ -235,6 +236,10 @@ def _check_format(table, fail) -> dict[str, Any]:
         values["format_indent"] = indent_text(table["indent"], lambda p: fail("indent", p))
     if "line-length" in table:
         values["format_line_length"] = _line_length(table["line-length"], lambda p: fail("line-length", p))
+    if "brace-style" in table:
+        if table["brace-style"] not in ("attach", "linux"):
+            fail("brace-style", 'must be "attach" or "linux"')
+        values["format_brace_style"] = table["brace-style"]
     return values
 
 

@@ -152,10 +152,12 @@ def first_bad_byte(data: bytes) -> int | None:
     return None
 
 
-def write_file(path: str, data: bytes) -> None:
+def write_file(path: str, data: bytes, sync_directory: bool = True) -> None:
     """Replace the contents of the file `path` with `data` (see the module doc).  Raises FileError.
 
     A file that does not exist yet is made with the usual permissions (0666 less the umask).
+    `sync_directory=False`: the caller makes the rename durable, once per directory for many
+    files (`sync_directories`); the file holds its old or its new bytes in the meantime.
     """
     target = os.path.realpath(path)  # through symbolic links: the link stays, its file changes
     try:
@@ -177,7 +179,7 @@ def write_file(path: str, data: bytes) -> None:
         _write_in_place(path, target, data)
         return
     try:
-        _replace(target, data, st)
+        _replace(target, data, st, sync_directory)
     except _KeepInode:
         _write_in_place(path, target, data)
     except OSError as err:
@@ -188,7 +190,7 @@ class _KeepInode(Exception):
     """The file cannot be replaced by a new one without losing something: write it in place."""
 
 
-def _replace(target: str, data: bytes, st) -> None:
+def _replace(target: str, data: bytes, st, sync_directory: bool = True) -> None:
     import tempfile
 
     directory = os.path.dirname(target)
@@ -221,7 +223,19 @@ def _replace(target: str, data: bytes, st) -> None:
         except OSError:
             pass
         raise
-    _sync_directory(directory)
+    if sync_directory:
+        _sync_directory(directory)
+
+
+def directory_of(path: str) -> str:
+    """The directory `write_file` renames `path` in (through symbolic links)."""
+    return os.path.dirname(os.path.realpath(path))
+
+
+def sync_directories(directories) -> None:
+    """Make the renames of `write_file(..., sync_directory=False)` in these directories durable."""
+    for directory in sorted(set(directories)):
+        _sync_directory(directory)
 
 
 def _sync_directory(directory: str) -> None:

@@ -78,6 +78,17 @@ class Counts:
         self.lengths: list[int] = []
         self.blank_runs = Counter()  # runs of 1, 2, 3+ blank lines
         self.longest: list[int] = []  # each file's longest line
+        # Issue 19's points:
+        self.trailing_pairs = Counter()  # consecutive lines with trailing comments: aligned / not
+        self.continuation = Counter()  # a line inside an open bracket: under the bracket / indented
+        self.function_paren = Counter()  # `function f(` / `function f (`
+        self.function_inside = Counter()  # `(a:long)` / `( a:long )` in function headers
+        self.block_close = Counter()  # `}` of a block of several lines: own line / after code
+        self.block_open = Counter()  # `{` of a block of several lines: code follows on its line / not
+        self.file_body_brace = Counter()  # files whose bodies' `{` are all same line / all own line / mixed
+        self.break_after = Counter()  # the operator or comma a continued line ends with
+        self.break_before = Counter()  # the operator a continuation line starts with
+        self.last_piece = Counter()  # the last line of a wrapped argument list: one argument / more
 
     def as_dict(self) -> dict:
         lengths = self.lengths
@@ -108,6 +119,16 @@ class Counts:
                 "> 100": share(sum(n > 100 for n in lengths), len(lengths)),
                 "> 120": share(sum(n > 120 for n in lengths), len(lengths)),
             },
+            "consecutive trailing comments (pairs of lines)": dict(self.trailing_pairs),
+            "line inside an open bracket": dict(self.continuation),
+            "function header (": dict(self.function_paren),
+            "function header inside ( )": dict(self.function_inside),
+            "} of a block of several lines": dict(self.block_close),
+            "{ of a block of several lines": dict(self.block_open),
+            "files' body braces": dict(self.file_body_brace),
+            "continued line ends with": dict(self.break_after.most_common()),
+            "continuation line starts with": dict(self.break_before.most_common()),
+            "last line of a wrapped argument list": dict(self.last_piece),
             "files with a line longer than": {
                 str(limit): share(sum(n > limit for n in self.longest), len(self.longest))
                 for limit in (80, 90, 100, 120)},
@@ -238,6 +259,8 @@ def measure(path: Path, counts: Counts) -> None:
             counts.binary[where] += 1
             counts.binary_by_op.setdefault(token.text, Counter())[where] += 1
 
+    measure_layout(text, lines, result, line_of, hidden, counts)
+
     # Statement lines: lines whose last token is not `{`, `}`, an operator or a comma.
     for number, index in last_token.items():
         if number in hidden or number not in first_token:
@@ -251,6 +274,102 @@ def measure(path: Path, counts: Counts) -> None:
                 last.kind.startswith("PP_") or last.kind == "LPAR":
             continue
         counts.statement_semicolon["with ;" if last.kind == "SEMI" else "without"] += 1
+
+
+def measure_layout(text, lines, result, line_of, hidden, counts: Counts) -> None:
+    """The points of issue 19: comments, continuation lines, function headers, blocks."""
+    tokens = result.tokens
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def column(position: int) -> int:
+        number = line_of(position)
+        return width(text[starts[number]:position])
+
+    # Trailing comments: a one-line comment after code, last on its line.
+    token_lines = {}
+    for token in tokens:
+        token_lines.setdefault(line_of(token.start), []).append(token)
+    trailing = {}
+    for comment in result.comments:
+        number = line_of(comment.start)
+        if "\n" in comment.text or number in hidden:
+            continue
+        on_line = token_lines.get(number, [])
+        if on_line and on_line[0].start < comment.start and on_line[-1].end <= comment.start:
+            indent = lines[number][:len(lines[number]) - len(lines[number].lstrip(" \t"))]
+            trailing[number] = (column(comment.start), indent)
+    for number, (col, indent) in trailing.items():
+        if number + 1 in trailing and trailing[number + 1][1] == indent:
+            counts.trailing_pairs["aligned" if trailing[number + 1][0] == col else "not aligned"] += 1
+
+    # Brackets, blocks and function headers, token by token.
+    brackets = []  # open ( [: (token index, line)
+    blocks = []  # open {: (token index, line)
+    bodies = Counter()
+    header = None
+    for index, token in enumerate(tokens):
+        kind = token.kind
+        number = line_of(token.start)
+        before = tokens[index - 1] if index else None
+        after = tokens[index + 1] if index + 1 < len(tokens) else None
+        first_on_line = before is None or line_of(before.end - 1) != number
+        if first_on_line and number not in hidden:
+            if brackets and brackets[-1][1] < number:
+                opener = tokens[brackets[-1][0]]
+                under = column(opener.end) == column(token.start)
+                counts.continuation["under the bracket" if under else "indented"] += 1
+            if before is not None and brackets or (before is not None and kind not in ("RBRACE",)
+                                                   and before.kind in ("COMMA", "ANDAND", "OROR", "DOT", "PLUS",
+                                                                       "QMARK", "COLON")):
+                if before.kind in ("COMMA", "ANDAND", "OROR", "DOT", "PLUS", "MINUS", "QMARK", "COLON"):
+                    counts.break_after[before.text] += 1
+                elif kind in ("ANDAND", "OROR", "DOT", "PLUS", "MINUS", "QMARK", "COLON"):
+                    counts.break_before[token.text] += 1
+        if kind == "FUNCTION" and (before is None or before.kind != "DOT"):
+            header = "function"
+        if kind == "PROBE" and (before is None or before.kind != "DOT"):
+            header = "probe"
+        if kind == "LPAR" and header == "function" and not brackets and before is not None:
+            counts.function_paren["f (" if before.end < token.start else "f("] += 1
+            if after is not None and after.kind != "RPAR":
+                counts.function_inside["( a" if after.start > token.end else "(a"] += 1
+        if kind in ("LPAR", "LSQB"):
+            brackets.append((index, number))
+        elif kind in ("RPAR", "RSQB") and brackets:
+            opened, opened_line = brackets.pop()
+            if opened_line < number and tokens[opened].kind == "LPAR":
+                # The last line of a wrapped argument list: how many arguments it holds.
+                depth = 0
+                commas = 0
+                k = index - 1
+                while k > opened and line_of(tokens[k].start) == number:
+                    if tokens[k].kind in ("RPAR", "RSQB"):
+                        depth += 1
+                    elif tokens[k].kind in ("LPAR", "LSQB"):
+                        depth -= 1
+                    elif tokens[k].kind == "COMMA" and depth == 0:
+                        commas += 1
+                    k -= 1
+                if line_of(tokens[k].start) < number and tokens[k].kind == "COMMA":
+                    counts.last_piece["one argument" if commas == 0 else "more"] += 1
+        elif kind == "LBRACE":
+            if header and before is not None and before.kind not in ("DOT", "COMMA", "PROBE", "LBRACE", "EQ",
+                                                                     "PLUS_EQ"):
+                bodies["same line" if line_of(before.end) == number else "own line"] += 1
+                header = None
+            blocks.append((index, number))
+        elif kind == "RBRACE" and blocks:
+            opened, opened_line = blocks.pop()
+            if opened_line < number and number not in hidden:
+                counts.block_close["own line" if first_on_line else "after code"] += 1
+                follower = tokens[opened + 1] if opened + 1 < len(tokens) else None
+                if follower is not None:
+                    counts.block_open["code after {" if line_of(follower.start) == opened_line
+                                      else "nothing after {"] += 1
+    if bodies:
+        counts.file_body_brace["mixed" if len(bodies) == 2 else f"all {next(iter(bodies))}"] += 1
 
 
 def main(argv=None) -> int:

@@ -27,6 +27,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--indent", metavar="N|tab",
                         help="one level of indentation: a tab or N spaces (default: 2 spaces)")
     parser.add_argument("--line-length", type=int, metavar="N", help="wrap lines longer than N (default: 100)")
+    parser.add_argument("--brace-style", choices=("attach", "linux"),
+                        help="the { of every block on its header's line (attach, the default), or that of a "
+                             "probe or function body of several lines on a line of its own (linux)")
     parser.add_argument("--stdin-filename", metavar="NAME",
                         help="the name to report for standard input (and to find its settings by)")
     parser.add_argument("--max-file-size", type=int, metavar="BYTES",
@@ -36,7 +39,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..fileio import FileError, exact_bytes, write_file
+    from ..fileio import FileError, directory_of, exact_bytes, sync_directories, write_file
 
     paths = args.paths or ["-"]
     found = collect(paths)
@@ -55,18 +58,20 @@ def run(args) -> int:
         except ValueError as err:
             error(str(err))
             return exit_codes.ERROR
-        work.append((path, shown, style, max_size))
+        # The workers write the files they format (their fsyncs wait on the disk side by side).
+        work.append((path, shown, style, max_size, not (args.check or args.diff) and path != "-"))
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     disk = [job for job in work if job[0] != "-"]
     done = dict(_in_parallel(disk, jobs)) if jobs > 1 and len(disk) > 4 else {}
+    written = []  # the directories of the files written: their renames are synced once, at the end
     # What happened to each path, for the summary: each is counted once.
     changed = unchanged = 0
     failed = len(found.missing)
-    for path, shown, style, max_size in work:
+    for path, shown, style, max_size, _ in work:
         if path in done:
-            source_text, result, problem = done[path]
+            source_text, result, problem, write_error = done[path]
         else:
-            source_text, result, problem = _read_and_format((path, shown, style, max_size))[1]
+            source_text, result, problem, write_error = _read_and_format((path, shown, style, max_size, False))[1]
         if source_text is None:
             error(problem)
             status = exit_codes.ERROR
@@ -101,9 +106,13 @@ def run(args) -> int:
             write_stdout(result.text)
         elif result.changed:
             try:
-                write_file(path, exact_bytes(result.text))
+                if path not in done:
+                    write_file(path, exact_bytes(result.text), sync_directory=False)
             except FileError as err:
-                error(f"{err}; not formatted")
+                write_error = str(err)
+            written.append(directory_of(path))
+            if write_error is not None:
+                error(f"{write_error}; not formatted")
                 status = exit_codes.ERROR
                 failed += 1
                 continue
@@ -111,6 +120,7 @@ def run(args) -> int:
             changed += 1
         else:
             unchanged += 1
+    sync_directories(written)
     if (args.check or args.diff) and changed and status == exit_codes.SUCCESS:
         status = exit_codes.FINDINGS
     if args.check or not (args.diff or paths == ["-"]):
@@ -146,16 +156,27 @@ def _format_one(job):
 
 
 def _read_and_format(job):
-    """(path, (text, FormatResult, None)), or (path, (None, None, why it was not read))."""
+    """(path, (text, FormatResult, None, None)), or (path, (None, None, why it was not read, None)).
+
+    With `write`, a file that changes is written here, and a FileError is the fourth item.
+    """
+    from ..fileio import FileError, exact_bytes, write_file
     from ..syntax.source import read_source
 
-    path, shown, style, max_size = job
+    path, shown, style, max_size, write = job
     # exact: the bytes that are not UTF-8 are written back as they were (stapkit/fileio.py).
     source = read_source(path, max_size=max_size, display_path=shown, exact=True)
     if source.text is None:
         return path, (None, None, "; ".join(f"{shown}: {d.message}" if d.message.startswith("not a text")
-                                            else d.message for d in source.diagnostics))
-    return path, _format_one((source.text, shown, style))
+                                            else d.message for d in source.diagnostics), None)
+    text, result, problem = _format_one((source.text, shown, style))
+    write_error = None
+    if write and result is not None and result.changed and not result.syntax_errors:
+        try:
+            write_file(path, exact_bytes(result.text), sync_directory=False)
+        except FileError as err:
+            write_error = str(err)  # (a message: it comes back from a worker process)
+    return path, (text, result, problem, write_error)
 
 
 def _in_parallel(work, jobs):
@@ -195,4 +216,6 @@ def _settings(args, path: str, configs: dict):
     if args.max_file_size is not None and args.max_file_size <= 0:
         raise ValueError("--max-file-size: must be a positive number of bytes")
     max_size = args.max_file_size or (config.max_file_size if config is not None else None) or DEFAULT_MAX_FILE_SIZE
-    return Style(indent=indent, line_length=length), max_size
+    brace_style = args.brace_style or (config.format_brace_style if config is not None else None) \
+        or default.brace_style
+    return Style(indent=indent, line_length=length, brace_style=brace_style), max_size

@@ -7,26 +7,33 @@ the output has exactly the same tokens in the same order, only the
 whitespace between them changes.  That is what makes it safe by
 construction (formatter.py checks it again on every run).
 
-What it decides:
+What it decides (docs/formatting.md has the measurements behind each):
 * indentation: one level (a tab, or N spaces) per open `{`, one per
   unbraced body of `if`/`else`/`while`/`for`/`foreach` written on a line of
-  its own, and for a line that continues a statement: one level more than
-  the line holding the innermost bracket still open (so each bracket level
-  that wraps adds one), or one level after an operator or a comma;
+  its own, and for a line that continues a statement: under the first
+  argument of the innermost open bracket when one follows it on its line,
+  else one level more than the line holding that bracket, or one level
+  after an operator or a comma;
+* braces: every `{` on its header's line (`brace-style = "linux"`: a
+  probe or function body of several lines on a line of its own), `} else`
+  and `} catch` on one line, and in a block of several lines nothing after
+  its `{` but a comment and its `}` on a line of its own;
+* trailing comments of consecutive lines start in one column;
 * spacing inside a line: one space around binary operators, after commas
   and keywords, none inside brackets, after unary operators, before `(` of
   a call and between a `foreach` sort mark and its array (`a-`);
 * blank lines: runs of them become one; none at the start of a block or of
   the file, none before a closing `}`;
-* line breaks are the author's (as gofmt keeps them), except that each
-  top-level declaration starts a line and lines too long are wrapped after
-  the commas of their outermost bracket.
+* line breaks are the author's (as gofmt keeps them), except for the
+  braces above, that each top-level declaration starts a line, and that
+  lines too long are wrapped after the commas of their outermost bracket,
+  else after its operators, the loosest first.
 
 What it keeps as written: embedded C `%{ %}` and strings byte for byte,
 `/* */` comments but for the blanks that end their lines (the first line of
 each moves with the indentation), the spacing of probe point and
-declaration headers (`probe`, `global`, `function`, `@define` up to the
-body; only runs of blanks become one space, because whitespace there can
+declaration headers (`probe`, `global`, `@define` up to the body; a
+`function` header is spaced as a call; only runs of blanks become one space, because whitespace there can
 decide how stap glues a probe point), the regions between
 `# stapkit: fmt: off` and `# stapkit: fmt: on`, and whether the file ends
 with a newline.  Line endings are those of the first line.
@@ -90,6 +97,14 @@ class Style:
     # 100 columns, which 99.6% of example lines and 90% of example files fit.
     indent: str = "  "  # one level: a tab, or spaces
     line_length: int = 100  # columns; a tab advances to the next multiple of TAB_WIDTH
+    # Where the `{` of a block goes (docs/formatting.md, "Braces"): "attach", on the line of
+    # its header (for every block, as 63% of the examples' bodies and 97% of their statements
+    # are written), or "linux": the `{` of a probe or function body of several lines on a
+    # line of its own (as 81% of the tapset library's are), the others attached.
+    brace_style: str = "attach"
+
+
+BRACE_STYLES = ("attach", "linux")
 
 
 class _Item:
@@ -196,14 +211,13 @@ class _Layout:
     def layout_lines(self) -> list[str]:
         """Lay the text out, then wrap the lines too long until none of them can be broken more.
 
-        `_Scan` finds where to break and the indentation `run` gives each new
-        line, so the breaks are usually put in as they are.  But a break
-        before a bracket that stays open on the lines below moves the line
-        those lines are indented from: then the text is laid out again with
-        the breaks, as if the author had written them (so every indentation
-        comes from `run`), and scanned again.  Breaks are only added, so
-        this ends; and as the result has no line that can be broken,
-        laying it out again changes nothing.
+        `_Scan` finds where to break (reckoning the column `run` will give
+        each new line, to fill lines); the text is then laid out again with
+        the breaks, as if the author had written them, so every indentation
+        and brace placement comes from `run`, and scanned again.  Breaks are
+        only added, so this ends; and as the result has no line that can be
+        broken, laying it out again changes nothing.  Last, the trailing
+        comments of consecutive lines are aligned.
         """
         lines = self.run()
         limit = self.style.line_length
@@ -212,11 +226,41 @@ class _Layout:
             breaks = scan.breaks()
             if not breaks:
                 break
-            if not scan.relayout:
+            if not scan.relayout and len(self.trailing) < 2 and not any(self.in_one_line_block[k + 1] for k in breaks):
+                # The columns the scan reckoned are those `run` would give: put the breaks in.
                 return scan.render(breaks)
-            self.break_before.update(k + 1 for k in breaks)
+            # Laid out again with the breaks, as if the author had written them: `run` gives
+            # each new line its indentation (under its bracket), and a block broken its braces.
+            new = {k + 1 for k in breaks} - self.break_before
+            if not new:
+                break  # (not expected: a break asked for is always put in)
+            self.break_before |= new
             lines = self.run()
-        return lines
+        return self.align_trailing_comments(lines)
+
+    def align_trailing_comments(self, lines: list[str]) -> list[str]:
+        """Start the trailing comments of consecutive lines in one column, as gofmt does.
+
+        A run is two or more consecutive lines of the same indentation, each
+        ending with a comment of one line after code; its comments start one
+        blank after the longest code of the run.  A blank line, a line without
+        such a comment or a change of indentation ends the run.
+        """
+        found = self.trailing  # (line, where its code ends, where the comment starts), in order
+        if len(found) < 2:
+            return lines
+        out = list(lines)
+        run: list[tuple[int, int, int]] = []
+        for entry in found + [(-2, 0, 0)]:
+            if run and (entry[0] != run[-1][0] + 1 or _indentation(lines[entry[0]]) != _indentation(lines[run[0][0]])):
+                if len(run) >= 2:
+                    column = max(_advance(lines[line][:code_end], 0) for line, code_end, _ in run) + 1
+                    for line, code_end, comment in run:
+                        code = lines[line][:code_end]
+                        out[line] = code + " " * (column - _advance(code, 0)) + lines[line][comment:]
+                run = []
+            run.append(entry)
+        return out
 
     def run(self) -> list[str]:
         """Lay the items out once (with the breaks of `break_before`): the lines.
@@ -228,13 +272,16 @@ class _Layout:
         breaks = self.break_before
         self.lines = []
         self.current = []
+        self.trailing = []  # the lines that end with a comment after code (see flush)
+        self.pending_comment = None
         self.block = block = [0] * n  # the indentation level of a statement there
         self.parent = parents = [-1] * n  # the innermost open ( or [ (its index), -1 if none
         self.nesting = nestings = [0] * n  # how many ( and [ are open
         self.header = headers = [None] * n  # the declaration header the item is in
         self.in_group = in_group = [False] * n  # inside a brace group of probe points {a,b}
         self.verbatim = verbatim = [False] * n  # in a fmt: off region
-        self.line_level = line_levels = [0] * n  # the indentation level of the line the item is on
+        self.line_column = line_columns = [0] * n  # the indentation (in columns) of the line the item is on
+        indent_width = _indent_width(self.style.indent)
 
         depth = 0  # open braces (not the brace groups of probe points)
         # The statements the item is in: ("brace", owner keyword) for each open `{`,
@@ -254,14 +301,15 @@ class _Layout:
         # before its %(] or [False for a macro body, how many frames were open at its %(].
         conditionals: list[list] = []
         in_condition = False  # between a conditional's %( and %?
-        unary: set[int] = set()  # starts of the - + * & (and ++ --) that are prefix operators
-        sort_marks: set[int] = set()  # starts of the + - that are foreach sort marks
+        self.unary = unary = set()  # starts of the - + * & (and ++ --) that are prefix operators
+        self.sort_marks = sort_marks = set()  # starts of the + - that are foreach sort marks
         previous: _Item | None = None
         prev_code: _Item | None = None
         # The token the item follows in the program: not a directive nor a condition, and
         # after %? or %: the token before the conditional's %( (then `%? -x` is binary).
         follows: _Item | None = None
         line_level = 0
+        line_column = 0
         verbatim_end = -1  # the last item of the fmt: off region being read
         macro_body = -1  # where the `%(` of the last macro body is
         region_start = -1
@@ -283,6 +331,10 @@ class _Layout:
                 j += 1
             return j
 
+        closing, multiline, self.in_one_line_block = _blocks(items, breaks)
+        attach = self.style.brace_style != "linux"
+        last_block_open = -1  # the last `{` that opened a block (not a brace group of probe points)
+
         for i in range(n):
             item = items[i]
             kind = item.kind
@@ -300,9 +352,10 @@ class _Layout:
             brace_group = False
             closing_owner = False  # a `}` that closed a block: the owner keyword's statement may end
             if not item.comment:
+                closes_block = kind == "RBRACE" and not groups
                 # -- declarations
-                if header == "GLOBAL" and newline_since_code and not brackets:
-                    header = None  # a global declaration ends with its line
+                if header == "GLOBAL" and newline_since_code and not brackets and prev_code.kind != "COMMA":
+                    header = None  # a global declaration ends with its line (unless it ends with a comma)
                 point_expected = follows is not None and follows.kind in _POINT_EXPECTED
                 if header == "PRIVATE":
                     header = "FUNCTION" if kind == "FUNCTION" else "GLOBAL"  # `private global x`, `private x`
@@ -362,14 +415,34 @@ class _Layout:
                             frames.clear()
                             bodies = 0
             verbatim[i] = in_region
+            # -- where blocks break lines: the braces (docs/formatting.md, "Braces")
+            if not in_region and previous is not None:
+                code_before = previous is prev_code and previous.kind not in _DIRECTIVES
+                if kind == "LBRACE" and not brace_group:
+                    if header in ("PROBE", "FUNCTION") and not brackets and not attach and multiline[i]:
+                        nl = nl or 1  # linux: a body of several lines opens on a line of its own
+                    elif nl and code_before and prev_code.kind != "EMBEDDED":
+                        nl = 0  # attached to its header
+                elif nl and code_before and kind in ("ELSE", "CATCH") and prev_code.kind == "RBRACE" \
+                        and header is None:
+                    nl = 0  # } else, } catch
+                elif not nl and not item.comment and previous.start == last_block_open and multiline[i - 1] \
+                        and kind != "RBRACE":
+                    nl = 1  # a block of several lines: nothing after its `{` but a comment
+                elif not nl and closes_block and closing.get(i, -1) >= 0 and multiline[closing[i]]:
+                    nl = 1  # ... and its `}` on a line of its own
             # -- the line
             starts_line = previous is None or nl > 0
             if starts_line:
                 if brackets:
-                    # One level more than the line of the innermost open bracket (its `)` at
-                    # that line's level), and more than the statement it is in.
-                    level = max(brackets[-1][1], depth + bodies)
-                    line_level = level if kind in _CLOSE else level + 1
+                    # Under the first argument when one follows the innermost open bracket on its
+                    # line (clang-format's AlignAfterOpenBracket); else one level more than the
+                    # line of that bracket (its `)` at that line's indentation), and more than
+                    # the statement it is in.
+                    line_level = depth + bodies
+                    opener = brackets[-1]
+                    outer = max(opener[1], line_level * indent_width)
+                    line_column = outer if kind in _CLOSE else opener[2] if opener[3] else outer + indent_width
                 else:
                     line_level = depth + bodies
                     ending = 0
@@ -382,18 +455,25 @@ class _Layout:
                         # Probe header lines after the first are continuation lines (not the body's `{`).
                         if not opens_header and not (kind == "LBRACE" and not brace_group):
                             line_level += 1
+                    elif header == "GLOBAL" and not opens_header and prev_code is not None and prev_code.kind == "COMMA":
+                        line_level += 1  # `global a,` continued
                     elif header is None and previous is not None and _continues(previous, item):
                         line_level += 1
-            line_levels[i] = line_level
+                    line_column = line_level * indent_width
+            elif brackets and brackets[-1][0] == i - 1 and not item.comment and brackets[-1][2] >= 0:
+                brackets[-1][3] = True  # code follows the bracket on its line: align under it
+            line_columns[i] = line_column
+            pending = None
             if in_region:
                 if i == region_start:
-                    self.verbatim_region(item, items[verbatim_end], previous, nl, line_level)
+                    self.verbatim_region(item, items[verbatim_end], previous, nl,
+                                         _line_indent(self.style.indent, indent_width, line_level, line_column))
             elif starts_line:
                 if previous is not None:
                     self.flush()
                     if nl >= 2 and previous.kind != "LBRACE" and kind != "RBRACE":
                         self.lines.append("")
-                self.current.append(self.style.indent * line_level)
+                self.current.append(_line_indent(self.style.indent, indent_width, line_level, line_column))
                 self.current.append(item.text)
             elif previous.start == macro_body and kind in NAME_PIECES:
                 # The first token of a macro body: whitespace before it can decide whether
@@ -402,9 +482,15 @@ class _Layout:
                 self.current.append(item.text)
             else:
                 # A condition never reaches the parser: it is spaced as code, even in a header.
-                self.current.append(_space_between(previous, item, None if in_condition else header, brace_group,
-                                                   unary, sort_marks))
+                space = _space_between(previous, item, None if in_condition else header, brace_group, unary,
+                                       sort_marks)
+                if item.comment and not previous.comment and "\n" not in item.text:
+                    # Maybe a trailing comment (if nothing follows it on its line): where it starts.
+                    code_end = sum(map(len, self.current))
+                    pending = (code_end, code_end + len(space))
+                self.current.append(space)
                 self.current.append(item.text)
+            self.pending_comment = pending
             previous = item
             if item.comment:
                 continue
@@ -425,6 +511,7 @@ class _Layout:
                 if brace_group:
                     groups += 1  # a brace group of probe points: {open,close}
                 else:
+                    last_block_open = item.start
                     owner = brace_owner
                     if header in ("PROBE", "FUNCTION") and not brackets:
                         header = None  # the body starts
@@ -438,7 +525,11 @@ class _Layout:
                     j = next_code(i)
                     complete(closing_owner, items[j].kind if j < n else None)
             elif kind in _OPEN:
-                brackets.append((i, line_level))
+                # [index, its line's indentation, the column after it, is it followed on its line?]
+                # (In a fmt: off region the line is copied whole, not built: nothing aligns under it.)
+                written = "".join(self.current)
+                after = -1 if in_region else _advance(written[written.rfind("\n") + 1:], 0)
+                brackets.append([i, line_column, after, False])
             elif kind in _CLOSE:
                 if brackets:
                     brackets.pop()
@@ -498,7 +589,7 @@ class _Layout:
             self.lines.pop()
         return self.lines
 
-    def verbatim_region(self, item: _Item, last: _Item, previous: _Item | None, newlines: int, level: int) -> None:
+    def verbatim_region(self, item: _Item, last: _Item, previous: _Item | None, newlines: int, indent: str) -> None:
         """Copy a `fmt: off` region as it is, up to its `fmt: on` comment (`last`) or the end of the text."""
         end = last.end if last.comment and _FMT_ON.match(last.text) else len(self.text)
         if previous is not None:
@@ -506,7 +597,7 @@ class _Layout:
                 self.flush()
                 if newlines >= 2:
                     self.lines.append("")
-                self.current.append(self.style.indent * level)
+                self.current.append(indent)
             else:
                 self.current.append(" ")
         region = self.text[item.start:end].split("\n")
@@ -518,8 +609,50 @@ class _Layout:
     def flush(self) -> None:
         line = "".join(self.current).rstrip(BLANKS)
         self.current = []
+        if self.pending_comment is not None and "\n" not in line:
+            # The line ends with a comment after code: (its line, where the code ends, where it starts).
+            self.trailing.append((len(self.lines), *self.pending_comment))
+        self.pending_comment = None
         if line or self.lines:
             self.lines.append(line)
+
+
+def _blocks(items: list[_Item], breaks: set[int]) -> tuple[dict[int, int], list[bool], list]:
+    """The `{` each `}` closes (by index), for each `{`: does its block hold a line break?, and
+    for each item: is it inside a block written on one line?
+
+    Braces are matched as written (a `}` with no `{` open matches nothing),
+    conditionals included; a line break is one the author wrote or a break
+    the wrapping added.
+    """
+    n = len(items)
+    multiline = [False] * n
+    closing: dict[int, int] = {}
+    one_line = [0] * (n + 1)
+    stack: list[tuple[int, int]] = []  # open `{`: (index, line starts up to it)
+    count = 0  # line starts so far
+    for k in range(n):
+        item = items[k]
+        if item.newlines or k in breaks:
+            count += 1
+        if item.comment:
+            continue
+        kind = item.kind
+        if kind == "LBRACE":
+            stack.append((k, count))
+        elif kind == "RBRACE" and stack:
+            opening, before = stack.pop()
+            closing[k] = opening
+            if count > before:
+                multiline[opening] = True
+            else:
+                one_line[opening + 1] += 1
+                one_line[k] -= 1
+    inside = 0
+    for k in range(n):  # the items inside a block written on one line
+        inside += one_line[k]
+        one_line[k] = inside > 0
+    return closing, multiline, one_line
 
 
 # -- spacing ------------------------------------------------------------------
@@ -542,6 +675,8 @@ def _space(previous: _Item, item: _Item, header, brace_group: bool, unary: set[i
         return " "
     if pkind in ("PP_THEN", "PP_ELSE") and header != "PROBE":
         return " "
+    if header == "FUNCTION":
+        return _function_space(previous, item)
     if header is not None:
         if kind == "LBRACE" and not brace_group:
             return " "  # the body's brace (not a brace group of probe points)
@@ -582,6 +717,21 @@ def _space(previous: _Item, item: _Item, header, brace_group: bool, unary: set[i
     if kind in _BINARY or kind in _MAYBE_UNARY or pkind in _BINARY or pkind in _MAYBE_UNARY:
         return " "
     if kind in _PREFIX:
+        return " "
+    return " " if item.space_before or _words(pkind, kind) else ""
+
+
+def _function_space(previous: _Item, item: _Item) -> str:
+    """A function's header is spaced as a call is: `function f:long(a:long, b)`.
+
+    No probe point is glued there, so nothing is kept as written but a blank
+    before embedded C.
+    """
+    kind = item.kind
+    pkind = previous.kind
+    if kind in ("COLON", "LPAR", "RPAR", "COMMA") or pkind in ("COLON", "LPAR"):
+        return ""
+    if kind == "LBRACE" or pkind == "COMMA":
         return " "
     return " " if item.space_before or _words(pkind, kind) else ""
 
@@ -677,7 +827,6 @@ def _words(a: str, b: str) -> bool:
 # -- wrapping (used by _Layout.layout_lines) --------------------------------------
 
 TAB_WIDTH = 8  # columns: a tab advances to the next multiple of this
-_LOGIC = frozenset({"ANDAND", "OROR"})
 # Tokens after the overflow that belong with the token before them: `f(a, b);`
 # too long at its `;` is broken inside `f( )`.
 _TRAILING = frozenset({"RPAR", "RSQB", "SEMI", "COMMA"})
@@ -685,6 +834,22 @@ _TRAILING = frozenset({"RPAR", "RSQB", "SEMI", "COMMA"})
 
 def _indent_width(indent: str) -> int:
     return _advance(indent, 0)
+
+
+def _line_indent(indent: str, width: int, level: int, column: int) -> str:
+    """The blanks that start a line at `column`, its statement being at `level`.
+
+    Whole levels where the column is one; else the statement's levels, then
+    spaces (tabs indent, spaces align).
+    """
+    if column % width == 0:
+        return indent * (column // width)
+    levels = min(level, column // width)
+    return indent * levels + " " * (column - levels * width)
+
+
+def _indentation(line: str) -> str:
+    return line[:len(line) - len(line.lstrip(" \t"))]
 
 
 def _advance(text: str, column: int) -> int:
@@ -754,7 +919,9 @@ class _Scan:
         self.header = layout.header
         self.in_group = layout.in_group
         self.verbatim = layout.verbatim
-        self.line_level = layout.line_level
+        self.line_column = layout.line_column
+        self.unary = layout.unary
+        self.sort_marks = layout.sort_marks
         n = len(items)
         # The physical lines: where each starts, and the first item that starts on it.
         self.line_starts = [0]
@@ -870,7 +1037,9 @@ class _Scan:
         """The lines with a line break after each item of `breaks`, indented as `run` would."""
         text = self.text
         indent = self.style.indent
-        edits = sorted((self.end[k], self.start[k + 1], "\n" + indent * (self.new_line_column[k + 1] // self.indent_width))
+        width = self.indent_width
+        edits = sorted((self.end[k], self.start[k + 1],
+                        "\n" + _line_indent(indent, width, self.block[k + 1], self.new_line_column[k + 1]))
                        for k in set(breaks))
         pieces = []
         position = 0
@@ -920,15 +1089,32 @@ class _Scan:
         chain.append(-1)
         for level in reversed(chain):  # the outermost first
             commas = []
-            logic = []
+            either = []  # ||
+            logic = []  # &&
+            ternary = []
+            chained = []  # `.` and binary `+` `-`
             for k in range(max(first, level + 1), last):
                 if self.parent[k] != level or items[k].comment:
                     continue
-                if items[k].kind == "COMMA" and self.may_break(k, last):
-                    commas.append(k)
-                elif items[k].kind in _LOGIC and self.nesting[k] <= 1 and self.may_break(k, last):
-                    logic.append(k)
-            candidates = commas or logic
+                kind = items[k].kind
+                if kind == "COMMA":
+                    if self.may_break(k, last):
+                        commas.append(k)
+                elif kind == "OROR":
+                    if self.nesting[k] <= 1 and self.may_break(k, last):
+                        either.append(k)
+                elif kind == "ANDAND":
+                    if self.nesting[k] <= 1 and self.may_break(k, last):
+                        logic.append(k)
+                elif kind in ("QMARK", "COLON"):
+                    if self.may_break(k, last):
+                        ternary.append(k)
+                elif kind == "DOT" or (kind in ("PLUS", "MINUS") and items[k].start not in self.unary
+                                       and items[k].start not in self.sort_marks):
+                    if self.may_break(k, last):
+                        chained.append(k)
+            # The loosest operator of the bracket first (as black splits at the lowest precedence).
+            candidates = commas or ternary or either or logic or chained
             if candidates:
                 return self.fill(first, last, column, code[-1], candidates, starts, ends)
         # No bracket around the overflow has a comma: `f(a, b) . g(c)` too long at `g`
@@ -962,8 +1148,10 @@ class _Scan:
         if header == "PROBE":  # only between probe points
             return self.items[k].kind == "COMMA" and self.nesting[k] == 0 and not self.in_group[k]
         if header == "FUNCTION":  # the parameter list
-            return self.nesting[k] > 0
-        return False  # global, @define
+            return self.items[k].kind == "COMMA" and self.nesting[k] > 0
+        if header == "GLOBAL":  # between the names: `global a,` goes on on the next line
+            return self.items[k].kind == "COMMA" and self.nesting[k] == 0
+        return False  # @define
 
     def fill(self, first, last, column, last_code, candidates, starts, ends):
         """As many pieces on a line as fit: the pieces, each but the last with its break."""
@@ -983,6 +1171,14 @@ class _Scan:
             piece_first, piece_column = following, self.continuation(following)
             width = piece_column + segment
         pieces.append((piece_first, last, piece_column))
+        if len(pieces) >= 2 and pieces[-2][3] == candidates[-1] and len(candidates) >= 2:
+            # No lone last argument: `f(a, b,` / `c)` becomes `f(a,` / `b, c)` when that fits
+            # (clang-format's penalties and black's one-per-line both avoid the orphan).
+            earlier = candidates[-2]
+            previous_first, _, previous_column, _ = pieces[-2]
+            column = self.continuation(earlier + 1)
+            if earlier > previous_first and column + ends[last_code] - starts[earlier + 1] <= limit:
+                pieces[-2:] = [(previous_first, earlier, previous_column, earlier), (earlier + 1, last, column)]
         return pieces
 
     def continuation(self, k: int) -> int:
@@ -991,7 +1187,20 @@ class _Scan:
         statement = self.indent_width * self.block[k]
         if bracket == -1:
             return statement + self.indent_width
+        following = bracket + 1
+        if not self.verbatim[bracket] and not self.items[following].comment and "\n" not in self.text[self.end[bracket]:self.start[following]]:
+            return self.column_after(bracket)  # under the first argument
         return max(self.opener_column(bracket), statement) + self.indent_width
+
+    def column_after(self, k: int) -> int:
+        """The column after item k (a bracket), on the line being broken after its breaks so far."""
+        text = self.text
+        if k > self.line_first:
+            index = bisect.bisect_right(self.new_lines, (k, len(self.items))) - 1
+            if index >= 0:
+                first, column = self.new_lines[index]
+                return _advance(text[self.start[first]:self.end[k]], column)
+        return _advance(text[text.rfind("\n", 0, self.start[k]) + 1:self.end[k]], 0)
 
     def opener_column(self, k: int) -> int:
         """The column of the line holding item k (on the line being broken, after its breaks so far)."""
@@ -999,4 +1208,4 @@ class _Scan:
             index = bisect.bisect_right(self.new_lines, (k, len(self.items))) - 1
             if index >= 0:
                 return self.new_lines[index][1]
-        return self.line_level[k] * self.indent_width
+        return self.line_column[k]

@@ -60,7 +60,28 @@ def format_edits(analysis: Analysis, options: types.FormattingOptions | None,
         # The runs that touch the lines, but not the line break after the last one (it leads the next line).
         runs = [(span, text) for span, text in runs if span.start < within.end and span.end >= within.start
                 or span.start == within.end == span.end]
+        runs = [clipped for run in runs if (clipped := _clip(old, run, within)) is not None]
     return [types.TextEdit(range=analysis.positions.range(span), new_text=text) for span, text in runs]
+
+
+def _clip(old: str, run: tuple[Span, str], within: Span) -> tuple[Span, str] | None:
+    """The edit of a whitespace run cut to the range: the blanks outside it stay as they are.
+
+    None when the edit cannot be cut so (it joins a line outside the range to
+    one inside, as a `{` moved to its header's line): it is left out.
+    """
+    span, text = run
+    if span.start < within.start:
+        kept = old[span.start:within.start]
+        if not text.startswith(kept):
+            return None
+        span, text = Span(within.start, span.end), text[len(kept):]
+    if span.end > within.end:
+        kept = old[within.end:span.end]
+        if not text.endswith(kept) or len(text) < len(kept):
+            return None
+        span, text = Span(span.start, within.end), text[:len(text) - len(kept)]
+    return span, text
 
 
 def _whole_lines(analysis: Analysis, within: Span) -> Span:

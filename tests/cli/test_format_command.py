@@ -103,3 +103,36 @@ def test_missing_files_and_binary_input(tmp_path, capsys):
     (tmp_path / "b.stp").write_bytes(b"\x00\x01probe")
     status, _, err = run([str(tmp_path / "b.stp")], capsys)
     assert status == 2 and "Traceback" not in err
+
+
+BODIES = "probe begin\n{\n  x = 1\n}\nfunction f() {\n  return 1\n}\n"
+
+
+def test_brace_style_makes_every_file_alike(tmp_path, capsys):
+    # Two files that place their bodies' braces differently come out alike, in either style.
+    (tmp_path / "stapkit.toml").write_text('[format]\nbrace-style = "linux"\n')
+    one = tmp_path / "one.stp"
+    two = tmp_path / "two.stp"
+    one.write_text(BODIES)
+    two.write_text(BODIES.replace("begin\n{", "begin {").replace("f() {", "f()\n{"))
+    status, _, _ = run([str(one), str(two)], capsys)
+    assert status == 0
+    assert one.read_text() == two.read_text() == "probe begin\n{\n  x = 1\n}\nfunction f()\n{\n  return 1\n}\n"
+    status, _, _ = run([str(one), str(two), "--brace-style", "attach"], capsys)
+    assert one.read_text() == two.read_text() == "probe begin {\n  x = 1\n}\nfunction f() {\n  return 1\n}\n"
+    (tmp_path / "stapkit.toml").write_text('[format]\nbrace-style = "allman"\n')
+    status, _, err = run([str(one)], capsys)
+    assert status == 2 and "format.brace-style" in err
+
+
+def test_files_written_by_the_workers(tmp_path, capsys):
+    # More than 4 files and -j 2: the workers format and write them.
+    paths = [tmp_path / f"s{k}.stp" for k in range(6)]
+    for path in paths:
+        path.write_text(UGLY)
+    (tmp_path / "s0.stp").chmod(0o444)  # a file that cannot be written is reported, the others written
+    status, _, err = run(["-j", "2", "--indent", "tab", *map(str, paths)], capsys)
+    assert [p.read_text() for p in paths[1:]] == [PRETTY] * 5
+    if os.geteuid() != 0:
+        assert status == 2 and "s0.stp" in err and "5 files reformatted" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)  # no temporary file left

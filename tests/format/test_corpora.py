@@ -3,8 +3,8 @@
 For each file: formatting raises no FormatError (same tokens, same comments,
 same parser input in every branch — checked inside format_text on every
 run), formatting the result again changes nothing, and the comments in and
-out are the same.  The examples are also formatted at narrow line lengths,
-where most lines are wrapped.
+out are the same; at line lengths 100 (the default), 80 and 40, where most
+lines are wrapped.
 Files that are not SystemTap scripts (the testsuite's shell drivers) or do
 not parse are reported with their syntax errors and left as they are.
 """
@@ -51,27 +51,35 @@ def _check(paths: list[Path], tapset: bool = False, style: Style = Style()) -> d
     return problems
 
 
-@pytest.mark.corpus
-def test_the_tapset_library():
-    assert _check(_files(require(TAPSET), "**/*.stp*"), tapset=True) == {}
+# Line lengths the corpora are formatted at: the default, the usual 80, and 40, where most
+# lines are wrapped, some several times, inside brackets on lines that are broken too.
+LENGTHS = [100, 80, 40]
 
 
 @pytest.mark.corpus
-def test_the_examples():
-    assert _check(_files(require(EXAMPLES), "**/*.stp")) == {}
+@pytest.mark.parametrize("length", LENGTHS)
+def test_the_tapset_library(length):
+    assert _check(_files(require(TAPSET), "**/*.stp*"), tapset=True, style=Style(line_length=length)) == {}
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("style", [Style(line_length=40), Style(indent="\t", line_length=60)], ids=["40", "tab-60"])
-def test_the_examples_wrapped_narrow(style):
-    # Most lines are broken, some several times, inside brackets on lines that are broken too.
+@pytest.mark.parametrize("length", LENGTHS)
+def test_the_examples(length):
+    assert _check(_files(require(EXAMPLES), "**/*.stp"), style=Style(line_length=length)) == {}
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("style", [Style(indent="\t", line_length=60), Style(brace_style="linux", line_length=80)],
+                         ids=["tab-60", "linux-80"])
+def test_the_examples_other_settings(style):
     assert _check(_files(require(EXAMPLES), "**/*.stp"), style=style) == {}
 
 
 @pytest.mark.corpus
+@pytest.mark.parametrize("length", LENGTHS)
 @pytest.mark.parametrize("directory", ["parseok", "semok", "semko", "buildok"])
-def test_the_testsuite(directory):
-    assert _check(_files(require(TESTSUITE / directory), "*.stp")) == {}
+def test_the_testsuite(directory, length):
+    assert _check(_files(require(TESTSUITE / directory), "*.stp"), style=Style(line_length=length)) == {}
 
 
 @pytest.mark.corpus

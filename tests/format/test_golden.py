@@ -48,6 +48,8 @@ def style_of(text: str) -> Style:
             style = attrs.evolve(style, indent="\t" if value == "tab" else " " * int(value))
         elif key == "line-length":
             style = attrs.evolve(style, line_length=int(value))
+        elif key == "brace-style":
+            style = attrs.evolve(style, brace_style=value)
         else:
             raise ValueError(f"unknown flag {key!r}")
     return style

@@ -95,6 +95,9 @@ def comments(text: str) -> Counter:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=commented_programs(), style=styles)
 @example(text="probe begin { x = 1 /* c */ + 2; y = - -x; z = a-b }", style=Style())
+@example(text="@define m(a) %( ( @a\n# stapkit: fmt: off\n* 2 ) %) function x : long ( a , b : long\n"
+              "// stapkit: fmt: on\n, x ) { }\n",
+         style=Style(indent="\t", line_length=1))  # a bracket opened in a fmt: off region: nothing aligns under it
 @example(text="probe a.{b,c} /* x */, d?, # y\n e! { if (x && y || z) printf(\"%d %d\\n\", x, y) }",
          style=Style(line_length=1))
 @example(text="global a, b = 1 # g\nprobe begin {\n# stapkit: fmt: off\n{ x  = 1 }\n# stapkit: fmt: on\n}",

@@ -160,3 +160,13 @@ async def test_fix_all(client):
     assert [a.kind for a in actions] == ["source.fixAll.stapkit"]
     fixed = apply(text, actions[0].edit.changes[uri])
     assert "forgotten" not in fixed and "unused_too" not in fixed and "global ifmerged" in fixed
+
+
+async def test_formatting_a_range_leaves_the_lines_around_it(client):
+    # The `{` would move up to its header's line (outside the range): the line above is kept.
+    text = "probe begin\n{\nx=1\n}\n"
+    uri = await open_document(client, text, "braces.stp")
+    edits = await client.text_document_range_formatting_async(types.DocumentRangeFormattingParams(
+        types.TextDocumentIdentifier(uri), types.Range(types.Position(1, 0), types.Position(3, 0)),
+        types.FormattingOptions(tab_size=2, insert_spaces=True)))
+    assert apply(text, edits) == "probe begin\n{\n  x = 1\n}\n"
