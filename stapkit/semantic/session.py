@@ -13,6 +13,7 @@ worker fills its own.
 from __future__ import annotations
 
 import threading
+import weakref
 from pathlib import Path
 
 
@@ -41,7 +42,11 @@ class Session:
             if found is None:
                 found = self._dbs[key] = TapsetDB.load(path)
                 if path is None:
-                    found.history_loader = self._history_if_any
+                    # Through a weak reference: a bound method would make the session and its
+                    # database a reference cycle, left to the rare full collections (a process
+                    # that lints again and again grew by megabytes a run).
+                    session = weakref.ref(self)
+                    found.history_loader = lambda: None if (s := session()) is None else s._history_if_any()
             if path is not None or release is None or found.systemtap_version == release:
                 return found
             return self._release_view(release, found)

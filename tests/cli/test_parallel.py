@@ -189,3 +189,49 @@ def test_ctrl_c_in_process_returns_130_and_puts_the_handler_back(tmp_path, capsy
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, outer)
+
+
+def test_a_lint_run_in_process_leaves_the_collector_as_it_found_it(tmp_path, capsys):
+    """The run freezes what it loaded and makes full collections rare, for itself only: a process
+    that lints again and again (the fuzzer's worker, an editor's helper) would otherwise keep every
+    run's cyclic garbage for good (it ran out of memory after a few hundred runs)."""
+    import gc
+
+    from stapkit.cli import main
+
+    scripts = []
+    for number in range(6):  # more than the pool's threshold: the parallel path too
+        script = tmp_path / f"s{number}.stp"
+        script.write_text("probe begin { exit() }\n")
+        scripts.append(str(script))
+    thresholds = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    for jobs in ("1", "2"):
+        assert main(["lint", "--no-cache", "-j", jobs, *scripts]) == 0
+        assert gc.get_threshold() == thresholds
+        assert gc.get_freeze_count() == frozen
+    capsys.readouterr()
+
+
+def test_a_lint_run_leaves_no_cycle_behind_for_its_session(tmp_path, capsys):
+    """A run's Session (its database, release history, kernels) is freed by reference counting when
+    the run ends: a cycle through it waited for a full collection, and a process that lints again
+    and again (the fuzzer's worker) grew by megabytes a run until it ran out of memory."""
+    import gc
+
+    from stapkit.cli import main
+    from stapkit.semantic.session import Session
+
+    script = tmp_path / "s.stp"
+    script.write_text("probe begin { no_such_function() }\n")  # a finding: the release history is asked
+    gc.collect()
+    gc.disable()
+    try:
+        before = sum(isinstance(o, Session) for o in gc.get_objects())
+        for _ in range(3):
+            main(["lint", "--no-cache", str(script)])
+        after = sum(isinstance(o, Session) for o in gc.get_objects())
+    finally:
+        gc.enable()
+    capsys.readouterr()
+    assert after == before
