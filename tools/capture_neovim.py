@@ -29,7 +29,7 @@ from tests.editors.neovim import DOCS, SCRIPT, environment, write_init  # noqa: 
 
 BEGIN = "<!-- tools/capture_neovim.py: begin -->"
 END = "<!-- tools/capture_neovim.py: end -->"
-WIDTH, HEIGHT = 100, 22
+WIDTH, HEIGHT = 100, 30
 
 
 def main() -> int:
@@ -82,8 +82,9 @@ def capture(tmp: Path, timeout: float) -> str:
         pane = f"{session}:0.0"
         wait_for(lambda: tmux("capture-pane", "-p", "-t", pane), "assigned but never read", timeout,
                  "the diagnostic")
-        # The cursor on `execname` (line 4, column 10), then the hover.
-        tmux("send-keys", "-t", pane, ":call cursor(4, 10)", "Enter")
+        # The cursor on the last line's `execname` (line 11, column 11), then the hover: its window
+        # opens below the cursor, so the diagnostic's line above stays in sight.
+        tmux("send-keys", "-t", pane, ":call cursor(11, 11)", "Enter")
         tmux("send-keys", "-t", pane, ":lua vim.lsp.buf.hover()", "Enter")
         screen = wait_for(lambda: tmux("capture-pane", "-p", "-t", pane), "function execname", timeout,
                           "the hover")

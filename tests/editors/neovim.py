@@ -26,6 +26,7 @@ probe timer.s(5) {
     foreach (name in counts- limit 10) printf("%s %d\\n", name, @count(counts[name]))
   delete counts
   total += 1
+  println(execname())
 }
 """
 
