@@ -200,7 +200,10 @@ def test_valid_programs_whatever_the_layout_and_target(programs, target):
     """Whitespace and comments do not change the tree, and no branch of a conditional is broken."""
     options = ParseOptions(library_macros={}, target=target)
     first, second = (parse_checked(text, options) for text in programs)
-    assert not errors(first), shown(first)
+    # A program whose every declaration sits in a branch the target does not take is empty for
+    # it: stap refuses such a script (STP050, an error since issue 20), which is no fault of
+    # the layout or of a branch.
+    assert not [d for d in errors(first) if d.code != "STP050"], shown(first)
     assert first.script == second.script
     # Both branches of every generated conditional are valid, so checking the
     # branches the target does not take finds nothing, except constructs newer
