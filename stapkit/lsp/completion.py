@@ -24,6 +24,7 @@ Documentation is added when the client resolves an item.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from lsprotocol import types
@@ -113,6 +114,15 @@ class Completer:
             if position == 0:
                 return False
         return True
+
+    def add_names(self, named, limit: int) -> None:
+        """Functions from `named`, (name, detail) pairs already matching the prefix: at most
+        `limit` of them, the list marked incomplete when more follow (the client asks again)."""
+        for shown, (name, detail) in enumerate(named):
+            if shown == limit:
+                self.incomplete = True
+                return
+            self.add(name, types.CompletionItemKind.Function, "local", detail=detail, check=False)
 
     def add(self, label: str, kind: types.CompletionItemKind, sort: str, *, detail: str | None = None,
             snippet: str | None = None, data=None, documentation: str | None = None,
@@ -381,15 +391,8 @@ class Completer:
         names = kernel.tracepoint_names() if key[-1] == "trace" else kernel.function_names()
         what = "tracepoint" if key[-1] == "trace" else "kernel function"
         start = bisect.bisect_left(names, prefix)
-        shown = 0
-        for name in names[start:]:
-            if not name.startswith(prefix):
-                break
-            if shown == KERNEL_NAMES_SHOWN:
-                self.incomplete = True
-                break
-            self.add(name, types.CompletionItemKind.Function, "local", detail=what, check=False)
-            shown += 1
+        matching = itertools.takewhile(lambda name: name.startswith(prefix), itertools.islice(names, start, None))
+        self.add_names(((name, what) for name in matching), KERNEL_NAMES_SHOWN)
 
     # -- printf -------------------------------------------------------------------
 

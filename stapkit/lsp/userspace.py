@@ -5,8 +5,6 @@ program's names.  Nothing here when the program is not on this machine (or under
 
 from __future__ import annotations
 
-from lsprotocol import types
-
 from ..syntax import ast
 
 NAMES_SHOWN = 500  # completion items offered at once (the list is marked incomplete beyond)
@@ -50,15 +48,7 @@ def complete(completer, components, component: str) -> None:
     except QueryError:
         return
     prefix = completer.ctx.prefix
-    shown = 0
-    for name, detail in names:
-        if prefix and not name.startswith(prefix):
-            continue
-        if shown == NAMES_SHOWN:
-            completer.incomplete = True
-            break
-        completer.add(name, types.CompletionItemKind.Function, "local", detail=detail, check=False)
-        shown += 1
+    completer.add_names(((name, detail) for name, detail in names if name.startswith(prefix)), NAMES_SHOWN)
 
 
 def argument_text(analysis, found) -> str | None:
