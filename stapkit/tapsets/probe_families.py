@@ -37,15 +37,28 @@ Arguments are never converted between kinds: stap reports `timer.ms("5")` as
 a probe point mismatch, and so does `begin("1")` or `procfs(1).read`.
 
 The descriptions are stapkit's own words; no manual text is kept here.
+
+Other releases: tapset_db/probe-families-releases.json (built by
+tools/build_family_releases.py from each release's C++ registration code)
+gives each pattern of every release from 1.0 to the development head the
+releases that register it.  `families(release)` is that release's set: the
+table's rows for the patterns 4.8 has too, and rows of the groups above for
+the others.  The table stays the default (`families()`, and any release the
+file does not know), so that 4.8 needs no file at all.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import attrs
 
+TABLE_RELEASE = "4.8"  # the release the table below is (Debian 12's stap)
+RELEASES_FILE = "probe-families-releases.json"
+RELEASES_FORMAT = "stapkit-probe-families-releases-1"
 STRING = "string"
 NUMBER = "number"
 KERNEL_RUNTIME = "kernel"
@@ -187,6 +200,22 @@ _GROUP_LIST = (
     ProbeGroup("netfilter", "a packet passing a netfilter hook of a protocol family, with an "
                "optional priority",
                "kernel", False, False, _KERNEL, unprivileged=False),
+    # Families of other releases than 4.8 (tapset_db/probe-families-releases.json has their
+    # releases): the facts are those of the 4.8 group they are closest to.
+    ProbeGroup("perfmon", "a hardware performance counter of the old perfmon interface, read from "
+               "other probes (SystemTap 1.0 and 1.1)",
+               "kernel", False, False, _KERNEL, unprivileged=False),
+    ProbeGroup("process.data", "a hardware watchpoint on an address (or, in the development head, "
+               "a symbol) of a user process, on writes or on reads and writes",
+               "user", False, True, _KERNEL, unprivileged=False),
+    ProbeGroup("kernel.tracepoint", "a kernel or module tracepoint whose arguments come from the "
+               "kernel's BTF type information",
+               "kernel", False, True, _BOTH, unprivileged=False),
+    ProbeGroup("kernel.lsm", "a Linux security module hook (the bpf back end only)",
+               "kernel", False, True, (BPF_RUNTIME,), unprivileged=False),
+    ProbeGroup("debuginfod", "a program a debuginfod server has, by build-id or path (optionally "
+               "inside an archive); the rest of the point is resolved in it",
+               "user", True, True, _KERNEL, unprivileged=False),
     ProbeGroup("java", "a Java method's entry or return in a JVM chosen by name or process id "
                "(needs byteman support, not built into Debian's stap 4.8)",
                "user", False, True, _KERNEL, unprivileged=True, registered=False),
@@ -541,9 +570,10 @@ def _components(pattern: str) -> tuple[Component, ...]:
     return tuple(out)
 
 
-def groups() -> tuple[ProbeGroup, ...]:
-    """The family groups, in table order."""
-    return _GROUP_LIST
+def groups(release: str | None = None) -> tuple[ProbeGroup, ...]:
+    """The groups that have families in a release (default: 4.8's table), in table order."""
+    used = {f.group for f in families(release)}
+    return tuple(g for g in _GROUP_LIST if g.name in used)
 
 
 def group(name: str) -> ProbeGroup:
@@ -552,51 +582,188 @@ def group(name: str) -> ProbeGroup:
 
 
 @functools.cache
-def families() -> tuple[ProbeFamily, ...]:
-    """Every built-in family, in table order (built once; the table is the source)."""
-    out = []
-    for group_name, patterns in _TABLE:
-        g = _GROUPS[group_name]
-        for pattern in patterns:
-            out.append(ProbeFamily(
-                pattern=pattern,
-                components=_components(pattern),
-                group=group_name,
-                needs_debuginfo=g.needs_debuginfo,
-                needs_target=g.needs_target,
-                side=g.side,
-                runtimes=g.runtimes,
-                unprivileged=g.unprivileged,
-                guru_only=g.guru_only,
-                registered=g.registered,
-            ))
+def _table_families() -> tuple[ProbeFamily, ...]:
+    return tuple(_family(pattern, group_name) for group_name, patterns in _TABLE for pattern in patterns)
+
+
+def _family(pattern: str, group_name: str) -> ProbeFamily:
+    g = _GROUPS[group_name]
+    return ProbeFamily(
+        pattern=pattern,
+        components=_components(pattern),
+        group=group_name,
+        needs_debuginfo=g.needs_debuginfo,
+        needs_target=g.needs_target,
+        side=g.side,
+        runtimes=g.runtimes,
+        unprivileged=g.unprivileged,
+        guru_only=g.guru_only,
+        registered=g.registered,
+    )
+
+
+# ---------------------------------------------------------------- releases
+
+
+def releases_path() -> Path:
+    import tapset_db
+
+    return Path(tapset_db.__file__).with_name(RELEASES_FILE)
+
+
+@functools.cache
+def _release_data() -> dict | None:
+    """The shipped per-release data, or None when it is absent or unreadable (then every
+    release gets the 4.8 table)."""
+    try:
+        data = json.loads(releases_path().read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != RELEASES_FORMAT:
+        return None
+    return data
+
+
+def known_releases() -> tuple[str, ...]:
+    """The releases whose families are known, oldest first (the table's alone without the data)."""
+    data = _release_data()
+    return tuple(data["releases"]) if data else (TABLE_RELEASE,)
+
+
+@functools.cache
+def _members(pattern: str) -> frozenset[int]:
+    """The positions (in known_releases()) of the releases that register `pattern`."""
+    from .releases import ranges_members
+
+    data = _release_data()
+    ranges = data["families"].get(pattern) if data else None
+    if not ranges:
+        return frozenset()
+    return frozenset(ranges_members(ranges, {r: i for i, r in enumerate(data["releases"])}))
+
+
+def _resolve(release: str | None) -> str | None:
+    """The release whose families are used: None for the table."""
+    if release is None or release == TABLE_RELEASE:
+        return None
+    data = _release_data()
+    return release if data and release in data["releases"] else None
+
+
+def families(release: str | None = None) -> tuple[ProbeFamily, ...]:
+    """Every built-in family of a release (default, and for a release the data lacks: the
+    table, 4.8's), in table order, then the patterns 4.8 lacks, sorted."""
+    return _families(_resolve(release))
+
+
+@functools.cache
+def _families(release: str | None) -> tuple[ProbeFamily, ...]:
+    if release is None:
+        return _table_families()
+    data = _release_data()
+    i = data["releases"].index(release)
+    table = {f.pattern: f for f in _table_families()}
+    have = {p for p in data["families"] if i in _members(p)}
+    out = [f for f in _table_families() if f.pattern in have]
+    for pattern in sorted(have - table.keys()):
+        out.append(_family(pattern, data["groups"][pattern]))
     return tuple(out)
 
 
-@functools.cache
-def _by_key() -> dict[tuple[tuple[str, str | None], ...], ProbeFamily]:
-    return {f.key: f for f in families()}
+def family_ranges(pattern: str) -> str | None:
+    """The releases that register a family pattern ("1.0-2.1"); None when none does or unknown."""
+    data = _release_data()
+    return data["families"].get(pattern) if data else None
+
+
+def family_note(pattern: str, release: str | None) -> str | None:
+    """"'p' was added in SystemTap 2.5; you target 2.0" (or "removed after", or the ranges)
+    for a family pattern that `release` lacks and another release registers; else None."""
+    from .releases import ranges_text
+
+    data = _release_data()
+    if data is None or release not in data["releases"]:
+        return None
+    members = _members(pattern)
+    i = data["releases"].index(release)
+    if not members or i in members:
+        return None
+    names = data["releases"]
+    later = [m for m in members if m > i]
+    earlier = [m for m in members if m < i]
+    if later and not earlier:
+        return f"'{pattern}' was added in SystemTap {names[min(later)]}; you target {release}"
+    if earlier and not later:
+        return f"'{pattern}' was removed after SystemTap {names[max(earlier)]}; you target {release}"
+    return f"'{pattern}' is in SystemTap {ranges_text(sorted(members), names)}; you target {release}"
+
+
+def group_for_pattern(pattern: str) -> str:
+    """The group of a pattern of any release (tools/build_family_releases.py writes it into
+    the data): the table's group, else that of the pattern it extends, else a group of the
+    families 4.8 lacks.  ValueError for a pattern no rule places (a new kind of family)."""
+    table = _by_pattern(None)
+    found = table.get(pattern)
+    if found is not None:
+        return found.group
+    comps = [str(c) for c in _components(pattern)]
+    first = comps[0]
+    if first == "perfmon":
+        return "perfmon"
+    if first == "debuginfod":
+        return "debuginfod"
+    if comps[:2] == ["kernel", "lsm(string)"]:
+        return "kernel.lsm"
+    if len(comps) == 2 and comps[1] == "tracepoint(string)":
+        return "kernel.tracepoint"
+    if first.startswith("process") and len(comps) > 1 and comps[1].startswith("data("):
+        return "process.data"
+    if first.startswith("process") and comps[-1] == "mark(number)":  # SDT markers by number (1.0-1.2)
+        return "process.mark"
+    # .die(N).pc(N) and .pc(N).die(N) (the development head) and the suffixes of older
+    # releases (.inline of a function by address, .return.maxactive of process probes, .plt's
+    # .statement(N), timer.profile): the family they extend or cut short.
+    base = [c for c in comps if c not in ("die(number)", "pc(number)")]
+    while base:
+        found = table.get(".".join(base))
+        if found is not None:
+            return found.group
+        base.pop()
+    prefix = comps[:]
+    while prefix:  # timer.profile: a prefix of a 4.8 family
+        stem = ".".join(prefix)
+        for family in _table_families():
+            if family.pattern.startswith(stem + "."):
+                return family.group
+        prefix.pop()
+    raise ValueError(f"no group for the probe family {pattern!r}: add one to probe_families.py")
 
 
 @functools.cache
-def _sorted_patterns() -> tuple[str, ...]:
-    return tuple(sorted(f.pattern for f in families()))
+def _by_key(release: str | None) -> dict[tuple[tuple[str, str | None], ...], ProbeFamily]:
+    return {f.key: f for f in _families(release)}
 
 
 @functools.cache
-def _by_pattern() -> dict[str, ProbeFamily]:
-    return {f.pattern: f for f in families()}
+def _sorted_patterns(release: str | None) -> tuple[str, ...]:
+    return tuple(sorted(f.pattern for f in _families(release)))
 
 
-def find_family(pattern: str) -> ProbeFamily | None:
-    """The family spelled exactly so (`timer.ms(number)`), or None."""
-    return _by_pattern().get(pattern)
+@functools.cache
+def _by_pattern(release: str | None) -> dict[str, ProbeFamily]:
+    return {f.pattern: f for f in _families(release)}
+
+
+def find_family(pattern: str, release: str | None = None) -> ProbeFamily | None:
+    """The family spelled exactly so (`timer.ms(number)`) in a release (default 4.8), or None."""
+    return _by_pattern(_resolve(release)).get(pattern)
 
 
 Point = Sequence[tuple[str, str | None]]
 
 
-def find_families(point: Point, *, include_unregistered: bool = True) -> tuple[ProbeFamily, ...]:
+def find_families(point: Point, *, include_unregistered: bool = True,
+                  release: str | None = None) -> tuple[ProbeFamily, ...]:
     """The families a concrete probe point matches, as stap's pass 2 would match it.
 
     `point` is the point's components as (name, argument kind or None):
@@ -613,8 +780,10 @@ def find_families(point: Point, *, include_unregistered: bool = True) -> tuple[P
     A name holding `*` is matched by stap's wildcard rules (see
     probe_patterns), so several families may match; otherwise at most one.
     `include_unregistered=False` leaves out java and python, which Debian's
-    4.8 build does not have.
+    4.8 build does not have.  `release` picks the release's families
+    (default: 4.8's table).
     """
+    resolved = _resolve(release)
     key = tuple((name, kind) for name, kind in point)
     for _, kind in key:
         if kind not in (None, STRING, NUMBER):
@@ -623,18 +792,18 @@ def find_families(point: Point, *, include_unregistered: bool = True) -> tuple[P
         from .probe_patterns import match_names  # only wildcard points need the matcher
 
         pattern = ".".join(str(Component(name, kind)) for name, kind in key)
-        matched = set(match_names(pattern, _sorted_patterns()))
-        result = tuple(f for f in families() if f.pattern in matched)
+        matched = set(match_names(pattern, _sorted_patterns(resolved)))
+        result = tuple(f for f in _families(resolved) if f.pattern in matched)
     else:
-        family = _by_key().get(key)
+        family = _by_key(resolved).get(key)
         result = () if family is None else (family,)
     if not include_unregistered:
         result = tuple(f for f in result if f.registered)
     return result
 
 
-def following(prefix: Point) -> tuple[Component, ...]:
-    """The components that may come next after `prefix` in some family, sorted.
+def following(prefix: Point, release: str | None = None) -> tuple[Component, ...]:
+    """The components that may come next after `prefix` in some family of a release, sorted.
 
     stap's "probe point truncated (follow: ...)" and completion want these:
     after `[("timer", None)]` come `hz(number)`, `jiffies(number)`, ...,
@@ -642,6 +811,6 @@ def following(prefix: Point) -> tuple[Component, ...]:
     """
     key = tuple(prefix)
     n = len(key)
-    found = {f.components[n] for f in families()
+    found = {f.components[n] for f in families(release)
              if len(f.components) > n and f.key[:n] == key}
     return tuple(sorted(found, key=lambda c: (c.name, c.arg or "")))
