@@ -280,9 +280,10 @@ class _Node:
 
 
 def _base_tree(db) -> _Node:
-    """The built-in families and the names of every tapset alias (records are read lazily)."""
+    """The built-in families of the database's release and the names of every tapset alias
+    (records are read lazily)."""
     root = _Node()
-    for family in probe_families.families():
+    for family in probe_families.families(getattr(db, "systemtap_version", None)):
         node = root
         for comp in family.components:
             node = node.bind((comp.name, comp.arg))
@@ -670,6 +671,17 @@ class _Derivation:
     def prefix_text(self, point: _Point, upto: int) -> str:
         return ".".join(c.text for c in point.comps[:upto])
 
+    def family_note(self, point: _Point) -> str:
+        """" ('kernel.function(string).callees' was added in SystemTap 2.5; you target 2.0)" for a
+        point that is a built-in family of other releases than the target's; else ""."""
+        comps = point.comps
+        if not comps or any("*" in c.name or c.kind not in (None, probe_families.STRING, probe_families.NUMBER)
+                            for c in comps):
+            return ""
+        pattern = ".".join(c.name if c.kind is None else f"{c.name}({c.kind})" for c in comps)
+        note = probe_families.family_note(pattern, getattr(self.r.db, "systemtap_version", None))
+        return f" ({note})" if note else ""
+
     def mismatch(self, nodes: Nodes, point: _Point, pos: int) -> _Failure:
         comp = point.comps[pos]
         children = _children(nodes)
@@ -678,7 +690,7 @@ class _Derivation:
             return self.kind_failure(point, pos, same_name)
         failure = _Failure(codes.UNKNOWN_PROBE_POINT, lambda: self.unknown_message(nodes, point, pos),
                            comp.span, ("stap: probe point mismatch",))
-        if pos == 0 and point.in_script and nodes[0] is self.r.root:
+        if pos == 0 and point.in_script and nodes[0] is self.r.root and not self.family_note(point):
             failure.foreign = lambda: not self.suggestion(nodes, point, pos)
         return failure
 
@@ -691,6 +703,7 @@ class _Derivation:
             message = f"'{comp.name}' needs an argument: {takes} (in '{point.text()}')"
         else:
             message = f"'{comp.name}' takes {takes}, not {words.get(comp.kind, 'an argument')} (in '{point.text()}')"
+        message += self.family_note(point)
         return _Failure(codes.PROBE_ARGUMENT_KIND, message, comp.span,
                         ("stap: probe point mismatch (an argument's kind is part of the name)",))
 
@@ -698,6 +711,9 @@ class _Derivation:
         from ..tapsets.manual_2009 import FATE
 
         dotted = point.text()
+        family_note = self.family_note(point)
+        if family_note:
+            return f"unknown probe point '{dotted}'{family_note}"
         fate = FATE.get(dotted) if "(" not in dotted else None
         if fate is not None and fate.kind == "renamed":
             return f"unknown probe point '{dotted}': it was renamed {fate.new_name} in SystemTap {fate.since}"
@@ -757,7 +773,7 @@ class _Derivation:
         def message() -> str:
             follow = sorted(_key_text(k) for k in _children(nodes))
             shown = ", ".join(follow[:FOLLOW_SHOWN]) + (", ..." if len(follow) > FOLLOW_SHOWN else "")
-            return f"probe point truncated: '{dotted}' needs one more component ({shown})"
+            return f"probe point truncated: '{dotted}' needs one more component ({shown})" + self.family_note(point)
 
         failure = _Failure(codes.INCOMPLETE_PROBE_POINT, message, span, ("stap: probe point truncated (follow: ...)",))
         failure.truncated = True
@@ -773,7 +789,7 @@ class _Derivation:
             follow = sorted(_key_text(k) for k in _children(nodes))
             after = f" (it may be followed by {', '.join(follow[:FOLLOW_SHOWN])})" if follow else ""
             return (f"invalid suffix for probe: '{self.prefix_text(point, pos)}' takes no "
-                    f"'.{'.'.join(c.text for c in point.comps[pos:])}'{after}")
+                    f"'.{'.'.join(c.text for c in point.comps[pos:])}'{after}" + self.family_note(point))
 
         failure = _Failure(codes.INCOMPLETE_PROBE_POINT, message, comp.span, ("stap: invalid suffix for probe",))
         failure.takes_no_suffix = self.prefix_text(point, pos)

@@ -630,16 +630,19 @@ def known_releases() -> tuple[str, ...]:
     return tuple(data["releases"]) if data else (TABLE_RELEASE,)
 
 
-@functools.cache
 def _members(pattern: str) -> frozenset[int]:
     """The positions (in known_releases()) of the releases that register `pattern`."""
-    from .releases import ranges_members
-
     data = _release_data()
     ranges = data["families"].get(pattern) if data else None
-    if not ranges:
-        return frozenset()
-    return frozenset(ranges_members(ranges, {r: i for i, r in enumerate(data["releases"])}))
+    # (cached by ranges text, not by pattern: a checked script's points are not kept)
+    return _ranges_members(ranges) if ranges else frozenset()
+
+
+@functools.cache
+def _ranges_members(ranges: str) -> frozenset[int]:
+    from .releases import ranges_members
+
+    return frozenset(ranges_members(ranges, {r: i for i, r in enumerate(known_releases())}))
 
 
 def _resolve(release: str | None) -> str | None:
