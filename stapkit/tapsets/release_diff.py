@@ -2,7 +2,8 @@
 
 Compared per name: probe aliases (their variables with types, their
 expansions), public functions (their signatures: one per overload), globals
-and library macros (their names).  Items of every target are compared (the
+and library macros (their names), and stap's built-in probe families (their
+patterns, from probe_families: `kernel.function(string).callees`).  Items of every target are compared (the
 whole library, as the release history holds it), so that a name one
 architecture lost counts as changed, not removed.
 """
@@ -45,11 +46,22 @@ def diff(old, new) -> dict:
             if a != b:
                 changed.append({"name": name, "added": sorted(b - a), "removed": sorted(a - b)})
         out[kind] = {"added": sorted(after - before), "removed": sorted(before - after), "changed": changed}
+    out["family"] = _family_diff(old.systemtap_version, new.systemtap_version)
     return out
 
 
-LABELS = {"alias": "probe alias", "function": "function", "global": "global", "macro": "macro"}
-PLURALS = {"alias": "probe aliases", "function": "functions", "global": "globals", "macro": "macros"}
+def _family_diff(old: str, new: str) -> dict:
+    from .probe_families import families
+
+    before = {f.pattern for f in families(old)}
+    after = {f.pattern for f in families(new)}
+    return {"added": sorted(after - before), "removed": sorted(before - after), "changed": []}
+
+
+LABELS = {"alias": "probe alias", "function": "function", "global": "global", "macro": "macro",
+          "family": "probe family"}
+PLURALS = {"alias": "probe aliases", "function": "functions", "global": "globals", "macro": "macros",
+           "family": "built-in probe families"}
 
 
 def render(result: dict, old: str, new: str) -> str:
