@@ -323,15 +323,16 @@ class Completer:
         ctx = self.ctx
         names = [name for name, _ in ctx.components]
         key = [(name, _argument_kind(arg)) for name, arg in ctx.components]
+        release = getattr(self.db, "systemtap_version", None)  # the target's built-in families
         if all("*" not in name for name in names):  # the families' names have no wildcards
             try:
-                nexts = following(key)
+                nexts = following(key, release)
             except ValueError:
                 nexts = ()
             # The families under each next component, in one pass over the families (not one per component).
             under: dict[tuple, list[str]] = {}
             depth = len(key)
-            for family in families():
+            for family in families(release):
                 if len(family.components) > depth:
                     family_key = family.key
                     if list(family_key[:depth]) == key:

@@ -184,7 +184,8 @@ def probe_point_text(analysis: Analysis, found: lookup.Found) -> str | None:
         names = plain.split(".")
         try:
             families = find_families([(c.name, _argument_kind(c.arg)) for c in point.components
-                                      if isinstance(c, ast.Component)])
+                                      if isinstance(c, ast.Component)],
+                                     release=getattr(db, "systemtap_version", None))
         except ValueError:
             families = ()
         if families and "*" not in plain:

@@ -198,3 +198,21 @@ async def test_one_edit_range_for_every_item_where_the_client_takes_it(pull_clie
         cursor.line, cursor.character - 3, cursor.character)
     length = next(item for item in result.items if item.label == "length")
     assert length.text_edit is None and length.text_edit_text == "length"
+
+
+async def test_probe_point_components_are_the_target_release_s(client, nettop):
+    uri, text = nettop
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"stapkit": {"target": {"systemtapVersion": "2.0"}}}))
+    try:
+        items = await complete_at(client, uri, text.replace("probe netdev.transmit", "probe timer.profile.|"),
+                                  version=40)
+        assert "tick" not in items  # SystemTap 2.0's timer.profile is complete (.tick came in 2.2)
+        items = await complete_at(client, uri, text.replace("probe netdev.transmit",
+                                                            'probe kernel.function("x").|'), version=41)
+        assert "callees" not in items and "return" in items  # .callees came in 2.5
+    finally:
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"stapkit": {}}))
+    items = await complete_at(client, uri, text.replace("probe netdev.transmit", 'probe kernel.function("x").|'),
+                              version=42)
+    assert "callees" in items
