@@ -265,7 +265,7 @@ def _info(db, args) -> int:
         "systemtap_version": db.systemtap_version,
         "with_docs": bool(db.header.get("with_docs")),
         "built_from": built,
-        "counts": dict(db.header.get("counts", {}), builtin_probe_families=len(families()),
+        "counts": dict(db.header.get("counts", {}), builtin_probe_families=len(families(db.systemtap_version)),
                        names_of_2009_manual=len(manual_2009.PROBES_2009) + len(manual_2009.FUNCTIONS_2009)),
     }
     if args.output_format == "json":
@@ -296,7 +296,7 @@ def _list(db, view, args) -> int:
     try:
         found = match_names(args.pattern, names)
         if not args.functions:
-            found = sorted(set(found) | set(_matching_families(args.pattern)))
+            found = sorted(set(found) | set(_matching_families(args.pattern, db.systemtap_version)))
     except PatternError as err:
         error(f"bad pattern '{args.pattern}': {err}")
         return exit_codes.ERROR
@@ -328,12 +328,12 @@ def _print_description(found, args) -> int:
     return exit_codes.SUCCESS if found.known else exit_codes.FINDINGS
 
 
-def _matching_families(pattern: str) -> list[str]:
-    """Built-in families whose pattern (with its argument kinds) matches: `timer.ms(number)`."""
+def _matching_families(pattern: str, release: str | None = None) -> list[str]:
+    """Built-in families of a release whose pattern (with its argument kinds) matches: `timer.ms(number)`."""
     from ..tapsets.probe_families import families
     from ..tapsets.probe_patterns import match_names
 
-    patterns = sorted({f.pattern for f in families()})
+    patterns = sorted({f.pattern for f in families(release)})
     return match_names(pattern, patterns)
 
 

@@ -25,7 +25,7 @@ class Description:
 def describe(db, name: str, view=None) -> Description:
     aliases = db.aliases(name)
     functions = [f for f in db.functions(name) if not f.private]
-    families = _families_named(name)
+    families = _families_named(name, getattr(db, "systemtap_version", None))
     if not aliases and not functions and not families:
         return _unknown(db, name, view)
     lines: list[str] = []
@@ -153,12 +153,12 @@ def _manual_data(facts) -> dict:
             "signatures": list(facts.signatures), "summary": facts.summary, "description": facts.description}
 
 
-def _families_named(name: str) -> list:
-    """Built-in families whose components (arguments aside) are the name's."""
+def _families_named(name: str, release: str | None = None) -> list:
+    """Built-in families of a release whose components (arguments aside) are the name's."""
     from .probe_families import families
 
     bare = _strip_arguments(name)
-    return [f for f in families() if _strip_arguments(f.pattern) == bare]
+    return [f for f in families(release) if _strip_arguments(f.pattern) == bare]
 
 
 def _strip_arguments(text: str) -> str:

@@ -159,3 +159,15 @@ void register_them(systemtap_session& s) {
         "kernel.tick(number)", "user(string).tick(number)",
         "kernel.function(string)", "kernel.function(string).return", "user(string).function(string)"}
     assert "kernel.function(string).old" in Reader({"tapsets.cxx": source}, "1.7").read()
+
+
+def test_db_show_and_list_answer_for_the_release(capsys):
+    from stapkit.cli import main
+
+    assert main(["db", "show", "kernel.function.callees", "--systemtap-version", "2.0"]) == 1
+    assert "no probe point or function named 'kernel.function.callees'" in capsys.readouterr().out
+    assert main(["db", "show", "kernel.function.callees", "--systemtap-version", "2.5"]) == 0
+    assert "kernel.function(string).callees" in capsys.readouterr().out
+    assert main(["db", "list", "perf*.counter(string)", "--systemtap-version", "1.1"]) == 0
+    assert capsys.readouterr().out.split() == ["perfmon.counter(string)"]
+    assert main(["db", "list", "perf*.counter(string)", "--systemtap-version", "4.8"]) == 1
