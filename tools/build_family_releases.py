@@ -12,7 +12,8 @@ binds chains of components onto the session's match tree
 (`root->bind(TOK_KERNEL)->bind_str(TOK_FUNCTION)->bind(TOK_RETURN)->bind(builder)`),
 some through helpers that take a match node (`register_function_variants(fv_root, ...)`)
 or over arrays of roots.  This tool reads exactly that much of each release's
-tapset*.cxx: a small interpreter of those statements (see `Reader`), bounded
+tapset*.cxx, from register_standard_tapsets and the functions it calls: a small
+interpreter of those statements (see `Reader`), bounded
 in depth and size.  It follows every branch of an `if` or `#if` it cannot
 decide (a family compiled in only with some configure option is still the
 release's family), and decides two kinds it can: `strverscmp(s.compatible...)`
@@ -82,7 +83,7 @@ class Reader:
         self.release = release
         self.tokens_of: dict[str, str] = {}
         self.functions: dict[str, list[tuple[list[str], list[str]]]] = {}  # name -> [(params, body tokens)]
-        self.entries: list[list[str]] = []
+        self.entries: list[tuple[str, list[str]]] = []  # (name, body) of the functions binding on pattern_root
         self.patterns: set[str] = set()
         budget = MAX_TOKENS
         for name in sorted(sources):
@@ -112,14 +113,21 @@ class Reader:
                         body = tokens[i + 1:end]
                         self.functions.setdefault(name, []).append((params, body))
                         if "pattern_root" in body and "match_node" not in tokens[open_ + 1:close]:
-                            self.entries.append(body)
+                            self.entries.append((name, body))
                         i = end + 1
                         continue
             i += 1
 
     def read(self) -> set[str]:
-        for body in self.entries:
-            self._block(body, {}, 0)
+        """The patterns registered by register_standard_tapsets and the functions it calls
+        (a registration function nothing calls registers nothing)."""
+        standard = [body for name, body in self.entries if name == "register_standard_tapsets"]
+        if not standard:
+            raise ReadError(f"{self.release}: no register_standard_tapsets binding on the pattern root")
+        called = {tok for body in standard for tok in body}
+        for name, body in self.entries:
+            if name == "register_standard_tapsets" or name in called:
+                self._block(body, {}, 0)
         return self.patterns
 
     # -- statements ----------------------------------------------------------------

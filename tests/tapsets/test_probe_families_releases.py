@@ -144,6 +144,11 @@ void helper(match_node *root, privilege_t privilege) {
   if (strverscmp(s.compatible.c_str(), "1.7") <= 0)
     root->bind("old")->bind(b);
 }
+void never_called(systemtap_session& s) { s.pattern_root->bind("dead")->bind(b); }
+void register_standard_tapsets(systemtap_session& s) {
+  s.pattern_root->bind("direct")->bind(new b());
+  register_them(s);
+}
 void register_them(systemtap_session& s) {
   match_node* root = s.pattern_root;
   vector<match_node*> roots;
@@ -156,7 +161,7 @@ void register_them(systemtap_session& s) {
 }
 """
     assert Reader({"tapsets.cxx": source}, "2.0").read() == {
-        "kernel.tick(number)", "user(string).tick(number)",
+        "direct", "kernel.tick(number)", "user(string).tick(number)",
         "kernel.function(string)", "kernel.function(string).return", "user(string).function(string)"}
     assert "kernel.function(string).old" in Reader({"tapsets.cxx": source}, "1.7").read()
 
