@@ -586,6 +586,13 @@ class _Derivation:
         comps = point.comps
         suffix = comps[pos:]
         results: list[_Leaf] = []
+        if any(f.group == "debuginfod" for f in families):
+            # The one family that takes a suffix (SystemTap 5.0's tapset-debuginfod.cxx): stap fetches
+            # the program and resolves process(PATH) followed by the rest.
+            # The program is the server's, not this machine's: its argument is unknown here.
+            process = next(c for c in comps[:pos] if c.name == "process")._replace(value=None)
+            return self.find_and_build(self.script_roots, point._replace(comps=(process,) + suffix), 0, chain,
+                                       parent_optional)
         if families and not point.optional:
             raise self.invalid_suffix(nodes, point, pos)  # a built-in family takes no suffix
         for alias in defs:
@@ -678,8 +685,15 @@ class _Derivation:
         if not comps or any("*" in c.name or c.kind not in (None, probe_families.STRING, probe_families.NUMBER)
                             for c in comps):
             return ""
-        pattern = ".".join(c.name if c.kind is None else f"{c.name}({c.kind})" for c in comps)
-        note = probe_families.family_note(pattern, getattr(self.r.db, "systemtap_version", None))
+        parts = [c.name if c.kind is None else f"{c.name}({c.kind})" for c in comps]
+        release = getattr(self.r.db, "systemtap_version", None)
+        note = probe_families.family_note(".".join(parts), release)
+        for end in range(len(parts) - 1, 1, -1):  # debuginfod.process(PATH) takes a suffix
+            if note:
+                break
+            prefix = ".".join(parts[:end])
+            if probe_families.takes_suffix(prefix):
+                note = probe_families.family_note(prefix, release)
         return f" ({note})" if note else ""
 
     def mismatch(self, nodes: Nodes, point: _Point, pos: int) -> _Failure:

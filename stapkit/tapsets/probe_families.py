@@ -701,6 +701,13 @@ def family_note(pattern: str, release: str | None) -> str | None:
     return f"'{pattern}' is in SystemTap {ranges_text(sorted(members), names)}; you target {release}"
 
 
+def takes_suffix(pattern: str) -> bool:
+    """Does the family (of any release) take the rest of a point as a suffix, as 5.0's
+    `debuginfod.process(PATH)` does (it is resolved as `process(PATH)` and the rest)?"""
+    data = _release_data()
+    return bool(data) and data["groups"].get(pattern) == "debuginfod"
+
+
 def group_for_pattern(pattern: str) -> str:
     """The group of a pattern of any release (tools/build_family_releases.py writes it into
     the data): the table's group, else that of the pattern it extends, else a group of the

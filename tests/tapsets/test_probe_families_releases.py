@@ -176,3 +176,18 @@ def test_db_show_and_list_answer_for_the_release(capsys):
     assert main(["db", "list", "perf*.counter(string)", "--systemtap-version", "1.1"]) == 0
     assert capsys.readouterr().out.split() == ["perfmon.counter(string)"]
     assert main(["db", "list", "perf*.counter(string)", "--systemtap-version", "4.8"]) == 1
+
+
+def test_debuginfod_process_takes_the_rest_of_the_point_from_5_0(tmp_path, capsys):
+    from stapkit.cli import main
+
+    script = tmp_path / "fetched.stp"
+    script.write_text('probe debuginfod.process("/usr/bin/true").function("main") { println(pp()) }\n'
+                      'probe debuginfod.process("/usr/bin/true").nosuch { println(pp()) }\n')
+    assert main(["lint", "--output-format", "concise", "--systemtap-version", "5.0", str(script)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1 and out[0].startswith(f"{script}:2:43: error: unknown probe point "
+                                               "'process(\"/usr/bin/true\").nosuch'")
+    assert main(["lint", "--output-format", "concise", "--systemtap-version", "4.9", str(script)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("('debuginfod.process(string)' was added in SystemTap 5.0; you target 4.9) [STP201]") == 2
