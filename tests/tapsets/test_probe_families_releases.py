@@ -80,7 +80,14 @@ def test_every_pattern_has_a_known_group_and_keeps_the_table_facts():
     ("python2.module(string).function(string)", "3.1-5.5"),
     ("debuginfod.process(string)", "5.0-5.6"),
     ("process.data(number).rw", "5.1-5.6"),
+    # The head's additions, which its stapprobes(3stap) documents too (kernel.tracepoint("name"),
+    # kernel.lsm("hook_name"), process.data(ADDRESS)...; the .pc(N).die(N) forms are stap's own).
     ("kernel.tracepoint(string)", "5.6"),
+    ("module(string).tracepoint(string)", "5.6"),
+    ("kernel.lsm(string)", "5.6"),
+    ("process.data(string).rw", "5.6"),
+    ("kernel.function(string).return.pc(number).die(number)", "5.6"),
+    ("python3.module(string).function(string)", "3.1-5.6"),
 ])
 def test_release_ranges_of_real_families(pattern, ranges):
     assert pf.family_ranges(pattern) == ranges
