@@ -397,7 +397,12 @@ def release_sources(git_dir: Path, commit: str) -> dict[str, str]:
 
 
 def release_families(git_dir: Path, release: str, commit: str) -> set[str]:
-    return Reader(release_sources(git_dir, commit), release).read()
+    found = Reader(release_sources(git_dir, commit), release).read()
+    missing = {"begin", "end", "kernel.function(string)"} - found  # every release since 1.0 has these
+    if missing:
+        raise ReadError(f"{release}: the registration code read gives no {', '.join(sorted(missing))}: "
+                        "its shape changed; teach Reader the new one")
+    return found
 
 
 # ---------------------------------------------------------------- the data file
