@@ -39,20 +39,20 @@ FEATURES: tuple[Feature, ...] = (
     Feature("foreach-value", (1, 3), "the value in `foreach` (`foreach (v = [k] in a)`)"),
     Feature("embedded-expression", (1, 3), "embedded C as an expression"),
     Feature("systemtap_v", (1, 3), "the `systemtap_v` preprocessor condition"),
-    Feature("array-wrap", (1, 7), "wrapping arrays (`global a%`)"),
+    Feature("array-wrap", (1, 7), "a wrapping array (`global a%`)"),
     Feature("@var", (1, 8), "`@var`"),
-    Feature("@define", (2, 0), "`@define` macros"),
+    Feature("@define", (2, 0), "`@define`"),
     Feature("systemtap_privilege", (2, 0), "the `systemtap_privilege` preprocessor condition"),
     Feature("@perf", (2, 1), "`@perf`"),
     Feature("regex-match", (2, 1), "regular-expression matching (`=~`, `!~`)"),
     Feature("foreach-aggregate", (2, 1), "sorting `foreach` by a statistic (`@count +`)"),
     Feature("runtime", (2, 3), "the `runtime` preprocessor condition"),
     Feature("guru_mode", (2, 5), "the `guru_mode` preprocessor condition"),
-    Feature("array-slice", (2, 6), "array slices with `*` (`a[*, 2]`)"),
+    Feature("array-slice", (2, 6), "an array slice with `*` (`a[*, 2]`)"),
     Feature("private", (3, 0), "`private`"),
     Feature("function-overload", (3, 0), "function overloading (a second function of the same name)"),
     Feature("next-in-function", (3, 0), "`next` in a function"),
-    Feature("probe-point-braces", (3, 0), "brace groups in probe points (`a.{b,c}`)"),
+    Feature("probe-point-braces", (3, 0), "a brace group in a probe point (`a.{b,c}`)"),
     Feature("@const", (3, 1), "`@const`"),
     Feature("@variance", (3, 1), "`@variance`"),
     Feature("bare-return", (4, 0), "`return` with no value"),
@@ -79,18 +79,22 @@ def version_text(version: Sequence[int]) -> str:
     return ".".join(str(v) for v in version)
 
 
-def release_findings(tokens: Sequence[Token], items: Iterable[ast.Node], release: tuple[int, ...],
-                     skipped: Sequence[tuple[int, int]] = ()) -> list[Diagnostic]:
+def release_findings(lexed: Sequence[Token], parsed: Sequence[Token], items: Iterable[ast.Node],
+                     release: tuple[int, ...], skipped: Sequence[tuple[int, int]] = ()) -> list[Diagnostic]:
     """A finding for each use of syntax newer than `release`.
 
-    `tokens` are the file's tokens as lexed (before macros and conditionals),
-    `items` its declarations as parsed, `skipped` the (start, end) offsets of
-    the conditional branches the target does not take.
+    `lexed` are the file's tokens as lexed (for what the preprocessor reads:
+    `@define`, the words of `%( %)` conditions), `skipped` the (start, end)
+    offsets of the conditional branches the target does not take; `parsed`
+    the tokens the parser reads (macros expanded, the taken branches only:
+    a token from a macro body stands at the macro's invocation), `items` the
+    declarations parsed from them.
     """
     if release >= max(f.since for f in FEATURES):
         return []  # the common case: a release with every feature
     found: list[tuple[str, Span]] = []
-    found += _token_features(tokens, skipped)
+    found += _preprocessor_features(lexed, skipped)
+    found += _token_features(parsed)
     found += _tree_features(items)
     out = []
     seen: set[tuple[str, int]] = set()
@@ -117,26 +121,32 @@ def _hints(feature: Feature, release: tuple[int, ...]) -> tuple[str, ...]:
     return tuple(hints)
 
 
-def _token_features(tokens: Sequence[Token], skipped: Sequence[tuple[int, int]]):
+def _preprocessor_features(tokens: Sequence[Token], skipped: Sequence[tuple[int, int]]):
     ranges = sorted(skipped)
     r = 0
     in_condition = False
-    previous: Token | None = None
-    for i, tok in enumerate(tokens):
+    for tok in tokens:
         kind, text, start = tok[0], tok[1], tok[2]
         while r < len(ranges) and ranges[r][1] <= start:
             r += 1
         if r < len(ranges) and ranges[r][0] <= start:
-            previous = None
             continue  # in a branch the target does not take
-        span = Span(start, tok[3])
         if kind == "PP_OPEN":
             in_condition = True
         elif kind == "PP_THEN":
             in_condition = False
         elif in_condition and kind == "IDENT" and text in _CONDITION_FEATURES:
-            yield _CONDITION_FEATURES[text], span
-        elif text in _WORD_FEATURES and kind != "IDENT":
+            yield _CONDITION_FEATURES[text], Span(start, tok[3])
+        elif kind == "DEFINE":
+            yield "@define", Span(start, tok[3])
+
+
+def _token_features(tokens: Sequence[Token]):
+    previous: Token | None = None
+    for i, tok in enumerate(tokens):
+        kind, text, start = tok[0], tok[1], tok[2]
+        span = Span(start, tok[3])
+        if text in _WORD_FEATURES and kind != "IDENT":
             yield _WORD_FEATURES[text], span
         elif text == "private" and i + 1 < len(tokens) and tokens[i + 1][0] in ("GLOBAL", "FUNCTION"):
             yield "private", span

@@ -200,14 +200,15 @@ def _parse_text(text: str, path: str, options: ParseOptions,
         diagnostics += argument_count_findings(lexed.tokens, conditionals, target)
 
     if not options.tapset:  # the library of a release is read by that release's stap
-        diagnostics = _with_release_findings(diagnostics, lexed.tokens, items, pre.conditionals, release)
+        diagnostics = _with_release_findings(diagnostics, lexed.tokens, pre.tokens, items,
+                                             pre.conditionals, release)
 
     script = ast.Script(tuple(items), Span(0, len(text)))
     return ParseResult(path, text, script, _sorted(_capped(diagnostics)), tuple(lexed.comments),
                        tuple(conditionals), pre.macros, first_line, target, guru)
 
 
-def _with_release_findings(diagnostics: list[Diagnostic], tokens, items, conditionals,
+def _with_release_findings(diagnostics: list[Diagnostic], lexed, parsed, items, conditionals,
                            release: tuple[int, ...]) -> list[Diagnostic]:
     """The findings of syntax newer than the target release (language_releases.py), added to
     `diagnostics`.  A use that the language version gate (STP060) reports already is not
@@ -221,7 +222,7 @@ def _with_release_findings(diagnostics: list[Diagnostic], tokens, items, conditi
             branch = cond.branch(not cond.taken)
             if branch is not None:
                 skipped.append((branch.span.start, branch.span.end))
-    found = release_findings(tokens, items, release, skipped)
+    found = release_findings(lexed, parsed, items, release, skipped)
     if not found:
         return diagnostics
     gated = {d.span.start for d in diagnostics if d.code == codes.NEWER_LANGUAGE_FEATURE}

@@ -123,6 +123,17 @@ def test_a_branch_the_release_does_not_take_is_not_read():
     assert [d.code for d in _parse(text, "1.2").diagnostics] == ["STP061"]  # no systemtap_v before 1.3
 
 
+def test_a_guard_in_a_macro_body_is_read_where_the_macro_is_used():
+    text = ('@define matches(x) %( %( systemtap_v >= "2.1" %? @x =~ "a" %: @x == "a" %) %)\n'
+            "probe begin { if (@matches(execname())) println(1) }\n")
+    assert [d.code for d in _parse(text, "2.0").diagnostics] == []
+    assert [d.code for d in _parse(text, "2.1").diagnostics] == []
+    # A feature that a macro brings is reported where the macro is used.
+    text = '@define matches(x) %( @x =~ "a" %)\nprobe begin { if (@matches(execname())) println(1) }\n'
+    found = [d for d in _parse(text, "2.0").diagnostics if d.code == "STP061"]
+    assert [d.span.start for d in found] == [text.index("@matches(")]
+
+
 def test_the_default_target_reports_nothing_older_than_it():
     for key, (text, _) in SCRIPTS.items():
         if BY_KEY[key].since <= (4, 8):
