@@ -21,6 +21,7 @@ from typing import Iterable, NamedTuple, Sequence
 
 from ..diagnostics import Diagnostic, Severity, Span
 from . import ast, codes
+from .preprocessor import expanded_from
 from .tokens import Token
 
 
@@ -141,10 +142,19 @@ def _preprocessor_features(tokens: Sequence[Token], skipped: Sequence[tuple[int,
             yield "@define", Span(start, tok[3])
 
 
+def _from_library(token: Token) -> bool:
+    """A token of a library macro's body: the release's own library, not the script's syntax."""
+    expansion = expanded_from(token) if token[5] is not None else None
+    return expansion is not None and expansion[0].macro.library
+
+
 def _token_features(tokens: Sequence[Token]):
     previous: Token | None = None
     for i, tok in enumerate(tokens):
         kind, text, start = tok[0], tok[1], tok[2]
+        if _from_library(tok):
+            previous = None
+            continue
         span = Span(start, tok[3])
         if text in _WORD_FEATURES and kind != "IDENT":
             yield _WORD_FEATURES[text], span

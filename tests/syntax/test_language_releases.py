@@ -134,6 +134,18 @@ def test_a_guard_in_a_macro_body_is_read_where_the_macro_is_used():
     assert [d.span.start for d in found] == [text.index("@matches(")]
 
 
+def test_what_a_library_macro_brings_is_the_librarys():
+    from stapkit.syntax.preprocessor import MacroDef
+    from stapkit.syntax.lexer import lex
+    from stapkit.diagnostics import Span
+
+    body = tuple(lex('@x "tail"', version=(99,)).tokens)
+    library = {"tail": MacroDef("tail", ("x",), body, Span(0, 0), path="/lib/tail.stpm", library=True)}
+    text = 'probe begin { println(@tail("a")) }'
+    options = ParseOptions(target=Target(systemtap_v="1.0"), library_macros=library)
+    assert [d.code for d in parse_text(text, "t.stp", options).diagnostics] == []
+
+
 def test_the_default_target_reports_nothing_older_than_it():
     for key, (text, _) in SCRIPTS.items():
         if BY_KEY[key].since <= (4, 8):
