@@ -12,6 +12,9 @@ of the release before it: the witness must be there at the first and not at
 the second (the other way round for a lifted restriction).  Exit status 0
 when every row holds, 1 otherwise, 2 when the history cannot be read.
 
+The syntax that 1.0 has already is not in the table; its witnesses (AT_1_0)
+are checked to be there at 1.0.
+
 --scan prints, for each witness, every release that has it (what the table
 was first made from).
 """
@@ -76,6 +79,24 @@ WITNESSES = {
 }
 
 
+# Syntax the table leaves out because SystemTap 1.0, the oldest release stapkit knows, has it
+# already: each with its witness, which must be there at 1.0.
+AT_1_0 = {
+    "@cast (with a module)": Witness("parse.cxx", r'"@?cast"'),
+    "@count/@sum/@min/@max/@avg": Witness("parse.cxx", r'"@?avg"'),
+    "@hist_linear/@hist_log": Witness("parse.cxx", r'"@?hist_log"'),
+    "foreach ... limit": Witness("parse.cxx", r'"limit"'),
+    "delete": Witness("parse.cxx", r'"delete"'),
+    "next": Witness("parse.cxx", r'"next"'),
+    "probe points with ?, ! and if": Witness("parse.cxx", r"sufficient"),
+    "&$var (address of)": Witness("parse.cxx", r"addressof"),
+    ".= and ++/--": Witness("parse.cxx", r'"\.="'),
+    "%{ %} embedded C": Witness("parse.cxx", r"tok_embedded"),
+    "$$vars, $$parms, $$locals": Witness("tapsets.cxx", r"\$\$parms"),
+    "printf %b %c %m %M %p": Witness("staptree.cxx", r"case 'M'"),
+}
+
+
 class History:
     """Files of stap's source tree at release tags, read once each."""
 
@@ -119,6 +140,9 @@ def check(history: History) -> list[str]:
             state = {True: "has", False: "lacks"}
             problems.append(f"{feature.key}: {witness.path} {state[at_since]} /{witness.pattern}/ at {since} "
                             f"and {state[at_before]} it at {before} (the table says {since})")
+    for name, witness in AT_1_0.items():
+        if not history.has("1.0", witness):
+            problems.append(f"{name}: {witness.path} lacks /{witness.pattern}/ at 1.0 (the table leaves it out as older)")
     return problems
 
 
@@ -145,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     for line in problems:
         print(f"language_releases: {line}", file=sys.stderr)
     if not problems:
-        print(f"{len(FEATURES)} features checked against {args.git_dir}: each first appears at its release")
+        print(f"{len(FEATURES)} features checked against {args.git_dir}: each first appears at its release; "
+              f"{len(AT_1_0)} older ones are in 1.0")
     return 1 if problems else 0
 
 

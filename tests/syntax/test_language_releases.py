@@ -178,7 +178,21 @@ def test_the_table_agrees_with_systemtaps_history():
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     assert set(tool.WITNESSES) == set(BY_KEY)
-    assert tool.check(tool.History(MIRROR)) == []
+    history = tool.History(MIRROR)
+    assert tool.check(history) == []
+    # A row one release off is caught: `@define` is in 2.0, not 2.1.
+    wrong = BY_KEY["@define"]._replace(since=(2, 1))
+    tool.FEATURES = tuple(wrong if f.key == "@define" else f for f in FEATURES)
+    assert tool.check(history) == [
+        "@define: parse.cxx has /\"@define\"/ at 2.1 and has it at 2.0 (the table says 2.1)"]
+
+
+def test_formatting_is_not_stopped_by_syntax_newer_than_the_release():
+    from stapkit.format.formatter import format_text
+
+    text = "@define one %( 1 %)\nprobe begin {println(@one)}\n"
+    result = format_text(text, "t.stp", options=ParseOptions(target=Target(systemtap_v="1.0"), tapset_roots=()))
+    assert result.changed and result.text == "@define one %( 1 %)\nprobe begin { println(@one) }\n"
 
 
 def test_the_releases_page_shows_the_table():
