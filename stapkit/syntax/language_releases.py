@@ -76,6 +76,12 @@ _CONDITION_FEATURES = {"systemtap_v": "systemtap_v", "systemtap_privilege": "sys
                        "runtime": "runtime", "guru_mode": "guru_mode"}
 
 
+_PREPROCESSOR_KEYS = frozenset(_CONDITION_FEATURES.values()) | {"@define"}
+_WORD_KEYS = frozenset(_WORD_FEATURES.values()) - {"@define"}
+_TREE_KEYS = frozenset({"foreach-value", "foreach-aggregate", "array-slice", "embedded-expression", "array-wrap",
+                        "probe-point-braces", "next-in-function", "bare-return", "function-overload"})
+
+
 def version_text(version: Sequence[int]) -> str:
     return ".".join(str(v) for v in version)
 
@@ -91,12 +97,22 @@ def release_findings(lexed: Sequence[Token], parsed: Sequence[Token], items: Ite
     a token from a macro body stands at the macro's invocation), `items` the
     declarations parsed from them.
     """
-    if release >= max(f.since for f in FEATURES):
-        return []  # the common case: a release with every feature
+    newer = {f.key for f in FEATURES if f.since > release}
+    if not newer:
+        return []
+    # Each pass only when the release lacks something it finds (a recent release lacks only a
+    # few @-words: one pass over the tokens, no walk of the tree).
     found: list[tuple[str, Span]] = []
-    found += _preprocessor_features(lexed, skipped)
-    found += _token_features(parsed)
-    found += _tree_features(items)
+    if newer & _PREPROCESSOR_KEYS:
+        found += _preprocessor_features(lexed, skipped)
+    if newer - _WORD_KEYS - _PREPROCESSOR_KEYS - _TREE_KEYS:
+        found += _token_features(parsed)
+    elif newer & _WORD_KEYS:
+        words = {word for word, key in _WORD_FEATURES.items() if key in newer}
+        found += [(_WORD_FEATURES[t[1]], Span(t[2], t[3])) for t in parsed
+                  if t[1] in words and t[0] != "IDENT" and not _from_library(t)]
+    if newer & _TREE_KEYS:
+        found += _tree_features(items)
     out = []
     seen: set[tuple[str, int]] = set()
     for key, span in found:
