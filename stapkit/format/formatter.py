@@ -50,7 +50,7 @@ def format_text(text: str, path: str = "<string>", style: Style = Style(), optio
     lexed = lex(text, version=ALL_FEATURES)
     before = parse_text(text, path, options, lexed=(ALL_FEATURES, lexed))
     # An empty script is an error to stap, not to the layout (it has nothing to misread).
-    errors = tuple(d for d in before.diagnostics if d.severity.value == "error" and d.code != "STP050")
+    errors = tuple(d for d in before.diagnostics if d.severity.value == "error" and d.code not in ("STP050", "STP061"))
     if errors:
         return FormatResult(text, False, errors)
     out = layout(text, style, lexed)

@@ -61,6 +61,7 @@ GLUED_ARGUMENT = "STP056"
 
 # Language version
 NEWER_LANGUAGE_FEATURE = "STP060"
+NEWER_THAN_RELEASE = "STP061"
 
 # Guru-only syntax
 EMBEDDED_C_NEEDS_GURU = "STP601"
@@ -136,6 +137,8 @@ CODES: dict[str, CodeInfo] = {
                  "letters right after a $N command-line argument ($12A3), which stap reads as one token with it"),
         CodeInfo(NEWER_LANGUAGE_FEATURE, "newer-language-feature", Severity.ERROR,
                  "syntax that the target SystemTap version does not know"),
+        CodeInfo(NEWER_THAN_RELEASE, "newer-than-release", Severity.ERROR,
+                 "syntax that came in a later SystemTap release than the one targeted"),
         CodeInfo(EMBEDDED_C_NEEDS_GURU, "embedded-c-needs-guru", Severity.ERROR,
                  "embedded C in a script that is not in guru mode"),
         CodeInfo(GURU_OPERATOR_NEEDS_GURU, "guru-operator-needs-guru", Severity.ERROR,

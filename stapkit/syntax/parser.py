@@ -106,6 +106,9 @@ def _parse_text(text: str, path: str, options: ParseOptions,
     roots = list(options.tapset_roots) if options.tapset_roots is not None else (
         [r] if (r := default_tapset_root()) else [])
     version_origin = "--systemtap-version (or systemtap-version in the configuration)"
+    # The release whose stap reads the file: the target's, before the first line's
+    # --compatible changes the language version (systemtap_v) but not the release.
+    release = parse_version(target.systemtap_v)
     if first_line is not None:
         target = first_line.apply(target)
         guru = guru or first_line.guru
@@ -196,9 +199,37 @@ def _parse_text(text: str, path: str, options: ParseOptions,
 
         diagnostics += argument_count_findings(lexed.tokens, conditionals, target)
 
+    if not options.tapset:  # the library of a release is read by that release's stap
+        diagnostics = _with_release_findings(diagnostics, lexed.tokens, pre.tokens, items,
+                                             pre.conditionals, release)
+
     script = ast.Script(tuple(items), Span(0, len(text)))
     return ParseResult(path, text, script, _sorted(_capped(diagnostics)), tuple(lexed.comments),
                        tuple(conditionals), pre.macros, first_line, target, guru)
+
+
+def _with_release_findings(diagnostics: list[Diagnostic], lexed, parsed, items, conditionals,
+                           release: tuple[int, ...]) -> list[Diagnostic]:
+    """The findings of syntax newer than the target release (language_releases.py), added to
+    `diagnostics`.  A use that the language version gate (STP060) reports already is not
+    reported twice; a syntax error at the start of a use is the old parser's way to say
+    the same thing, and gives way to the clearer finding."""
+    from .language_releases import release_findings
+
+    skipped = []
+    for cond in conditionals:
+        if cond.taken is not None:
+            branch = cond.branch(not cond.taken)
+            if branch is not None:
+                skipped.append((branch.span.start, branch.span.end))
+    found = release_findings(lexed, parsed, items, release, skipped)
+    if not found:
+        return diagnostics
+    gated = {d.span.start for d in diagnostics if d.code == codes.NEWER_LANGUAGE_FEATURE}
+    found = [f for f in found if f.span.start not in gated]
+    starts = {f.span.start for f in found}
+    kept = [d for d in diagnostics if not (d.code == codes.SYNTAX_ERROR and d.span.start in starts)]
+    return kept + found
 
 
 def _check_globals(items) -> list[Diagnostic]:
