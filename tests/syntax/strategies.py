@@ -881,6 +881,7 @@ def program_tokens(draw, guru: bool = False) -> tuple[str, ...]:
 
     toks: tuple[str, ...] = macro_defs(draw) if with_macros else ()
     k = 0
+    bare = False  # whether some declaration is outside every `%( %)`
     while k < len(decls):
         if chance(draw, 6):
             # `%( COND %? declarations [%: declarations] %)` around whole declarations
@@ -894,6 +895,11 @@ def program_tokens(draw, guru: bool = False) -> tuple[str, ...]:
         else:
             toks += decls[k]
             k += 1
+            bare = True
+    if not bare:
+        # Every declaration sits in a condition: a target taking none of the branches would see an
+        # empty script, which stap refuses (STP050).  One declaration outside them keeps it valid.
+        toks += ("probe", "never", "{", "}")
     return toks
 
 
