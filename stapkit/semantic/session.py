@@ -18,9 +18,13 @@ from pathlib import Path
 
 
 class Session:
-    def __init__(self):
+    def __init__(self, keep_resolvers: int = 8):
+        # An editor's targets come and go: it keeps a few resolvers; a range check
+        # (cli/release_range.py) keeps one per release of its range.
+        self.keep_resolvers = keep_resolvers
         self._dbs: dict[str | None, object] = {}
         self._resolvers: dict[tuple, object] = {}
+        self._subtrees: dict[tuple, object] = {}  # the resolvers' shared match subtrees (probe_points._base_tree)
         self._extra: dict[tuple, object] = {}
         self._elves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.elf.ElfFile
         self._dwarves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.dwarf.DwarfInfo or None
@@ -94,9 +98,11 @@ class Session:
         with self._lock:
             found = self._resolvers.get(key)
             if found is None or found.db is not db:
-                if len(self._resolvers) > 8:  # targets come and go in an editor: keep a few
+                if len(self._resolvers) > self.keep_resolvers:
                     self._resolvers.clear()
-                found = self._resolvers[key] = _Resolver(db, target)
+                if len(self._subtrees) > 20_000 * self.keep_resolvers:  # a tree has ~7,000 nodes
+                    self._subtrees.clear()
+                found = self._resolvers[key] = _Resolver(db, target, self._subtrees)
             return found
 
     def extra_library(self, root: Path, macro_roots: tuple[Path, ...], target):
