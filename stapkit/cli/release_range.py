@@ -62,7 +62,7 @@ class FileRange:
     def entry(self, releases: list[str]) -> dict:
         """The JSON entry of the file: {"path", "passes", "fails": [{"releases", "first_error"}]}."""
         return {"path": self.path, "passes": _ranges(list(self.passes), releases) or None,
-                "fails": _grouped(list(self.failures), releases)}
+                "fails": _grouped(list(self.failures), releases, len(self.path))}
 
 
 class RangeChecker:
@@ -174,11 +174,14 @@ def _ranges(members: list[int], releases: list[str]) -> str:
     return ranges_text(members, releases)
 
 
-def _grouped(failures: list[tuple[int, str]], releases: list[str]) -> list[dict]:
-    """Runs of releases that fail with the same first error (the same but for the release it names)."""
+def _grouped(failures: list[tuple[int, str]], releases: list[str], skip: int = 0) -> list[dict]:
+    """Runs of releases that fail with the same first error: at the same place, with the same
+    message but for what it says in parentheses (the release it names, the names it suggests,
+    which differ from release to release); each run shows its first release's message.
+    `skip`: the length of the path each message starts with (a path may hold " (")."""
     groups: list[tuple[list[int], str, str]] = []
     for position, message in failures:
-        same = message.replace(f"; you target {releases[position]})", ")")
+        same = message[skip:].split(" (", 1)[0]
         if groups and groups[-1][2] == same and groups[-1][0][-1] == position - 1:
             groups[-1][0].append(position)
         else:

@@ -145,3 +145,14 @@ def test_the_report_prints_counts_ranges_and_the_files_failing_where_they_shippe
     assert "files that fail on the release they shipped with: 0" in lines  # 4.8 is not in the range
     assert done.returncode == 0
     assert done.stderr == ""  # no progress when stderr is not a terminal
+
+
+def test_releases_failing_on_the_same_error_are_one_run_whatever_it_suggests(tmp_path, capsys):
+    """fp_to_string came in 4.4; the names suggested for it differ from release to release."""
+    script = tmp_path / "fp (copy).stp"
+    script.write_text("probe oneshot { println(fp_to_string(0, 2)) }\n")
+    assert main(["lint", "--systemtap-version", "2.5..4.4", str(script)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{script}: passes on 4.4 of 2.5..4.4"
+    assert len(out) == 2 and out[1].startswith("  fails on 2.5-4.3: ")
+    assert "'fp_to_string' was added in SystemTap 4.4; you target 2.5" in out[1]
