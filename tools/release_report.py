@@ -17,7 +17,7 @@ Each file is checked as `stapkit lint --systemtap-version A..B` checks it
 It prints how many files pass on each release, each file's passing releases,
 and each file whose releases leave out the one it shipped with, with the first
 error on that release.  Exit status 1 when such a file is found (0 otherwise).
-Progress (files done, time left) goes to stderr on a terminal.
+Progress (releases and files done, time left) goes to stderr on a terminal.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -98,25 +97,22 @@ def corpus(names: list[str], examples: Path = EXAMPLES, testsuite: Path = TESTSU
 
 
 def run_report(files, releases: list[str], progress=None) -> list[dict]:
-    """One entry per file: {path, shipped, passes, fails, shipped_error} (cli/release_range.py's entry)."""
+    """One entry per file: {path, shipped, passes, fails, shipped_error} (cli/release_range.py's entry).
+    `progress(releases done, files done of the release)`: RangeChecker.check_files's."""
     from stapkit.cli.release_range import RangeChecker
-    from stapkit.semantic.session import Session
     from stapkit.tapsets.releases import ReleaseHistory
 
     history = ReleaseHistory.load()
-    checker = RangeChecker(history, releases, session=Session(keep_resolvers=4 * len(releases)))
-    started = time.monotonic()
+    checker = RangeChecker(history, releases)
+    verdicts = checker.check_files([(str(path), options) for path, options, _ in files], progress)
     out = []
-    for n, (path, options, shipped) in enumerate(files, 1):
-        verdict = checker.check(str(path), options)
+    for (path, options, shipped), verdict in zip(files, verdicts):
         entry = verdict.entry(history.releases)
         entry["shipped"] = shipped
         at = history.position[shipped]
         entry["shipped_error"] = next((m for i, m in verdict.failures if i == at), None)
         entry["positions"] = list(verdict.passes)
         out.append(entry)
-        if progress is not None:
-            progress(n, len(files), time.monotonic() - started)
     return out
 
 
@@ -140,12 +136,6 @@ def summary(entries: list[dict], releases: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _progress(done: int, total: int, elapsed: float) -> None:
-    left = elapsed / done * (total - done)
-    sys.stderr.write(f"\r{done}/{total} files, {elapsed:.0f} s, about {left:.0f} s left ")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,7 +161,17 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         print("no files found (is the corpus there?)", file=sys.stderr)
         return 2
-    entries = run_report(files, releases, _progress if sys.stderr.isatty() else None)
+    from stapkit.cli.progress import progress_for
+
+    shown = progress_for(sys.stderr, len(releases), "releases")
+    progress = None
+    if shown:
+        def progress(done: int, files_done: int) -> None:
+            shown.update(done + files_done / len(files), f"{releases[done]}: {files_done}/{len(files)} files, ")
+    entries = run_report(files, releases, progress)
+    if shown:
+        shown.update(len(releases))
+        shown.close()
     if args.json:
         json.dump([{k: v for k, v in e.items() if k != "positions"} for e in entries], sys.stdout, indent=2)
         sys.stdout.write("\n")

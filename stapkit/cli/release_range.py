@@ -12,11 +12,11 @@ every release of the range, 1 some release fails, 2 a usage or I/O error.
 `RangeChecker` is the check itself, for the command and for
 tools/release_report.py (the range report over the examples and the
 testsuite).  Each release is a full check of the file; what makes a range
-cheap is what the releases share: one Session for the run keeps each
-release's library view and probe-point resolver for every file, the views
-decode a record the releases share once (tapsets.releases), and the
-resolvers' match trees share the subtrees of the aliases that did not change
-(semantic.probe_points).
+cheap is what the releases share: the views decode a record the releases
+share once (tapsets.releases), and the resolvers' match trees share the
+subtrees of the aliases that did not change (semantic.probe_points).  The
+files are checked release by release: a release's resolver serves every
+file, and few are kept at once.
 """
 
 from __future__ import annotations
@@ -74,39 +74,52 @@ class RangeChecker:
         self.history = history
         self.releases = releases
         self.db_path = db_path
-        # The resolvers of every release (and guru or not), kept for every file (an editor keeps a few).
-        self.session = session if session is not None else Session(keep_resolvers=4 * len(releases))
+        self.session = session if session is not None else Session()
 
     def results(self, path: str, base):
         """(release, its CheckResult or, for a file stap only parses, ParseResult) for each release:
         `path` checked with the ParseOptions `base`, its systemtap_v replaced by the release's."""
+        parse_only = _stops_after_pass_1(path) if base.honour_first_line else False
+        for release in self.releases:
+            yield release, self._one(path, base, release, parse_only)
+
+    def _one(self, path: str, base, release: str, parse_only: bool):
         from ..semantic.checker import check_file
         from ..semantic.options import CheckOptions
         from ..syntax.parser import parse_file
 
-        parse_only = _stops_after_pass_1(path) if base.honour_first_line else False
-        for release in self.releases:
-            parse = attrs.evolve(base, target=base.target.evolve(systemtap_v=release))
-            if parse_only:
-                yield release, parse_file(path, parse)
-            else:
-                yield release, check_file(path, CheckOptions(parse=parse, db_path=self.db_path, session=self.session))
+        parse = attrs.evolve(base, target=base.target.evolve(systemtap_v=release))
+        if parse_only:
+            return parse_file(path, parse)
+        return check_file(path, CheckOptions(parse=parse, db_path=self.db_path, session=self.session))
 
     def check(self, path: str, base) -> FileRange:
         """`path` checked with the ParseOptions `base` for each release: where it passes, where it fails."""
+        return self.check_files([(path, base)])[0]
+
+    def check_files(self, files: list[tuple[str, object]], progress=None) -> list[FileRange]:
+        """Each (path, ParseOptions) checked for each release, release by release: the session
+        keeps the resolvers of a few releases (their alias expansions are most of the memory a
+        check holds), so one release is done for every file before the next is made.
+        `progress(releases done, files done of the release)`, if given, is told as it goes."""
         from ..diagnostics import LineIndex, Severity
 
-        failures: list[tuple[int, str]] = []
-        passes: list[int] = []
-        for release, result in self.results(path, base):
-            first = next((d for d in result.diagnostics if d.severity == Severity.ERROR), None)
+        verdicts: list[tuple[list[int], list[tuple[int, str]]]] = [([], []) for _ in files]
+        parse_only = [_stops_after_pass_1(path) if base.honour_first_line else False for path, base in files]
+        for n, release in enumerate(self.releases):
             position = self.history.position[release]
-            if first is None:
-                passes.append(position)
-            else:
-                line, col = LineIndex(result.text or "").line_col(first.span.start)
-                failures.append((position, f"{path}:{line}:{col}: {first.message}"))
-        return FileRange(path, tuple(passes), tuple(failures))
+            for k, (path, base) in enumerate(files):
+                result = self._one(path, base, release, parse_only[k])
+                first = next((d for d in result.diagnostics if d.severity == Severity.ERROR), None)
+                if first is None:
+                    verdicts[k][0].append(position)
+                else:
+                    line, col = LineIndex(result.text or "").line_col(first.span.start)
+                    verdicts[k][1].append((position, f"{path}:{line}:{col}: {first.message}"))
+                if progress is not None:
+                    progress(n, k + 1)
+        return [FileRange(path, tuple(passes), tuple(failures))
+                for (path, _), (passes, failures) in zip(files, verdicts)]
 
 
 def _stops_after_pass_1(path: str) -> bool:
@@ -151,8 +164,7 @@ def run(args) -> int:
     checker = RangeChecker(history, releases, db_path=args.db)
     report = []
     status = exit_codes.SUCCESS
-    for path in found.files:
-        verdict = checker.check(path, settings.options_for(path))
+    for verdict in checker.check_files([(path, settings.options_for(path)) for path in found.files]):
         if verdict.failures:
             status = exit_codes.FINDINGS
         report.append(verdict.entry(history.releases))

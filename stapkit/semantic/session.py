@@ -18,10 +18,7 @@ from pathlib import Path
 
 
 class Session:
-    def __init__(self, keep_resolvers: int = 8):
-        # An editor's targets come and go: it keeps a few resolvers; a range check
-        # (cli/release_range.py) keeps one per release of its range.
-        self.keep_resolvers = keep_resolvers
+    def __init__(self):
         self._dbs: dict[str | None, object] = {}
         self._resolvers: dict[tuple, object] = {}
         self._subtrees: dict[tuple, object] = {}  # the resolvers' shared match subtrees (probe_points._base_tree)
@@ -98,9 +95,9 @@ class Session:
         with self._lock:
             found = self._resolvers.get(key)
             if found is None or found.db is not db:
-                if len(self._resolvers) > self.keep_resolvers:
+                if len(self._resolvers) > 8:  # targets come and go in an editor: keep a few
                     self._resolvers.clear()
-                if len(self._subtrees) > 20_000 * self.keep_resolvers:  # a tree has ~7,000 nodes
+                if len(self._subtrees) > 200_000:  # a tree has ~7,000 nodes; a range check shares them
                     self._subtrees.clear()
                 found = self._resolvers[key] = _Resolver(db, target, self._subtrees)
             return found
