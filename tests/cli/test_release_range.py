@@ -156,3 +156,28 @@ def test_releases_failing_on_the_same_error_are_one_run_whatever_it_suggests(tmp
     assert out[0] == f"{script}: passes on 4.4 of 2.5..4.4"
     assert len(out) == 2 and out[1].startswith("  fails on 2.5-4.3: ")
     assert "'fp_to_string' was added in SystemTap 4.4; you target 2.5" in out[1]
+
+
+def test_match_trees_sharing_subtrees_are_the_trees_built_alone():
+    """probe_points._base_tree with the subtrees of the releases built before it: the same nodes,
+    families, aliases and children in the same order as the tree of that release alone."""
+    from stapkit.semantic import probe_points
+
+    def shape(node, out, path=()):
+        out.append((path, node.alias, tuple(f.pattern for f in node.families), tuple(node.children)))
+        for key, child in node.children.items():
+            shape(child, out, path + (key,))
+        return out
+
+    session = Session()
+    shared: dict = {}
+    built = []
+    for release in ("1.0", "2.5", "3.0", "4.7", "4.8", "5.5", "5.6", "4.9"):
+        db = session.db(None, release)
+        tree = probe_points._base_tree(db, shared)
+        assert shape(tree, []) == shape(probe_points._base_tree(db), []), release
+        built.append(tree)
+    # 4.9 took most of its subtrees from 4.8's tree (syscall.* is the same; others changed)
+    last, before = built[-1], built[-4]
+    same = [k for k in last.children if last.children[k] is before.children.get(k)]
+    assert ("syscall", None) in same and len(same) > len(last.children) // 2
