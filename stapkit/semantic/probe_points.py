@@ -285,13 +285,17 @@ def _base_tree(db, shared: dict | None = None) -> _Node:
     `shared` (a session's, kept across the releases a range check builds trees for): the
     subtrees built already, by everything under them.  A tree takes the subtree an earlier
     one built wherever the same families and alias names, in the same order, are under it;
-    nodes are never changed once built.
+    nodes are never changed once built.  Its "parts" entry holds each alias name's components.
     """
     families = probe_families.families()
     names = db.names("alias")
     if shared is None:
         return _tree_of(families, names)
-    return _shared_tree(list(families), [(name, name.split(".")) for name in names], 0, shared)
+    parts = shared.setdefault("parts", {})  # name -> its components, split once for every release
+    for name in names:
+        if name not in parts:
+            parts[name] = name.split(".")
+    return _shared_tree(list(families), [(name, parts[name]) for name in names], 0, shared)
 
 
 def _tree_of(families, names) -> _Node:

@@ -21,7 +21,7 @@ class Session:
     def __init__(self):
         self._dbs: dict[str | None, object] = {}
         self._resolvers: dict[tuple, object] = {}
-        self._subtrees: dict[tuple, object] = {}  # the resolvers' shared match subtrees (probe_points._base_tree)
+        self._subtrees: dict = {}  # the resolvers' shared match subtrees and name parts (probe_points._base_tree)
         self._extra: dict[tuple, object] = {}
         self._elves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.elf.ElfFile
         self._dwarves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.dwarf.DwarfInfo or None
