@@ -16,7 +16,8 @@ Each file is checked as `stapkit lint --systemtap-version A..B` checks it
 
 It prints how many files pass on each release, each file's passing releases,
 and each file whose releases leave out the one it shipped with, with the first
-error on that release.  Exit status 1 when such a file is found (0 otherwise).
+error on that release.  Exit status 1 when such a file is found that is not
+one of KNOWN_FAILURES (stap refuses those too), 0 otherwise.
 Progress (releases and files done, time left) goes to stderr on a terminal.
 """
 
@@ -177,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write("\n")
     else:
         print(summary(entries, releases))
-    return 1 if any(e["shipped_error"] is not None for e in entries) else 0
+    unexplained = [e for e in entries if e["shipped_error"] is not None and Path(e["path"]).name not in KNOWN_FAILURES]
+    return 1 if unexplained else 0
 
 
 if __name__ == "__main__":
