@@ -97,7 +97,7 @@ class Session:
             if found is None or found.db is not db:
                 if len(self._resolvers) > 8:  # targets come and go in an editor: keep a few
                     self._resolvers.clear()
-                if len(self._subtrees) > 200_000:  # a tree has ~7,000 nodes; a range check shares them
+                if len(self._subtrees) > 50_000:  # one tree: ~7,000 nodes; all 40 releases: ~7,700
                     self._subtrees.clear()
                 found = self._resolvers[key] = _Resolver(db, target, self._subtrees)
             return found
