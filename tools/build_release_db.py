@@ -24,11 +24,12 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
+import threading
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,13 +53,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, default=REPO / "tapset_db" / "tapsets-releases.jsonl")
     args = parser.parse_args(argv)
     releases = args.releases.split(",") if args.releases else RELEASES + [HEAD_RELEASE]
-    progress = sys.stderr.isatty()
+    from stapkit.cli.progress import progress_for
+
+    # On a terminal: the releases done, the tapset files of the release being built (its
+    # `stapkit db build --progress` tells them), the time left; elsewhere only problems.
+    shown = progress_for(sys.stderr, len(releases), "releases")
     with tempfile.TemporaryDirectory(prefix="stapkit-releases-") as scratch:
         work = args.work or Path(scratch) / "builds"
         work.mkdir(parents=True, exist_ok=True)
         built, skipped, commits = [], {}, {}
-        started = time.monotonic()
         for n, release in enumerate(releases):
+            if shown:
+                shown.update(n, f"{release}: ")
             ref = "HEAD" if release == HEAD_RELEASE else f"release-{release}"
             commit = _git(args.git_dir, "rev-parse", f"{ref}^{{commit}}")
             if commit is None:
@@ -67,19 +73,22 @@ def main(argv: list[str] | None = None) -> int:
             commits[release] = commit.strip()
             out = work / f"{release}.jsonl"
             if not out.is_file():
-                problem = _build_one(args.git_dir, ref, release, Path(scratch) / release, out, args.timeout)
+                files = None
+                if shown:
+                    def files(done, total, n=n, release=release):
+                        # the time left counts the release being built as done in part
+                        shown.update(n + done / max(total, 1), f"{release}: {done}/{total} tapset files, ")
+                problem = _build_one(args.git_dir, ref, release, Path(scratch) / release, out, args.timeout, files)
                 if problem:
                     skipped[release] = problem
+                    if shown:
+                        shown.close()
                     print(f"build_release_db: {release}: skipped: {problem}", file=sys.stderr)
                     continue
             built.append((release, out.read_text(encoding="utf-8")))
-            if progress:
-                done = n + 1
-                left = (time.monotonic() - started) / done * (len(releases) - done)
-                print(f"\r{done}/{len(releases)} releases ({release}), about {left:.0f} s left   ",
-                      end="", file=sys.stderr, flush=True)
-        if progress:
-            print(file=sys.stderr)
+        if shown:
+            shown.update(len(releases), "built: ")
+            shown.close()
     from stapkit.tapsets.releases import merge
 
     provenance = {"source": SOURCE, "commits": commits, "prerelease": HEAD_RELEASE if HEAD_RELEASE in commits else None,
@@ -103,8 +112,10 @@ def _git(git_dir: Path, *argv: str, binary: bool = False):
     return done.stdout if binary else done.stdout.decode()
 
 
-def _build_one(git_dir: Path, ref: str, release: str, tree: Path, out: Path, timeout: int) -> str | None:
-    """Build one release's database into `out`; the problem if it could not be built."""
+def _build_one(git_dir: Path, ref: str, release: str, tree: Path, out: Path, timeout: int,
+               files=None) -> str | None:
+    """Build one release's database into `out`; the problem if it could not be built.
+    `files(done, total)`, if given, is told the tapset files the build has read."""
     man3 = tree / "man3"
     man3.mkdir(parents=True)
     for path in ARCHIVED:
@@ -119,17 +130,39 @@ def _build_one(git_dir: Path, ref: str, release: str, tree: Path, out: Path, tim
         for page in sorted(source.glob("*.3stap")) if source.is_dir() else ():
             (man3 / page.name).write_bytes(page.read_bytes())
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "stapkit", "db", "build", "--tapset-dir", str(tree / "tapset"),
-             "--man-dir", str(man3), "--systemtap-version", release, "--output", str(out)],
-            capture_output=True, text=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired:
-        return f"the build took more than {timeout} s"
-    if done.returncode != 0 or not out.is_file():
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return f"the build failed (exit {done.returncode}): {last}"
+    command = [sys.executable, "-m", "stapkit", "db", "build", "--tapset-dir", str(tree / "tapset"),
+               "--man-dir", str(man3), "--systemtap-version", release, "--output", str(out)]
+    messages: list[str] = []
+    with subprocess.Popen(command + (["--progress"] if files else []), stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, env=env) as child:
+        # Its standard error read as it comes (the progress lines), on a thread: the wait is bounded.
+        reader = threading.Thread(target=_read_messages, args=(child.stderr, files, messages), daemon=True)
+        reader.start()
+        try:
+            status = child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            return f"the build took more than {timeout} s"
+        finally:
+            reader.join(timeout=10)
+    if status != 0 or not out.is_file():
+        last = ([m for m in messages if m.strip()] or ["no message"])[-1].strip()
+        return f"the build failed (exit {status}): {last}"
     return None
+
+
+_FILES_READ = re.compile(r"(\d+)/(\d+) tapset files read")
+
+
+def _read_messages(stream, files, messages: list[str]) -> None:
+    """The child's standard error: its progress lines to `files`, the rest kept in `messages`."""
+    for line in stream:
+        found = _FILES_READ.match(line)
+        if found and files is not None:
+            files(int(found[1]), int(found[2]))
+        else:
+            messages.append(line)
 
 
 def _check(text: str, built: list[tuple[str, str]]) -> list[str]:

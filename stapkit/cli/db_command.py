@@ -41,6 +41,9 @@ def add_arguments(parser) -> None:
                        help="the SystemTap release of the library (default: from `stap -V`)")
     build.add_argument("--report", action="store_true",
                        help="list the documented probe variables that the sources do not set, and back")
+    build.add_argument("--progress", action="store_true",
+                       help="report the files read even when standard error is not a terminal (a line each "
+                            "second; on a terminal the progress line is always shown)")
 
     differ = actions.add_parser(
         "diff", help="what changed in the tapset library between two SystemTap releases",
@@ -195,8 +198,24 @@ def _build(args) -> int:
     tapset_dir = args.tapset_dir or DEFAULT_TAPSET_DIR
     man_dir = None if args.no_manuals else (args.man_dir or DEFAULT_MAN_DIR)
     output = args.output or user_db_path()
+    from .progress import progress_for
+
+    shown = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal shown
+        if shown is None:
+            shown = progress_for(sys.stderr, total, "tapset files read", forced=args.progress) or False
+        if shown:
+            shown.update(done)
+
     try:
-        result = build(read_library(tapset_dir), tapset_dir, man_dir, with_docs=args.with_docs,
+        try:
+            library = read_library(tapset_dir, progress=progress)
+        finally:
+            if shown:
+                shown.close()
+        result = build(library, tapset_dir, man_dir, with_docs=args.with_docs,
                        systemtap_version=args.systemtap_version)
     except FileNotFoundError as err:
         error(str(err))

@@ -32,9 +32,11 @@ _TAG_RE = re.compile(r"/\*\s*(unprivileged|myproc-unprivileged|guru|pure|stable|
                      r"unmodified-fnargs|string)\s*\*/")
 
 
-def read_library(root: Path, base: Target | None = None, macro_roots: tuple[Path, ...] = ()) -> LibraryItems:
+def read_library(root: Path, base: Target | None = None, macro_roots: tuple[Path, ...] = (),
+                 progress=None) -> LibraryItems:
     """The items of a tapset directory, typed (FileNotFoundError when it is no directory); its
-    files are read with the macros of `macro_roots` (default: the directory's own)."""
+    files are read with the macros of `macro_roots` (default: the directory's own).
+    `progress(done, total)`, if given, is told after each file."""
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such tapset directory")
     base = (base or Target()).evolve(guru_mode=True)
@@ -43,7 +45,9 @@ def read_library(root: Path, base: Target | None = None, macro_roots: tuple[Path
     sources, unreadable = library_sources(root)
     problems: list[tuple[str, str]] = [(relative, f"cannot read '{root / relative}': {why}")
                                        for relative, why in unreadable]
-    for relative in sources:
+    for done, relative in enumerate(sources):
+        if progress is not None:
+            progress(done, len(sources))
         target = target_for(relative, base)
         key = (target.runtime, target.arch)
         if key not in macro_cache:
@@ -55,6 +59,8 @@ def read_library(root: Path, base: Target | None = None, macro_roots: tuple[Path
             continue
         parsed.append(items)
         problems += [(relative, p) for p in items.problems]
+    if progress is not None:
+        progress(len(sources), len(sources))
     return _Assembler(parsed).run(problems)
 
 

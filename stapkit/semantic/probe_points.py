@@ -279,21 +279,65 @@ class _Node:
         return child
 
 
-def _base_tree(db) -> _Node:
+def _base_tree(db, shared: dict | None = None) -> _Node:
     """The built-in families of the database's release and the names of every tapset alias
-    (records are read lazily)."""
+    (records are read lazily).
+
+    `shared` (a session's, kept across the releases a range check builds trees for): the
+    subtrees built already, by everything under them.  A tree takes the subtree an earlier
+    one built wherever the same families and alias names, in the same order, are under it;
+    nodes are never changed once built.  Its "parts" entry holds each alias name's components.
+    """
+    families = probe_families.families(getattr(db, "systemtap_version", None))
+    names = db.names("alias")
+    if shared is None:
+        return _tree_of(families, names)
+    parts = shared.setdefault("parts", {})  # name -> its components, split once for every release
+    for name in names:
+        if name not in parts:
+            parts[name] = name.split(".")
+    return _shared_tree(list(families), [(name, parts[name]) for name in names], 0, shared)
+
+
+def _tree_of(families, names) -> _Node:
     root = _Node()
-    for family in probe_families.families(getattr(db, "systemtap_version", None)):
+    for family in families:
         node = root
         for comp in family.components:
             node = node.bind((comp.name, comp.arg))
         node.families.append(family)
-    for name in db.names("alias"):
+    for name in names:
         node = root
         for part in name.split("."):
             node = node.bind((part, None))
         node.alias = name
     return root
+
+
+def _shared_tree(families: list, names: list[tuple[str, list[str]]], depth: int, shared: dict) -> _Node:
+    """The node at `depth` components of the families and aliases (name, its parts) under it;
+    its children taken from `shared` when built already.  The same nodes as _tree_of's, in
+    the same order (a family's children first, in table order, then the aliases')."""
+    node = _Node()
+    groups: dict[tuple, tuple[list, list]] = {}
+    for family in families:
+        if len(family.components) == depth:
+            node.families.append(family)
+        else:
+            comp = family.components[depth]
+            groups.setdefault((comp.name, comp.arg), ([], []))[0].append(family)
+    for name, parts in names:
+        if len(parts) == depth:
+            node.alias = name
+        else:
+            groups.setdefault((parts[depth], None), ([], []))[1].append((name, parts))
+    for key, (group_families, group_names) in groups.items():
+        identity = (depth, key, tuple(group_families), tuple(name for name, _ in group_names))
+        child = shared.get(identity)
+        if child is None:
+            child = shared[identity] = _shared_tree(group_families, group_names, depth + 1, shared)
+        node.children[key] = child
+    return node
 
 
 # Nodes are handled as tuples: the tapset tree's node and the script tree's node at the
@@ -335,13 +379,13 @@ class _Resolver:
     that `syscall.*` in the hundredth file costs a few dictionary lookups.
     """
 
-    def __init__(self, db, target):
+    def __init__(self, db, target, shared_trees: dict | None = None):
         from ..tapsets.for_target import TargetView
 
         self.db = db
         self.target = target
         self.view = TargetView(target)
-        self.root = _base_tree(db)
+        self.root = _base_tree(db, shared_trees)
         self.suffixes = target.language_version >= (2, 0)  # alias suffixes came in SystemTap 2.0
         self._defs: dict[str, tuple[list[_AliasDef], list, list]] = {}
         self.expansions: dict = {}

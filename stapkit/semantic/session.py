@@ -21,6 +21,7 @@ class Session:
     def __init__(self):
         self._dbs: dict[str | None, object] = {}
         self._resolvers: dict[tuple, object] = {}
+        self._subtrees: dict = {}  # the resolvers' shared match subtrees and name parts (probe_points._base_tree)
         self._extra: dict[tuple, object] = {}
         self._elves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.elf.ElfFile
         self._dwarves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.dwarf.DwarfInfo or None
@@ -96,7 +97,9 @@ class Session:
             if found is None or found.db is not db:
                 if len(self._resolvers) > 8:  # targets come and go in an editor: keep a few
                     self._resolvers.clear()
-                found = self._resolvers[key] = _Resolver(db, target)
+                if len(self._subtrees) > 50_000:  # one tree: ~7,000 nodes; all 40 releases: ~7,700
+                    self._subtrees.clear()
+                found = self._resolvers[key] = _Resolver(db, target, self._subtrees)
             return found
 
     def extra_library(self, root: Path, macro_roots: tuple[Path, ...], target):

@@ -40,7 +40,7 @@ def load_macro_library(roots: tuple[Path, ...], target: Target) -> MacroLibrary:
     return _load(tuple(Path(r) for r in roots), target)
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=64)  # a range check (cli/release_range.py) goes through up to 41 releases per file
 def _load(roots: tuple[Path, ...], target: Target) -> MacroLibrary:
     files = library_files(list(roots), target, ".stpm")
     cache = _cache_path(files, target)

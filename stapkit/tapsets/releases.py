@@ -19,6 +19,7 @@ nothing else.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -213,6 +214,11 @@ class ReleaseHistory:
         self._text = text
         self._body_start = body_start
         self._views: dict[str, object] = {}
+        # (record offset, its lines in a release) -> the decoded items: the releases that have a
+        # record at the same lines share its (immutable) items, decoded once.
+        self.decoded: dict[tuple[int, str], list] = {}
+        self._moves: dict[int, list] = {}
+        self._masks: dict[str, dict[str, int]] = {}
 
     @classmethod
     def load(cls, path: Path | None = None) -> "ReleaseHistory":
@@ -261,6 +267,29 @@ class ReleaseHistory:
                 if letter in same:
                     record[2][key] = first[key]
         return record
+
+    def name_masks(self, kind: str) -> dict[str, int]:
+        """Each name of a kind -> the releases that have a record of it, as a bit mask (bit i:
+        release i), worked out once: a view lists its names with a bit test (a range check
+        lists the names of every release)."""
+        found = self._masks.get(kind)
+        if found is None:
+            table = [sum(1 << i for i in ranges_members(text, self.position)) for text in self.range_table]
+            found = {}
+            for name, flat in self.header["index"].get(kind, {}).items():
+                mask = 0
+                for j in range(1, len(flat), 2):
+                    mask |= table[flat[j]]
+                found[name] = mask
+            self._masks[kind] = found
+        return found
+
+    def moves(self, offset: int) -> list:
+        """The record's table of lines: [[RANGES, [lines of each place]], ...] (read once per record)."""
+        found = self._moves.get(offset)
+        if found is None:
+            found = self._moves[offset] = self._line(offset)[4]
+        return found
 
     def _line(self, offset: int) -> list:
         start = self._body_start + offset
@@ -364,10 +393,12 @@ def release_span(db, kind: str, name: str) -> str | None:
 class _ViewIndex:
     """One kind's index for one release, filtered when a name is asked for (loading stays cheap)."""
 
-    def __init__(self, flat_index: dict[str, list[int]], range_table: list[str], holds: _Holds):
+    def __init__(self, flat_index: dict[str, list[int]], range_table: list[str], holds: _Holds,
+                 masks=None):
         self._flat = flat_index
         self._table = range_table
         self._holds = holds
+        self._masks = masks  # () -> {name: bit mask of the releases that have it} (the history's, shared)
         self._names: list[str] | None = None
 
     def get(self, name: str, default=()):
@@ -378,8 +409,14 @@ class _ViewIndex:
         return offsets or default
 
     def names(self) -> list[str]:
-        if self._names is None:
-            self._names = [name for name in self._flat if self.get(name)]
+        if self._names is None:  # the names with a record in the release (get's test, without its lists)
+            if self._masks is not None:
+                bit = 1 << self._holds.i
+                self._names = [name for name, mask in self._masks().items() if mask & bit]
+            else:
+                holds, table = self._holds, self._table
+                self._names = [name for name, flat in self._flat.items()
+                               if any(holds(table[flat[j]]) for j in range(1, len(flat), 2))]
         return self._names
 
     def __iter__(self):
@@ -405,7 +442,7 @@ def _view_class():
 
         def __init__(self, history: ReleaseHistory, release: str):
             holds = _Holds(history.position, history.position[release])
-            index = {kind: _ViewIndex(names, history.range_table, holds)
+            index = {kind: _ViewIndex(names, history.range_table, holds, functools.partial(history.name_masks, kind))
                      for kind, names in history.header["index"].items()}
             header = {
                 "format": store.FORMAT,
@@ -427,10 +464,7 @@ def _view_class():
             out = []
             for offset in self._index[kind].get(name, ()):
                 try:
-                    kind_, name_, fields, _, moves = self.history.record(offset)
-                    places = next(at for ranges, at in moves if self._holds(ranges))
-                    items = [store.decode(json.dumps(_join(kind_, name_, dict(fields), lines)),
-                                          f"record of {kind} {name!r}") for lines in places]
+                    items = self._record_items(offset, kind, name)
                 except (ValueError, KeyError, IndexError, StopIteration, store.StoreError) as err:
                     raise DatabaseError(f"{self.path}: a record of {kind} {name!r} stapkit cannot read: {err}") \
                         from None
@@ -442,6 +476,20 @@ def _view_class():
             out.sort(key=lambda item: (item.where.file, item.where.line) if getattr(item, "where", None) else ("", 0))
             self._decoded[(kind, name)] = out
             return out
+
+        def _record_items(self, offset: int, kind: str, name: str) -> list:
+            """The items of the record at `offset` with this release's lines (shared by the releases
+            that have them: the history keeps them)."""
+            moves = self.history.moves(offset)
+            places = next(at for ranges, at in moves if self._holds(ranges))
+            key = (offset, repr(places))
+            items = self.history.decoded.get(key)
+            if items is None:
+                kind_, name_, fields, _, _ = self.history.record(offset)
+                items = [store.decode(json.dumps(_join(kind_, name_, dict(fields), lines)),
+                                      f"record of {kind} {name!r}") for lines in places]
+                items = self.history.decoded.setdefault(key, items)
+            return items
 
         def count(self, kind: str) -> int:
             plural = {"alias": "aliases", "function": "functions", "global": "globals", "macro": "macros",
