@@ -12,6 +12,7 @@ conditional, for the target and for the other targets (see
 from __future__ import annotations
 
 from collections import Counter
+from operator import itemgetter
 from pathlib import Path
 
 import attrs
@@ -23,6 +24,10 @@ from .layout import ALL_FEATURES, BLANKS, Style, layout
 # How many times the file may be preprocessed for other targets, to read every branch
 # of its conditionals (the parser's own check of untaken branches stops at 24).
 MAX_ALTERNATIVE_RUNS = 200
+
+
+# (kind, text) of a token: what must be the same before and after.
+_KIND_AND_TEXT = itemgetter(0, 1)
 
 
 class FormatError(Exception):
@@ -37,6 +42,15 @@ class FormatResult:
 
 
 def format_text(text: str, path: str = "<string>", style: Style = Style(), options=None) -> FormatResult:
+    from ..gcpause import collector_paused
+
+    # A file's tokens, tree and layout are freed as they go out of use (they hold no
+    # cycles): the collector would only scan them, again and again, while they live.
+    with collector_paused():
+        return _format_text(text, path, style, options)
+
+
+def _format_text(text: str, path: str, style: Style, options) -> FormatResult:
     from ..syntax.parser import ParseOptions, parse_text
 
     # Guru-only syntax (embedded C, @const, ...) is still syntax: format it, do not judge it.
@@ -48,7 +62,7 @@ def format_text(text: str, path: str = "<string>", style: Style = Style(), optio
 
     # One lex for the layout and, where the file's language version lexes alike, the parser.
     lexed = lex(text, version=ALL_FEATURES)
-    before = parse_text(text, path, options, lexed=(ALL_FEATURES, lexed))
+    before = parse_text(text, path, options, lexed=(ALL_FEATURES, lexed), build=False)  # syntax errors only
     # An empty script is an error to stap, not to the layout (it has nothing to misread).
     errors = tuple(d for d in before.diagnostics if d.severity.value == "error" and d.code != "STP050")
     if errors:
@@ -76,8 +90,8 @@ def check_same_program(text: str, out: str, before, path: str, options, lexed=No
 
     a = lexed if lexed is not None else lex(text, version=ALL_FEATURES)
     b = lex(out, version=ALL_FEATURES)
-    tokens_a = [(t.kind, t.text) for t in a.tokens]
-    tokens_b = [(t.kind, t.text) for t in b.tokens]
+    tokens_a = list(map(_KIND_AND_TEXT, a.tokens))
+    tokens_b = list(map(_KIND_AND_TEXT, b.tokens))
     if tokens_a != tokens_b:
         where = next((i for i, (x, y) in enumerate(zip(tokens_a, tokens_b)) if x != y), min(len(tokens_a),
                                                                                           len(tokens_b)))

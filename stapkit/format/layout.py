@@ -124,15 +124,29 @@ class _Item:
 
 def _items(text: str, result=None) -> list[_Item]:
     result = result if result is not None else lex(text, version=ALL_FEATURES)
-    merged = [(t.start, t.end, t.kind, t.text, False) for t in result.tokens]
-    merged += [(c.start, c.end, "COMMENT", c.text, True) for c in result.comments]
-    merged.sort()
+    # The tokens and the comments, each in the order of the text (no argument is pasted
+    # in: every token is where it is written), merged.
+    comments = result.comments
+    next_comment = comments[0].start if comments else len(text) + 1
+    c = 0
+    count = text.count
     items = []
+    append = items.append
     previous_end = 0
-    for start, end, kind, token_text, is_comment in merged:
-        gap = text[previous_end:start]
-        items.append(_Item(kind, token_text, start, end, gap.count("\n"), bool(gap), is_comment))
+    for kind, token_text, start, end, _, _ in result.tokens:
+        while next_comment < start:
+            comment = comments[c]
+            append(_Item("COMMENT", comment.text, next_comment, comment.end,
+                         count("\n", previous_end, next_comment), next_comment > previous_end, True))
+            previous_end = comment.end
+            c += 1
+            next_comment = comments[c].start if c < len(comments) else len(text) + 1
+        append(_Item(kind, token_text, start, end, count("\n", previous_end, start), start > previous_end, False))
         previous_end = end
+    for comment in comments[c:]:
+        append(_Item("COMMENT", comment.text, comment.start, comment.end,
+                     count("\n", previous_end, comment.start), comment.start > previous_end, True))
+        previous_end = comment.end
     return items
 
 
