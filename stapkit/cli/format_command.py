@@ -49,7 +49,7 @@ def run(args) -> int:
         status = exit_codes.ERROR
     for directory in found.empty_dirs:
         warn(f"no SystemTap scripts (*.stp, *.stpm) in '{directory}'")
-    configs: dict = {}
+    configs: dict = {}  # a configuration file -> its Config; ("directory", d) -> the file d's files use
     work = []
     for path in found.files:
         shown = (args.stdin_filename or "-") if path == "-" else path
@@ -180,12 +180,21 @@ def _read_and_format(job):
 
 
 def _in_parallel(work, jobs):
-    from ..syntax.grammar import tables
+    import gc
+
+    from ..format.formatter import format_text
     from .parallel import map_in_processes
 
-    tables()  # load once here: forked workers inherit it
-    work = sorted(work, key=lambda job: -file_size(job[0]))  # largest first: the workers finish together
-    yield from map_in_processes(_read_and_format, work, jobs, name_of=lambda job: f"'{job[0]}'")
+    # What formatting any file loads (the modules, the grammar's tables, the library's macros)
+    # is loaded here, once: the forked workers inherit it.  Kept out of the collector's sight,
+    # it is not scanned again in each worker, nor are its pages copied there by the scans.
+    format_text("", "<start>")
+    gc.freeze()
+    try:
+        work = sorted(work, key=lambda job: -file_size(job[0]))  # largest first: the workers finish together
+        yield from map_in_processes(_read_and_format, work, jobs, name_of=lambda job: f"'{job[0]}'")
+    finally:
+        gc.unfreeze()
 
 
 def _settings(args, path: str, configs: dict):
@@ -195,8 +204,12 @@ def _settings(args, path: str, configs: dict):
     from ..format.layout import Style
     from ..syntax.source import DEFAULT_MAX_FILE_SIZE
 
-    where = Path(path) if path != "-" else Path.cwd()
-    config_path = find_config(where)
+    # The files of a directory share its configuration: it is looked for once per directory.
+    directory = os.path.dirname(path) if path != "-" else None
+    key = ("directory", directory)
+    if key not in configs:
+        configs[key] = find_config(Path(path) if path != "-" else Path.cwd())
+    config_path = configs[key]
     config = None
     if config_path is not None:
         if config_path not in configs:
