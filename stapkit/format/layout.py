@@ -240,10 +240,9 @@ class _Layout:
             breaks = scan.breaks()
             if not breaks:
                 break
-            if not scan.relayout and len(self.trailing) < 2 and not any(
-                    self.in_one_line_block[k + 1] or self.header[k] == "PROBE" for k in breaks):
+            if not scan.relayout and len(self.trailing) < 2 and not any(self.in_one_line_block[k + 1] for k in breaks):
                 # The columns the scan reckoned are those `run` would give: put the breaks in.
-                return scan.render(breaks)
+                return scan.render(breaks, self.probe_bodies)
             # Laid out again with the breaks, as if the author had written them: `run` gives
             # each new line its indentation (under its bracket), and a block broken its braces.
             new = {k + 1 for k in breaks} - self.break_before
@@ -347,6 +346,7 @@ class _Layout:
             return j
 
         closing, multiline, self.in_one_line_block = _blocks(items, breaks)
+        self.probe_bodies = []  # the `{` of each probe's body, in order, and does its block hold a line break?
         attach = self.style.brace_style != "linux"
         last_block_open = -1  # the last `{` that opened a block (not a brace group of probe points)
         header_broken = False  # has the probe header being read a line break (before its body's `{`)?
@@ -438,10 +438,13 @@ class _Layout:
             if not in_region and previous is not None:
                 code_before = previous is prev_code and previous.kind not in _DIRECTIVES
                 if kind == "LBRACE" and not brace_group:
+                    if header == "PROBE" and not brackets:
+                        self.probe_bodies.append((i, multiline[i]))
                     if header == "PROBE" and header_broken and not brackets and multiline[i]:
                         # A probe header of several lines: its continuation lines are at the body's
                         # level, so the body's `{` goes on a line of its own (as 43 of 49 such headers
-                        # of the examples, and 1868 of 2301 of the tapsets, are written).
+                        # of the examples, and 1868 of 2301 of the tapsets, are written; `render`
+                        # does the same for a header it breaks).
                         nl = nl or 1
                     elif header in ("PROBE", "FUNCTION") and not brackets and not attach and multiline[i]:
                         nl = nl or 1  # linux: a body of several lines opens on a line of its own
@@ -1057,14 +1060,25 @@ class _Scan:
                 opened.pop()
         return opened[-1] if opened else -1
 
-    def render(self, breaks: list[int]) -> list[str]:
-        """The lines with a line break after each item of `breaks`, indented as `run` would."""
+    def render(self, breaks: list[int], probe_bodies: list[int]) -> list[str]:
+        """The lines with a line break after each item of `breaks`, indented as `run` would.
+
+        As `run` does, a probe header it breaks gets the `{` of its body of several
+        lines on a line of its own (`probe_bodies`: each body's `{` and whether its block has several lines).
+        """
         text = self.text
         indent = self.style.indent
         width = self.indent_width
-        edits = sorted((self.end[k], self.start[k + 1],
-                        "\n" + _line_indent(indent, width, self.block[k + 1], self.new_line_column[k + 1]))
-                       for k in set(breaks))
+        edits = [(self.end[k], self.start[k + 1],
+                  "\n" + _line_indent(indent, width, self.block[k + 1], self.new_line_column[k + 1]))
+                 for k in set(breaks)]
+        braces = {probe_bodies[at][0] for k in breaks if self.header[k] == "PROBE"
+                  and (at := bisect.bisect_right(probe_bodies, (k, True))) < len(probe_bodies)
+                  and probe_bodies[at][1]
+                  and all(self.items[m].kind != "PROBE" for m in range(k + 1, probe_bodies[at][0]))}
+        edits += [(self.end[j - 1], self.start[j], "\n" + indent * self.block[j]) for j in braces
+                  if "\n" not in text[self.end[j - 1]:self.start[j]]]
+        edits.sort()
         pieces = []
         position = 0
         for start, end, replacement in edits:
