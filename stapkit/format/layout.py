@@ -350,6 +350,7 @@ class _Layout:
         attach = self.style.brace_style != "linux"
         last_block_open = -1  # the last `{` that opened a block (not a brace group of probe points)
         header_broken = False  # has the probe header being read a line break (before its body's `{`)?
+        last_closed = None  # the keyword owning the block the last `}` closed (True: none)
 
         for i in range(n):
             item = items[i]
@@ -451,8 +452,8 @@ class _Layout:
                     elif nl and code_before and prev_code.kind != "EMBEDDED":
                         nl = 0  # attached to its header
                 elif nl and code_before and kind in ("ELSE", "CATCH") and prev_code.kind == "RBRACE" \
-                        and header is None:
-                    nl = 0  # } else, } catch
+                        and header is None and last_closed == ("IF" if kind == "ELSE" else "TRY"):
+                    nl = 0  # } else, } catch (not the `else` of an outer `if` after an inner block's `}`)
                 elif not nl and not item.comment and previous.start == last_block_open and multiline[i - 1] \
                         and kind != "RBRACE":
                     nl = 1  # a block of several lines: nothing after its `{` but a comment
@@ -548,6 +549,7 @@ class _Layout:
                     in_statement = False
                     depth += 1
             elif kind == "RBRACE":
+                last_closed = closing_owner
                 if closing_owner and statement_logic:
                     j = next_code(i)
                     complete(closing_owner, items[j].kind if j < n else None)
