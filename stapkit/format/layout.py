@@ -510,8 +510,9 @@ class _Layout:
                 self.current.append(item.text)
             else:
                 # A condition never reaches the parser: it is spaced as code, even in a header.
-                space = _space_between(previous, item, None if in_condition else header, brace_group, unary,
-                                       sort_marks)
+                space = _space(previous, item, None if in_condition else header, brace_group, unary, sort_marks)
+                if not space and _would_merge(previous.text, item.text):
+                    space = " "  # `+ +x` must not become `++x`
                 if item.comment and not previous.comment and "\n" not in item.text:
                     # Maybe a trailing comment (if nothing follows it on its line): where it starts.
                     code_end = sum(map(len, self.current))
@@ -685,14 +686,6 @@ def _blocks(items: list[_Item], breaks: set[int]) -> tuple[dict[int, int], list[
 
 
 # -- spacing ------------------------------------------------------------------
-
-
-def _space_between(previous: _Item, item: _Item, header, brace_group: bool, unary: set[int],
-                   sort_marks: set[int]) -> str:
-    gap = _space(previous, item, header, brace_group, unary, sort_marks)
-    if not gap and _would_merge(previous.text, item.text):
-        return " "  # `+ +x` must not become `++x`
-    return gap
 
 
 def _space(previous: _Item, item: _Item, header, brace_group: bool, unary: set[int], sort_marks: set[int]) -> str:
