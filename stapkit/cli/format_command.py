@@ -39,7 +39,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..fileio import FileError, directory_of, exact_bytes, sync_directories, write_file
+    from ..fileio import directory_of, sync_directories
 
     paths = args.paths or ["-"]
     found = collect(paths)
@@ -49,7 +49,7 @@ def run(args) -> int:
         status = exit_codes.ERROR
     for directory in found.empty_dirs:
         warn(f"no SystemTap scripts (*.stp, *.stpm) in '{directory}'")
-    configs: dict = {}
+    configs: dict = {}  # a configuration file -> its Config; ("directory", d) -> the file d's files use
     work = []
     for path in found.files:
         shown = (args.stdin_filename or "-") if path == "-" else path
@@ -58,20 +58,19 @@ def run(args) -> int:
         except ValueError as err:
             error(str(err))
             return exit_codes.ERROR
-        # The workers write the files they format (their fsyncs wait on the disk side by side).
-        work.append((path, shown, style, max_size, not (args.check or args.diff) and path != "-"))
+        work.append((path, shown, style, max_size))
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     disk = [job for job in work if job[0] != "-"]
-    done = dict(_in_parallel(disk, jobs)) if jobs > 1 and len(disk) > 4 else {}
+    done = _in_parallel(disk, jobs, write=not (args.check or args.diff)) if jobs > 1 and len(disk) > 4 else {}
     written = []  # the directories of the files written: their renames are synced once, at the end
     # What happened to each path, for the summary: each is counted once.
     changed = unchanged = 0
     failed = len(found.missing)
-    for path, shown, style, max_size, _ in work:
+    for path, shown, style, max_size in work:
         if path in done:
             source_text, result, problem, write_error = done[path]
         else:
-            source_text, result, problem, write_error = _read_and_format((path, shown, style, max_size, False))[1]
+            source_text, result, problem, write_error = _read_and_format((path, shown, style, max_size))[1]
         if source_text is None:
             error(problem)
             status = exit_codes.ERROR
@@ -105,11 +104,8 @@ def run(args) -> int:
         elif path == "-":
             write_stdout(result.text)
         elif result.changed:
-            try:
-                if path not in done:
-                    write_file(path, exact_bytes(result.text), sync_directory=False)
-            except FileError as err:
-                write_error = str(err)
+            if path not in done:
+                write_error = _write(path, result.text)
             written.append(directory_of(path))
             if write_error is not None:
                 error(f"{write_error}; not formatted")
@@ -158,34 +154,74 @@ def _format_one(job):
 def _read_and_format(job):
     """(path, (text, FormatResult, None, None)), or (path, (None, None, why it was not read, None)).
 
-    With `write`, a file that changes is written here, and a FileError is the fourth item.
+    (The fourth item is for why the file could not be written: `_in_parallel` writes it.)
     """
-    from ..fileio import FileError, exact_bytes, write_file
     from ..syntax.source import read_source
 
-    path, shown, style, max_size, write = job
+    path, shown, style, max_size = job
     # exact: the bytes that are not UTF-8 are written back as they were (stapkit/fileio.py).
     source = read_source(path, max_size=max_size, display_path=shown, exact=True)
     if source.text is None:
         return path, (None, None, "; ".join(f"{shown}: {d.message}" if d.message.startswith("not a text")
                                             else d.message for d in source.diagnostics), None)
     text, result, problem = _format_one((source.text, shown, style))
-    write_error = None
-    if write and result is not None and result.changed and not result.syntax_errors:
-        try:
-            write_file(path, exact_bytes(result.text), sync_directory=False)
-        except FileError as err:
-            write_error = str(err)  # (a message: it comes back from a worker process)
-    return path, (text, result, problem, write_error)
+    return path, (text, result, problem, None)
 
 
-def _in_parallel(work, jobs):
-    from ..syntax.grammar import tables
+def _to_write(result) -> bool:
+    return result is not None and result.changed and not result.syntax_errors
+
+
+def _write(path: str, text: str) -> str | None:
+    """Write a formatted file (its directory is synced later): None, or why it could not be written."""
+    from ..fileio import FileError, exact_bytes, write_file
+
+    try:
+        write_file(path, exact_bytes(text), sync_directory=False)
+    except FileError as err:
+        return str(err)
+    return None
+
+
+def _in_parallel(work, jobs, write: bool) -> dict:
+    """{path: what _read_and_format gives}, formatted by `jobs` worker processes.
+
+    With `write`, the files that change are written here, by threads, as the workers'
+    results come in: their fsyncs wait on the disk while the workers go on formatting
+    (this process is idle otherwise, so the threads get the interpreter at once).
+    """
+    import gc
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..format.formatter import format_text
     from .parallel import map_in_processes
 
-    tables()  # load once here: forked workers inherit it
+    # What formatting any file loads (the modules, the grammar's tables, the library's macros)
+    # is loaded here, once: the forked workers inherit it.  Kept out of the collector's sight,
+    # it is not scanned again in each worker, nor are its pages copied there by the scans.
+    format_text("", "<start>")
+    gc.freeze()
+    writes = {}  # path -> the Future of its write
+
+    def each(outcome):
+        path, (_, result, _, _) = outcome
+        if write and _to_write(result):
+            writes[path] = writer.submit(_write, path, result.text)
+
     work = sorted(work, key=lambda job: -file_size(job[0]))  # largest first: the workers finish together
-    yield from map_in_processes(_read_and_format, work, jobs, name_of=lambda job: f"'{job[0]}'")
+    writer = ThreadPoolExecutor(max_workers=2)
+    try:
+        done = dict(map_in_processes(_read_and_format, work, jobs, name_of=lambda job: f"'{job[0]}'", each=each))
+    except BaseException:
+        writer.shutdown(cancel_futures=True)  # (Ctrl-C: the writes begun end, no other begins)
+        raise
+    finally:
+        gc.unfreeze()
+    writer.shutdown()
+    for path, future in writes.items():
+        text, result, problem, _ = done[path]
+        done[path] = (text, result, problem, future.result())
+    return done
 
 
 def _settings(args, path: str, configs: dict):
@@ -195,8 +231,12 @@ def _settings(args, path: str, configs: dict):
     from ..format.layout import Style
     from ..syntax.source import DEFAULT_MAX_FILE_SIZE
 
-    where = Path(path) if path != "-" else Path.cwd()
-    config_path = find_config(where)
+    # The files of a directory share its configuration: it is looked for once per directory.
+    directory = os.path.dirname(path) if path != "-" else None
+    key = ("directory", directory)
+    if key not in configs:
+        configs[key] = find_config(Path(path) if path != "-" else Path.cwd())
+    config_path = configs[key]
     config = None
     if config_path is not None:
         if config_path not in configs:

@@ -27,13 +27,15 @@ class WorkerDied(Exception):
     """A worker process ended while it had a job (killed, out of memory)."""
 
 
-def map_in_processes(function: Callable, items: Sequence, workers: int, *, name_of: Callable = repr) -> list:
+def map_in_processes(function: Callable, items: Sequence, workers: int, *, name_of: Callable = repr,
+                     each: Callable | None = None) -> list:
     """[function(item) for item in items], computed in up to `workers` processes.
 
     `function` must be a module-level function, and items and results picklable.
     An exception in a worker is raised here (the first one ends the whole map);
     so is KeyboardInterrupt, after every worker has been stopped.  name_of(item)
-    names an item in the message of WorkerDied.
+    names an item in the message of WorkerDied.  each(result), if given, is
+    called here with each result as it comes (its worker has its next item then).
     """
     import multiprocessing
     from multiprocessing.connection import wait
@@ -69,6 +71,8 @@ def map_in_processes(function: Callable, items: Sequence, workers: int, *, name_
                     raise value
                 results[index] = value
                 _give(here, todo, items, busy)
+                if each is not None:
+                    each(value)
         finished = True
     finally:
         _stop(pool, graceful=finished)

@@ -12,6 +12,8 @@ conditional, for the target and for the other targets (see
 from __future__ import annotations
 
 from collections import Counter
+from itertools import compress, repeat
+from operator import and_, itemgetter, xor
 from pathlib import Path
 
 import attrs
@@ -23,6 +25,11 @@ from .layout import ALL_FEATURES, BLANKS, Style, layout
 # How many times the file may be preprocessed for other targets, to read every branch
 # of its conditionals (the parser's own check of untaken branches stops at 24).
 MAX_ALTERNATIVE_RUNS = 200
+
+
+# (kind, text) of a token: what must be the same before and after.
+_KIND_AND_TEXT = itemgetter(0, 1)
+_FLAGS = itemgetter(4)
 
 
 class FormatError(Exception):
@@ -37,6 +44,15 @@ class FormatResult:
 
 
 def format_text(text: str, path: str = "<string>", style: Style = Style(), options=None) -> FormatResult:
+    from ..gcpause import collector_paused
+
+    # A file's tokens, tree and layout are freed as they go out of use (they hold no
+    # cycles): the collector would only scan them, again and again, while they live.
+    with collector_paused():
+        return _format_text(text, path, style, options)
+
+
+def _format_text(text: str, path: str, style: Style, options) -> FormatResult:
     from ..syntax.parser import ParseOptions, parse_text
 
     # Guru-only syntax (embedded C, @const, ...) is still syntax: format it, do not judge it.
@@ -48,7 +64,7 @@ def format_text(text: str, path: str = "<string>", style: Style = Style(), optio
 
     # One lex for the layout and, where the file's language version lexes alike, the parser.
     lexed = lex(text, version=ALL_FEATURES)
-    before = parse_text(text, path, options, lexed=(ALL_FEATURES, lexed))
+    before = parse_text(text, path, options, lexed=(ALL_FEATURES, lexed), build=False)  # syntax errors only
     # An empty script is an error to stap, not to the layout (it has nothing to misread).
     errors = tuple(d for d in before.diagnostics if d.severity.value == "error" and d.code not in ("STP050", "STP061"))
     if errors:
@@ -76,8 +92,8 @@ def check_same_program(text: str, out: str, before, path: str, options, lexed=No
 
     a = lexed if lexed is not None else lex(text, version=ALL_FEATURES)
     b = lex(out, version=ALL_FEATURES)
-    tokens_a = [(t.kind, t.text) for t in a.tokens]
-    tokens_b = [(t.kind, t.text) for t in b.tokens]
+    tokens_a = list(map(_KIND_AND_TEXT, a.tokens))
+    tokens_b = list(map(_KIND_AND_TEXT, b.tokens))
     if tokens_a != tokens_b:
         where = next((i for i, (x, y) in enumerate(zip(tokens_a, tokens_b)) if x != y), min(len(tokens_a),
                                                                                           len(tokens_b)))
@@ -87,7 +103,7 @@ def check_same_program(text: str, out: str, before, path: str, options, lexed=No
         raise FormatError(f"{path}: formatting would change a comment; the file is left as it was")
     if _gluing_unchanged(a.tokens, b.tokens):
         return
-    problem = _parser_input_difference(text, out, before, path, options)
+    problem = _parser_input_difference(text, out, before, path, options, (a, b))
     if problem:
         raise FormatError(f"{path}: formatting would change how a probe point is read ({problem}); "
                           "the file is left as it was")
@@ -107,10 +123,12 @@ def _gluing_unchanged(a, b) -> bool:
     from ..syntax.feeder import NAME_PIECES
     from ..syntax.tokens import WS_BEFORE
 
-    # Most files change no whitespace there: see that first, token by token.
-    if not any((x.flags ^ y.flags) & WS_BEFORE and x.kind in NAME_PIECES and (
-            before.kind in NAME_PIECES or before.kind in _AT_KINDS or before.kind in _MAYBE_GLUED_AFTER)
-            for x, y, before in zip(a[1:], b[1:], a)):
+    # Most files change no whitespace there: see that first, at the tokens whose whitespace
+    # before them changed (found without a Python loop: most tokens of a file have none).
+    moved = compress(range(len(a)), map(and_, map(xor, map(_FLAGS, a), map(_FLAGS, b)), repeat(WS_BEFORE)))
+    if not any(i and a[i].kind in NAME_PIECES and (
+            a[i - 1].kind in NAME_PIECES or a[i - 1].kind in _AT_KINDS or a[i - 1].kind in _MAYBE_GLUED_AFTER)
+            for i in moved):
         return True
     in_condition = False
     after_define = False  # between @define and its body's %(
@@ -156,7 +174,7 @@ _MACRO_SYNTAX = frozenset({"LPAR", "LSQB", "RPAR", "RSQB", "COMMA", "DEFINE", "P
 _MAYBE_GLUED_AFTER = _MACRO_SYNTAX | {"ARG_NUM", "ARG_STR"}
 
 
-def _parser_input_difference(text: str, out: str, before, path: str, options) -> str:
+def _parser_input_difference(text: str, out: str, before, path: str, options, lexed=None) -> str:
     """Where the declarations the parser reads differ between `text` and `out` ("" if nowhere).
 
     Both are read for the target, then for as many other targets (and, where
@@ -165,15 +183,19 @@ def _parser_input_difference(text: str, out: str, before, path: str, options) ->
     """
     from ..syntax.alternatives import AlternativeRuns
     from ..syntax.feeder import split_declarations
-    from ..syntax.lexer import lex
+    from ..syntax.lexer import keywords_for, lex
     from ..syntax.preprocessor import preprocess
     from ..syntax.target import parse_version
 
     target = before.target
-    # Lexed as the parser lexes them (`private` is a name before 3.0).
+    # Lexed as the parser lexes them (`private` is a name before 3.0): `lexed`, the texts
+    # lexed with every feature (text, out), if that lexes alike.
     version = ALL_FEATURES if options.tapset else parse_version(target.systemtap_v)
-    tokens_a = lex(text, version=version).tokens
-    tokens_b = lex(out, version=version).tokens
+    if lexed is not None and keywords_for(version) is keywords_for(ALL_FEATURES):
+        tokens_a, tokens_b = lexed[0].tokens, lexed[1].tokens
+    else:
+        tokens_a = lex(text, version=version).tokens
+        tokens_b = lex(out, version=version).tokens
     if len(tokens_a) != len(tokens_b):
         return "the tokens differ"
     # The text after formatting, at the offsets of the text before: the same conditionals

@@ -34,7 +34,9 @@ def formatted_text(analysis: Analysis, options: types.FormattingOptions | None) 
     indent = analysis.options.indent
     if indent is None and options is not None:
         indent = " " * max(1, min(16, options.tab_size)) if options.insert_spaces else "\t"
-    style = Style(indent=indent or Style().indent, line_length=analysis.options.line_length or Style().line_length)
+    default = Style()
+    style = Style(indent=indent or default.indent, line_length=analysis.options.line_length or default.line_length,
+                  brace_style=analysis.options.brace_style or default.brace_style)
     parse = attrs.evolve(analysis.options.lint.check.parse, guru=True, args=None)
     try:
         result = format_text(analysis.text, analysis.path, style, parse)

@@ -137,6 +137,7 @@ class DocumentOptions:
     indent: str | None  # one level, from the configuration; None: from the client's formatting options
     line_length: int | None
     config_path: Path | None  # the configuration file that applied, if any
+    brace_style: str | None = None  # [format] brace-style (or the client's stapkit.format.braceStyle)
 
 
 class Settings:
@@ -231,7 +232,8 @@ class Settings:
                                         session=self.session, sysroot=self._sysroot(config)), selection)
         return DocumentOptions(lint, config.format_indent if config else None,
                                config.format_line_length if config else None,
-                               file_config.path if file_config is not None else None)
+                               file_config.path if file_config is not None else None,
+                               config.format_brace_style if config else None)
 
 
     def _sysroot(self, config: Config | None) -> str | None:

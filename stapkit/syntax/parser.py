@@ -83,7 +83,7 @@ def parse_file(path: str, options: ParseOptions = ParseOptions(), *, display_pat
 
 def parse_text(text: str, path: str = "<string>", options: ParseOptions = ParseOptions(), *,
                lexed: tuple[tuple[int, ...], LexResult] | None = None,
-               reuse: DeclarationReuse | None = None) -> ParseResult:
+               reuse: DeclarationReuse | None = None, build: bool = True) -> ParseResult:
     """Parse a script's text.
 
     `lexed`, when the caller has lexed the text already (the formatter does),
@@ -91,14 +91,19 @@ def parse_text(text: str, path: str = "<string>", options: ParseOptions = ParseO
     that version lexes as the file's does and no script arguments are pasted in.
     `reuse` (the language server's, one per document) gives back the trees of
     declarations an earlier parse of the document read (reuse.py).
+    `build=False`, when the caller asks only whether the file has syntax
+    errors (the formatter does): a declaration the grammar accepts is not
+    built, so it has no tree and none of the checks made on its constructs
+    (number ranges, print formats, duplicate names...); one with a syntax
+    error is parsed in full, for the diagnostics of a full parse.
     """
     with collector_paused():
-        return _parse_text(text, path, options, lexed, reuse)
+        return _parse_text(text, path, options, lexed, reuse, build)
 
 
 def _parse_text(text: str, path: str, options: ParseOptions,
                 pre_lexed: tuple[tuple[int, ...], LexResult] | None = None,
-                reuse: DeclarationReuse | None = None) -> ParseResult:
+                reuse: DeclarationReuse | None = None, build: bool = True) -> ParseResult:
     # How this file is read: the options, then what its first line says.
     first_line = first_line_options(text) if options.honour_first_line else None
     target = options.target
@@ -139,7 +144,7 @@ def _parse_text(text: str, path: str, options: ParseOptions,
 
     chunks = split_declarations(pre.tokens)
     items = []
-    parse_one = session.parse_declaration_diagnostics
+    parse_one = session.parse_declaration_diagnostics if build else session.check_declaration
     if reuse is not None:
         reuse.begin()
         parse_one = reuse.parser(parse_one, guru, version, version_origin)
@@ -334,6 +339,20 @@ class FileParse:
         self.diagnostics += diagnostics
         return node
 
+    def check_declaration(self, chunk: list[Token]):
+        """(None, []) for a declaration without syntax errors, else its full parse's (node, diagnostics).
+
+        The grammar's automaton runs alone, building nothing.  Two syntax
+        errors are found by the tree builder, not the grammar: a bare `return`
+        followed by neither `;` nor `}` (stap reads an expression there), and a
+        second block after a probe that is not an alias (`probe a {} , {}`).
+        A declaration that may hold either is parsed in full, as is one the
+        grammar rejects.
+        """
+        if _grammar_accepts(self.t, chunk) and not (chunk[0][0] == "PROBE" and _maybe_second_block(chunk)):
+            return None, []
+        return self.parse_declaration_diagnostics(chunk)
+
     def parse_declaration_diagnostics(self, chunk: list[Token]):
         builder = self.t.builder
         in_function = chunk[0].kind in ("FUNCTION", "PRIVATE")
@@ -357,6 +376,73 @@ class FileParse:
             run.check_bare_returns(builder.bare_returns)
         builder.finish_declaration(bool(run.errors))
         return node, run.errors + builder.diagnostics
+
+
+def _grammar_accepts(t, tokens: list[Token]) -> bool:
+    """Does the grammar take the declaration as it is (and no `return` is bare before another token)?"""
+    action = t.action
+    goto = t.goto
+    unit_chains = t.unit_chains
+    stack = [t.start_state["item"]]
+    end_state = t.end_state["item"]
+    n = len(tokens)
+    i = 0
+    after_return = False
+    while True:
+        kind = tokens[i][0] if i < n else "$END"
+        while True:
+            step = action[stack[-1]].get(kind)
+            if step is None:
+                return False
+            if type(step) is int:  # shift
+                stack.append(step)
+                if len(stack) > MAX_PARSE_STACK:
+                    return False
+                after_return = kind == "RETURN"
+                i += 1
+                break
+            if after_return and kind != "SEMI" and kind != "RBRACE":
+                return False  # `return` without a value, then another token
+            after_return = False
+            if step[2] is None:  # unit reductions: where their chain ends is remembered (see _Run.parse)
+                key = (stack[-2], stack[-1], kind)
+                top = unit_chains.get(key)
+                if top is None:
+                    top = unit_chains[key] = _follow_units(t, key[0], key[1], kind)
+                stack[-1] = top
+            else:
+                size = step[0]
+                if size:
+                    del stack[-size:]
+                stack.append(goto[stack[-1]][step[1]])
+            if kind == "$END" and stack[-1] == end_state:
+                return True
+
+
+def _follow_units(t, below: int, top: int, kind: str) -> int:
+    """The top state after every unit reduction the lookahead `kind` triggers."""
+    action = t.action
+    goto = t.goto
+    while True:
+        step = action[top].get(kind)
+        if step is None or type(step) is int or step.callback is not None:
+            return top
+        top = goto[below][step.origin]
+
+
+def _maybe_second_block(tokens: list[Token]) -> bool:
+    """May a probe that is not an alias have a second block (`probe a {} , {}`)?
+
+    An alias has its `=` or `+=` before the first `{`; else a `}` followed by
+    a `,` may be that (or the end of a brace group of probe points).
+    """
+    for tok in tokens:
+        kind = tok[0]
+        if kind == "LBRACE":
+            break
+        if kind == "EQ" or kind == "PLUS_EQ":
+            return False
+    return any(a[0] == "RBRACE" and b[0] == "COMMA" for a, b in zip(tokens, tokens[1:]))
 
 
 class _Run:
@@ -436,14 +522,7 @@ class _Run:
                     return value_stack[-1]
 
     def follow_units(self, below: int, top: int, kind: str) -> int:
-        """The top state after every unit reduction the lookahead `kind` triggers."""
-        action = self.t.action
-        goto = self.t.goto
-        while True:
-            step = action[top].get(kind)
-            if step is None or type(step) is int or step.callback is not None:
-                return top
-            top = goto[below][step.origin]
+        return _follow_units(self.t, below, top, kind)
 
     def check_bare_returns(self, returns: list[Token]) -> None:
         """stap reads an expression after `return` unless ';' or '}' follows."""

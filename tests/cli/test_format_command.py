@@ -136,3 +136,23 @@ def test_files_written_by_the_workers(tmp_path, capsys):
     if os.geteuid() != 0:
         assert status == 2 and "s0.stp" in err and "5 files reformatted" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)  # no temporary file left
+
+
+def test_in_parallel_the_files_are_written_and_a_failed_write_is_reported(tmp_path, capsys, monkeypatch):
+    # The workers format; this process writes what they give back, as it comes (writer threads).
+    for name in "abcdefg":
+        (tmp_path / f"{name}.stp").write_text(UGLY)
+    real_replace = os.replace
+
+    def replace(source, target):
+        if target.endswith("d.stp"):
+            raise OSError(30, "Read-only file system")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    status, _, err = run(["-j", "2", "--indent", "tab", str(tmp_path)], capsys)
+    assert status == 2 and f"{tmp_path / 'd.stp'}" in err and "Read-only file system; not formatted" in err
+    assert err.splitlines()[-1] == "6 files reformatted, 0 left unchanged, 1 not formatted (see the errors above)"
+    assert [(tmp_path / f"{name}.stp").read_text() == PRETTY for name in "abcdefg"] == [
+        True, True, True, False, True, True, True]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{name}.stp" for name in "abcdefg"]  # no temporary file

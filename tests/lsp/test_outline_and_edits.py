@@ -170,3 +170,34 @@ async def test_formatting_a_range_leaves_the_lines_around_it(client):
         types.TextDocumentIdentifier(uri), types.Range(types.Position(1, 0), types.Position(3, 0)),
         types.FormattingOptions(tab_size=2, insert_spaces=True)))
     assert apply(text, edits) == "probe begin\n{\n  x = 1\n}\n"
+
+
+async def _formatted(client, text: str, uri: str, lines: tuple[int, int] | None = None) -> str:
+    await open_document(client, text, uri=uri)
+    options = types.FormattingOptions(tab_size=2, insert_spaces=True)
+    if lines is None:
+        edits = await client.text_document_formatting_async(types.DocumentFormattingParams(
+            types.TextDocumentIdentifier(uri), options))
+    else:
+        edits = await client.text_document_range_formatting_async(types.DocumentRangeFormattingParams(
+            types.TextDocumentIdentifier(uri), types.Range(types.Position(lines[0], 0), types.Position(lines[1], 0)),
+            options))
+    return apply(text, edits)
+
+
+async def test_formatting_takes_the_brace_style_of_the_configuration(client, tmp_path):
+    text = "function f() {\nreturn 1\n}\nprobe begin {\nprintln(f())\n}\n"
+    linux = tmp_path / "linux"
+    linux.mkdir()
+    (linux / "stapkit.toml").write_text('[format]\nbrace-style = "linux"\n')
+    result = await _formatted(client, text, (linux / "f.stp").as_uri())
+    assert result == "function f()\n{\n  return 1\n}\nprobe begin\n{\n  println(f())\n}\n"
+    # A range is formatted in the same style.
+    assert (await _formatted(client, text, (linux / "g.stp").as_uri(), (3, 6))).endswith("probe begin\n{\n  println(f())\n}\n")
+    attach = tmp_path / "attach"
+    attach.mkdir()
+    (attach / "stapkit.toml").write_text('[format]\nbrace-style = "attach"\n')
+    linux_text = "function f()\n{\nreturn 1\n}\n"
+    assert await _formatted(client, linux_text, (attach / "f.stp").as_uri()) == "function f() {\n  return 1\n}\n"
+    # Without a configuration: the default, attach.
+    assert await _formatted(client, linux_text, (tmp_path / "h.stp").as_uri()) == "function f() {\n  return 1\n}\n"

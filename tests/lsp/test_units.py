@@ -255,3 +255,12 @@ def test_warnings_as_errors_is_a_client_setting_too(tmp_path):
     settings = Settings(root=tmp_path)
     settings.set_client({"warningsAsErrors": True})
     assert settings.options_for(str(tmp_path / "a.stp")).lint.check.parse.warnings_as_errors is True
+
+
+def test_the_brace_style_is_a_client_setting_too(tmp_path):
+    from stapkit.lsp.settings import Settings
+
+    settings = Settings(root=tmp_path)
+    assert settings.options_for(str(tmp_path / "a.stp")).brace_style is None  # the formatter's default
+    settings.set_client({"format": {"braceStyle": "linux"}})
+    assert settings.options_for(str(tmp_path / "a.stp")).brace_style == "linux"
