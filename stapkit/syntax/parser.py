@@ -204,7 +204,9 @@ def _parse_text(text: str, path: str, options: ParseOptions,
 
         diagnostics += argument_count_findings(lexed.tokens, conditionals, target)
 
-    if not options.tapset:  # the library of a release is read by that release's stap
+    # The library of a release is read by that release's stap.  Without a tree (build=False: the
+    # formatter asks only for syntax errors) the tree-level uses cannot be found, and are not asked for.
+    if not options.tapset and build:
         diagnostics = _with_release_findings(diagnostics, lexed.tokens, pre.tokens, items,
                                              pre.conditionals, release)
 
