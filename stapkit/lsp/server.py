@@ -264,12 +264,15 @@ class StapkitServer(LanguageServer):
     async def latest(self, uri: str):
         """The last finished analysis of the document, for completion and signature help.
 
-        When there is none yet but the first check's diagnostics are out, its analysis is being
-        prepared for the features: wait for that (short) step, so that what completion offers agrees
-        with what the editor shows.  Otherwise never wait: the older analysis answers while typing.
+        When the diagnostics of the current text are out but its analysis is not stored yet (the
+        check thread prepares it for the features right after publishing), wait for that short
+        step, so that what completion offers agrees with what the editor shows: otherwise an older
+        analysis would answer for a text whose diagnostics the editor already has (under load the
+        step can take a while).  Otherwise never wait: the older analysis answers while typing.
         """
         document = self.documents.get(uri)
-        if document is not None and uri not in self.analyses and self.published.get(uri) is document.snapshot:
+        if (document is not None and self.published.get(uri) is document.snapshot
+                and not self.is_current(self.analyses.get(uri), document)):
             task = self.tasks.get(uri)
             if task is not None and not task.done():
                 try:
