@@ -347,17 +347,8 @@ class _Holds:
     def __call__(self, ranges: str) -> bool:
         known = self.known.get(ranges)
         if known is None:
-            known = self.known[ranges] = self._holds(ranges)
+            known = self.known[ranges] = self.i in ranges_members(ranges, self.position)
         return known
-
-    def _holds(self, ranges: str) -> bool:
-        for part in ranges.split(","):
-            first, _, last = part.partition("-")
-            a = self.position[first]
-            b = self.position[last] if last else a
-            if a <= self.i <= b:
-                return True
-        return False
 
 
 def release_note(db, kind: str, name: str, keep=None) -> str:
