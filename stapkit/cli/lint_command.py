@@ -261,7 +261,6 @@ def _lint_all(jobs: list[_Job], args) -> list[_Outcome]:
         pending.append((number, job))
     if not pending:
         return _cached_outcomes(outcomes, keys, pending, cache, jobs)
-    import gc
 
     session = pending[0][1].options.check.session  # every job's
     session.db(args.db)  # here: a bad database is one error, not one per file
@@ -273,19 +272,9 @@ def _lint_all(jobs: list[_Job], args) -> list[_Outcome]:
 
     tables()
     lint_rules()
-    # What is loaded now (the database, the grammar's tables, the rules) lives until the end
-    # of the run: kept out of the collector's sight, the full collections no longer scan it
-    # again and again, and forked workers do not write to its pages (copy on write).
-    # Each file's cyclic garbage is collected when the collector resumes after it (young
-    # generations); a full collection, which scans every older object too, is rarely
-    # worth it in this batch: at most one per 100 collections of the middle generation
-    # (the default, 10, made three full collections per run on the tapset library).
-    # Both are undone at the end: a process that lints again (an editor's helper, a test)
-    # must not keep this run's objects frozen for good, nor the thresholds.
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(thresholds[0], thresholds[1], 100)
-    try:
+    from ..gcpause import batch_run
+
+    with batch_run():  # what is loaded now lives until the end of the run
         n_jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
         on_disk = [(n, j) for n, j in pending if j.path != "-"]
         if n_jobs > 1 and len(on_disk) > 4:
@@ -294,9 +283,6 @@ def _lint_all(jobs: list[_Job], args) -> list[_Outcome]:
         for number, job in pending:
             if number not in outcomes:
                 outcomes[number] = _lint_one(job)
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
     return _cached_outcomes(outcomes, keys, pending, cache, jobs)
 
 

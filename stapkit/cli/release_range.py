@@ -164,8 +164,11 @@ def run(args) -> int:
     checker = RangeChecker(history, releases, db_path=args.db)
     report = []
     status = exit_codes.SUCCESS
-    for verdict in _without_full_collections(
-            checker.check_files, [(path, settings.options_for(path)) for path in found.files]):
+    from ..gcpause import batch_run
+
+    with batch_run():  # the history and each release's views and trees, as `stapkit lint` runs
+        verdicts = checker.check_files([(path, settings.options_for(path)) for path in found.files])
+    for verdict in verdicts:
         if verdict.failures:
             status = exit_codes.FINDINGS
         report.append(verdict.entry(history.releases))
@@ -179,22 +182,6 @@ def run(args) -> int:
             for fail in entry["fails"]:
                 print(f"  fails on {fail['releases']}: {fail['first_error']}")
     return exit_codes.ERROR if found.missing else status
-
-
-def _without_full_collections(check, files):
-    """`check(files)` with what is loaded (the history, the grammar) kept out of the collector's
-    sight and the full collections rare, as `stapkit lint` runs (lint_command.py says why):
-    each release's views and trees add to what a full collection scans.  Undone at the end."""
-    import gc
-
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(thresholds[0], thresholds[1], 100)
-    try:
-        return check(files)
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
 
 
 def _ranges(members: list[int], releases: list[str]) -> str:
