@@ -17,6 +17,7 @@ from ..diagnostics import Diagnostic, Severity, Span
 from . import ast, codes
 from .literals import INT64_MIN, UINT64_MAX, number_value, source_offset, string_value, wrap_int64
 from .printf_format import parse_format
+from .target import version_text
 from .tokens import Token
 
 PRINT_FUNCTIONS = frozenset({
@@ -62,10 +63,6 @@ def _tok_span(tok: Token) -> Span:
     return _new(Span, (tok[2], tok[3]))
 
 
-def _version_text(version: tuple[int, ...]) -> str:
-    return ".".join(str(v) for v in version)
-
-
 class AstBuilder:
     """One method per grammar rule (or `-> alias`), called with the rule's children.
 
@@ -109,8 +106,8 @@ class AstBuilder:
         since = _SINCE.get(word)
         if since and self.version < since:
             self.report(codes.NEWER_LANGUAGE_FEATURE,
-                        f"unknown operator {word}: it needs SystemTap {_version_text(since)} or newer "
-                        f"(the target is {_version_text(self.version)})",
+                        f"unknown operator {word}: it needs SystemTap {version_text(since)} or newer "
+                        f"(the target is {version_text(self.version)})",
                         span, hints=(f"the target version comes from {self.version_origin}",))
 
     def require_guru(self, code: str, message: str, span: Span) -> None:

@@ -22,6 +22,7 @@ from typing import Iterable, NamedTuple, Sequence
 from ..diagnostics import Diagnostic, Severity, Span
 from . import ast, codes
 from .preprocessor import expanded_from
+from .target import version_text
 from .tokens import Token
 
 
@@ -80,10 +81,6 @@ _PREPROCESSOR_KEYS = frozenset(_CONDITION_FEATURES.values()) | {"@define"}
 _WORD_KEYS = frozenset(_WORD_FEATURES.values()) - {"@define"}
 _TREE_KEYS = frozenset({"foreach-value", "foreach-aggregate", "array-slice", "embedded-expression", "array-wrap",
                         "probe-point-braces", "next-in-function", "bare-return", "function-overload"})
-
-
-def version_text(version: Sequence[int]) -> str:
-    return ".".join(str(v) for v in version)
 
 
 def release_findings(lexed: Sequence[Token], parsed: Sequence[Token], items: Iterable[ast.Node],

@@ -156,3 +156,8 @@ def parse_version(text: str) -> tuple[int, ...]:
         if len(digits) != len(piece):
             break
     return tuple(parts) or (0,)
+
+
+def version_text(version: tuple[int, ...]) -> str:
+    """(4, 8) -> "4.8": parse_version's inverse, for messages."""
+    return ".".join(str(v) for v in version)
