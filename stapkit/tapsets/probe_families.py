@@ -682,23 +682,12 @@ def family_ranges(pattern: str) -> str | None:
 def family_note(pattern: str, release: str | None) -> str | None:
     """"'p' was added in SystemTap 2.5; you target 2.0" (or "removed after", or the ranges)
     for a family pattern that `release` lacks and another release registers; else None."""
-    from .releases import ranges_text
+    from .releases import presence_note
 
     data = _release_data()
     if data is None or release not in data["releases"]:
         return None
-    members = _members(pattern)
-    i = data["releases"].index(release)
-    if not members or i in members:
-        return None
-    names = data["releases"]
-    later = [m for m in members if m > i]
-    earlier = [m for m in members if m < i]
-    if later and not earlier:
-        return f"'{pattern}' was added in SystemTap {names[min(later)]}; you target {release}"
-    if earlier and not later:
-        return f"'{pattern}' was removed after SystemTap {names[max(earlier)]}; you target {release}"
-    return f"'{pattern}' is in SystemTap {ranges_text(sorted(members), names)}; you target {release}"
+    return presence_note(pattern, _members(pattern), data["releases"].index(release), data["releases"])
 
 
 def takes_suffix(pattern: str) -> bool:

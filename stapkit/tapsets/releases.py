@@ -322,18 +322,23 @@ class ReleaseHistory:
         """What other releases say of a name the target lacks: "added in 5.0", "removed after 3.3"."""
         if target not in self.position:
             return None
-        members = self.members(kind, name, keep)
-        i = self.position[target]
-        if not members or i in members:
-            return None
-        later = [m for m in members if m > i]
-        earlier = [m for m in members if m < i]
-        have = ranges_text(sorted(members), self.releases)
-        if later and not earlier:
-            return f"'{name}' was added in SystemTap {self.releases[min(later)]}; you target {target}"
-        if earlier and not later:
-            return f"'{name}' was removed after SystemTap {self.releases[max(earlier)]}; you target {target}"
-        return f"'{name}' is in SystemTap {have}; you target {target}"
+        return presence_note(name, self.members(kind, name, keep), self.position[target], self.releases)
+
+
+def presence_note(name: str, members, i: int, releases: list[str]) -> str | None:
+    """What the releases at positions `members` say of `name` when `releases[i]`, the target,
+    is not one of them: "'x' was added in SystemTap 5.0; you target 4.8", "... removed after
+    SystemTap 3.3 ...", or the ranges that have it; None when no release has it or the target does."""
+    if not members or i in members:
+        return None
+    target = releases[i]
+    later = [m for m in members if m > i]
+    earlier = [m for m in members if m < i]
+    if later and not earlier:
+        return f"'{name}' was added in SystemTap {releases[min(later)]}; you target {target}"
+    if earlier and not later:
+        return f"'{name}' was removed after SystemTap {releases[max(earlier)]}; you target {target}"
+    return f"'{name}' is in SystemTap {ranges_text(sorted(members), releases)}; you target {target}"
 
 
 class _Holds:
