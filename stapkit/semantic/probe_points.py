@@ -729,7 +729,7 @@ class _Derivation:
         if not comps or any("*" in c.name or c.kind not in (None, probe_families.STRING, probe_families.NUMBER)
                             for c in comps):
             return ""
-        parts = [c.name if c.kind is None else f"{c.name}({c.kind})" for c in comps]
+        parts = [str(probe_families.Component(c.name, c.kind)) for c in comps]
         release = getattr(self.r.db, "systemtap_version", None)
         note = probe_families.family_note(".".join(parts), release)
         for end in range(len(parts) - 1, 1, -1):  # debuginfod.process(PATH) takes a suffix
