@@ -13,8 +13,6 @@ import glob
 import os
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[1]
 TESTSUITE = Path(os.environ.get("STAPKIT_TESTSUITE", REPO.parent / "shared" / "corpus" / "systemtap-testsuite"))
 SYSTEMTAP_SHARE = Path(os.environ.get("STAPKIT_SYSTEMTAP_SHARE", "/usr/share/systemtap"))
@@ -24,6 +22,8 @@ EXPECTATIONS = REPO.parent / "shared" / "reference" / "corpus-expectations.md"
 
 
 def require(path: Path) -> Path:
+    import pytest  # (here: tools/release_report.py reads this module's corpus helpers without pytest)
+
     if not path.exists():
         message = f"corpus not found: {path}"
         if os.environ.get("STAPKIT_REQUIRE_CORPORA"):
@@ -56,18 +56,35 @@ def example_files() -> list[Path]:
     return sorted(Path(p) for p in glob.glob(str(EXAMPLES / "**" / "*.stp"), recursive=True))
 
 
-def example_needs_guru(path: Path) -> bool:
-    """Does the example's .meta file run it with -g (test_check: stap -g ...)?"""
-    meta = path.with_suffix(".meta")
+def _example_check_words(path: Path) -> list[str]:
+    """The stap options of the example's .meta file (`test_check: stap -g -I DIR ...`), [] without one."""
     try:
-        text = meta.read_text(errors="replace")
+        text = path.with_suffix(".meta").read_text(errors="replace")
     except OSError:
-        return False
+        return []
     for line in text.splitlines():
         if line.startswith("test_check:"):
-            words = line.split()[1:]
-            return any(w.startswith("-") and not w.startswith("--") and "g" in w for w in words)
-    return False
+            return line.split()[1:]
+    return []
+
+
+def example_needs_guru(path: Path) -> bool:
+    """Does the example's .meta file run it with -g (test_check: stap -g ...)?"""
+    return any(w.startswith("-") and not w.startswith("--") and "g" in w for w in _example_check_words(path))
+
+
+def example_options(path: Path) -> dict:
+    """How the example's .meta runs it, as ParseOptions fields: -g, and -I DIR (the stapgames
+    tapsets) after the default tapset root; the stapgames' own tapset files as tapset files."""
+    from stapkit.syntax.tapset_path import default_tapset_root
+
+    options: dict = {"guru": example_needs_guru(path)}
+    includes = [path.parent / w[2:] for w in _example_check_words(path) if w.startswith("-I")]
+    if includes:
+        options["tapset_roots"] = (default_tapset_root(), *includes)
+    if path.parent.name == "tapset":  # the stapgames' own tapset, used with -Itapset/
+        options["tapset"] = True
+    return options
 
 
 def ids(paths: list[Path]) -> list[str]:

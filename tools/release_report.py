@@ -65,24 +65,9 @@ def testsuite_files(root: Path = TESTSUITE) -> list[Path]:
 def example_options(path: Path):
     """How the example's .meta runs it (`test_check: stap -g -I DIR ...`): ParseOptions."""
     from stapkit.syntax.parser import ParseOptions
-    from stapkit.syntax.tapset_path import default_tapset_root
+    from tests.corpora import example_options as fields
 
-    words: list[str] = []
-    try:
-        for line in path.with_suffix(".meta").read_text(errors="replace").splitlines():
-            if line.startswith("test_check:"):
-                words = line.split()[1:]
-                break
-    except OSError:
-        pass
-    guru = any(w.startswith("-") and not w.startswith("--") and "g" in w for w in words)
-    includes = [path.parent / w[2:] for w in words if w.startswith("-I") and len(w) > 2]
-    options = ParseOptions(guru=guru, tapset=path.parent.name == "tapset")
-    if includes:
-        import attrs
-
-        options = attrs.evolve(options, tapset_roots=(default_tapset_root(), *includes))
-    return options
+    return ParseOptions(**fields(path))
 
 
 def corpus(names: list[str], examples: Path = EXAMPLES, testsuite: Path = TESTSUITE) -> list[tuple[Path, object, str]]:

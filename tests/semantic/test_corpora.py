@@ -21,7 +21,7 @@ from stapkit.diagnostics import Severity
 from stapkit.semantic.checker import CheckOptions, check_file
 from stapkit.syntax.parser import ParseOptions
 
-from ..corpora import EXAMPLES, EXPECTATIONS, TAPSET, TESTSUITE, require
+from ..corpora import EXAMPLES, EXPECTATIONS, TAPSET, TESTSUITE, example_options, require
 from stapkit.semantic.session import Session
 
 SESSION = Session()  # one database and resolver for the module's checks
@@ -209,26 +209,6 @@ def test_semok_gets_no_error(name):
 # -- no error on real code
 
 
-def _example_options(path: Path) -> dict:
-    """How the example's .meta runs it: -g, and -I DIR (the stapgames tapsets)."""
-    from stapkit.syntax.tapset_path import default_tapset_root
-
-    from ..corpora import example_needs_guru
-
-    options: dict = {"guru": example_needs_guru(path)}
-    meta = path.with_suffix(".meta")
-    includes = []
-    if meta.exists():
-        for line in meta.read_text(errors="replace").splitlines():
-            if line.startswith("test_check:"):
-                includes += [path.parent / w[2:] for w in line.split()[1:] if w.startswith("-I")]
-    if includes:
-        options["tapset_roots"] = (default_tapset_root(), *includes)
-    if path.parent.name == "tapset":  # the stapgames' own tapset, used with -Itapset/
-        options["tapset"] = True
-    return options
-
-
 # The examples stap rejects too (tests/syntax/test_corpus.py says why).
 EXAMPLES_STAP_REJECTS = {"security-bandaid-template.stp"}
 # Examples for the tapsets of other packages, which stap (and stapkit) without them rejects:
@@ -250,7 +230,7 @@ def test_no_error_on_the_debian_examples():
     require(EXAMPLES)
     found = {}
     for path in _example_paths():
-        errors = _errors(path, **_example_options(path))
+        errors = _errors(path, **example_options(path))
         if errors:
             found[str(path.relative_to(EXAMPLES))] = [(d.code, d.message) for d in errors[:3]]
     assert found == {}

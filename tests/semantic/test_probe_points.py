@@ -16,7 +16,7 @@ from stapkit.syntax.parser import ParseOptions, parse_text
 from stapkit.syntax.target import Target
 from stapkit.tapsets.for_target import TargetView
 
-from ..corpora import TESTSUITE, example_files, example_needs_guru, ids, require, stap_run_scripts
+from ..corpora import TESTSUITE, example_files, example_needs_guru, example_options, ids, require, stap_run_scripts
 from stapkit.semantic.session import Session
 
 SESSION = Session()  # one database and resolver for the module's checks
@@ -626,14 +626,14 @@ def test_the_debian_examples_get_no_probe_point_error():
     paths = example_files()
     if not paths:
         pytest.skip("the SystemTap examples are not installed")
-    from .test_corpora import EXAMPLES_NEED_OTHER_TAPSETS, _example_options
+    from .test_corpora import EXAMPLES_NEED_OTHER_TAPSETS
 
     bad = {name: errors for name, path in zip(ids(paths), paths)
-           if path.name not in EXAMPLES_NEED_OTHER_TAPSETS and (errors := _errors(path, **_example_options(path)))}
+           if path.name not in EXAMPLES_NEED_OTHER_TAPSETS and (errors := _errors(path, **example_options(path)))}
     assert bad == {}
     for name in EXAMPLES_NEED_OTHER_TAPSETS:  # as stap without those tapsets, an error
         (path,) = [p for p in paths if p.name == name]
-        assert {code for code, _ in _errors(path, **_example_options(path))} == {"STP201"}
+        assert {code for code, _ in _errors(path, **example_options(path))} == {"STP201"}
 
 
 def test_a_probe_point_of_millions_of_brace_expansions_is_counted_not_built():
