@@ -32,17 +32,17 @@ def require(path: Path) -> Path:
     return path
 
 
-def stap_run_scripts(directory: str) -> list[Path]:
+def stap_run_scripts(directory: str, testsuite: Path = TESTSUITE) -> list[Path]:
     """The scripts of a testsuite directory that stap runs directly (first line `#! stap ...`)."""
     from stapkit.syntax.script_options import first_line_options
 
-    root = TESTSUITE / directory
+    root = testsuite / directory
     if not root.exists():
         return []
     scripts = []
     for path in sorted(root.glob("*.stp")):
         with open(path, encoding="utf-8", errors="replace") as f:
-            first = f.readline()
+            first = f.readline(4096)
         if first_line_options(first) is not None:
             scripts.append(path)
     return scripts

@@ -25,15 +25,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-EXAMPLES = Path(os.environ.get("STAPKIT_SYSTEMTAP_SHARE", "/usr/share/systemtap")) / "examples"
-TESTSUITE = Path(os.environ.get("STAPKIT_TESTSUITE", REPO.parent / "shared" / "corpus" / "systemtap-testsuite"))
+from tests.corpora import EXAMPLES, TESTSUITE  # noqa: E402  (the corpora, where the tests read them)
+
 EXAMPLES_RELEASE = "4.8"  # Debian 12's systemtap-doc
 TESTSUITE_RELEASE = "5.6"  # the development head the corpus was copied from (its PROVENANCE.md)
 TESTSUITE_DIRS = ("parseok", "semok", "buildok")
@@ -51,15 +50,9 @@ def example_files(root: Path = EXAMPLES) -> list[Path]:
 
 def testsuite_files(root: Path = TESTSUITE) -> list[Path]:
     """The parseok, semok and buildok scripts stap runs directly (first line `#! stap ...`)."""
-    from stapkit.syntax.script_options import first_line_options
+    from tests.corpora import stap_run_scripts
 
-    found = []
-    for directory in TESTSUITE_DIRS:
-        for path in sorted((root / directory).glob("*.stp")):
-            with open(path, encoding="utf-8", errors="replace") as f:
-                if first_line_options(f.readline(4096)) is not None:
-                    found.append(path)
-    return found
+    return [path for directory in TESTSUITE_DIRS for path in stap_run_scripts(directory, root)]
 
 
 def example_options(path: Path):
