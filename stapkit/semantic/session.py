@@ -26,6 +26,7 @@ class Session:
         self._elves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.elf.ElfFile
         self._dwarves: dict[tuple, object] = {}  # (real path, size, mtime) -> userspace.dwarf.DwarfInfo or None
         self._kernels: dict[tuple, object] = {}
+        self._history = None  # the release history (tapsets.releases.ReleaseHistory), once loaded
         self._lock = threading.RLock()
         self._c_headers = None
 
@@ -82,10 +83,9 @@ class Session:
         from ..tapsets.releases import ReleaseHistory
 
         with self._lock:
-            found = self._dbs.get("release history")
-            if found is None:
-                found = self._dbs["release history"] = ReleaseHistory.load()
-            return found
+            if self._history is None:
+                self._history = ReleaseHistory.load()
+            return self._history
 
     def resolver(self, db, target):
         """probe_points' resolver for `db` and `target` (its match tree and alias expansions)."""
