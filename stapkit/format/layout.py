@@ -1055,7 +1055,7 @@ class _Scan:
                 opened.pop()
         return opened[-1] if opened else -1
 
-    def render(self, breaks: list[int], probe_bodies: list[int]) -> list[str]:
+    def render(self, breaks: list[int], probe_bodies: list[tuple[int, bool]]) -> list[str]:
         """The lines with a line break after each item of `breaks`, indented as `run` would.
 
         As `run` does, a probe header it breaks gets the `{` of its body of several
