@@ -89,6 +89,7 @@ class Counts:
         self.break_after = Counter()  # the operator or comma a continued line ends with
         self.break_before = Counter()  # the operator a continuation line starts with
         self.last_piece = Counter()  # the last line of a wrapped argument list: one argument / more
+        self.define_gap = Counter()  # the blanks before an @define's body `%(` on its line: one / several / none
 
     def as_dict(self) -> dict:
         lengths = self.lengths
@@ -129,6 +130,7 @@ class Counts:
             "continued line ends with": dict(self.break_after.most_common()),
             "continuation line starts with": dict(self.break_before.most_common()),
             "last line of a wrapped argument list": dict(self.last_piece),
+            "@define body %( after": dict(self.define_gap),
             "files with a line longer than": {
                 str(limit): share(sum(n > limit for n in self.longest), len(self.longest))
                 for limit in (80, 90, 100, 120)},
@@ -309,6 +311,7 @@ def measure_layout(text, lines, result, line_of, hidden, counts: Counts) -> None
     blocks = []  # open {: (token index, line)
     bodies = Counter()
     header = None
+    define_pending = False  # an @define whose body's %( is still to come
     for index, token in enumerate(tokens):
         kind = token.kind
         number = line_of(token.start)
@@ -327,6 +330,13 @@ def measure_layout(text, lines, result, line_of, hidden, counts: Counts) -> None
                     counts.break_after[before.text] += 1
                 elif kind in ("ANDAND", "OROR", "DOT", "PLUS", "MINUS", "QMARK", "COLON"):
                     counts.break_before[token.text] += 1
+        if kind == "DEFINE":
+            define_pending = True
+        elif kind == "PP_OPEN" and define_pending and not brackets:
+            define_pending = False
+            gap = text[before.end:token.start]
+            if "\n" not in gap and number not in hidden:
+                counts.define_gap["one blank" if gap == " " else "no blank" if not gap else "several blanks"] += 1
         if kind == "FUNCTION" and (before is None or before.kind != "DOT"):
             header = "function"
         if kind == "PROBE" and (before is None or before.kind != "DOT"):
