@@ -1,8 +1,9 @@
 """The process pool of `stapkit lint -j`, and how Ctrl-C ends it.
 
-Each worker is a process with a pipe of its own.  The parent hands one job at a
-time to an idle worker and waits on all the pipes at once; nothing else is
-shared.  (concurrent.futures and multiprocessing.Pool share queues guarded by
+Each worker is a process with a pipe of its own.  The parent keeps two jobs
+queued in each worker's pipe (so that a worker never waits for the parent to
+read its result before it can start the next job) and waits on all the pipes
+at once; nothing else is shared.  (concurrent.futures and multiprocessing.Pool share queues guarded by
 locks: a worker stopped by Ctrl-C while holding one left the parent waiting on
 it for ever, about one run in 25.)
 
@@ -21,6 +22,8 @@ from typing import Callable, Sequence
 # How long a worker may take to notice that there is no more work (its pipe
 # closed) before it is terminated; and to end after SIGTERM before SIGKILL.
 _GRACE_SECONDS = 5.0
+# The jobs queued in a worker's pipe at a time: the one it works on and the next.
+_IN_FLIGHT = 2
 
 
 class WorkerDied(Exception):
@@ -45,10 +48,12 @@ def map_in_processes(function: Callable, items: Sequence, workers: int, *, name_
         context = multiprocessing.get_context("fork")
     except ValueError:
         context = multiprocessing.get_context()
+    from collections import deque
+
     results: list = [None] * len(items)
     todo = list(range(len(items) - 1, -1, -1))  # popped from the end: in the order given
     pool: list = []
-    busy: dict = {}  # a parent's pipe end -> the index of the item its worker has
+    busy: dict = {}  # a parent's pipe end -> the indexes of the items its worker has, in order
     finished = False
     try:
         with _sigint_blocked():
@@ -58,11 +63,13 @@ def map_in_processes(function: Callable, items: Sequence, workers: int, *, name_
                 pool.append((process, here))
                 process.start()
                 there.close()
-        for process, here in pool:
-            _give(here, todo, items, busy)
+        for _ in range(_IN_FLIGHT):
+            for process, here in pool:
+                _give(here, todo, items, busy.setdefault(here, deque()))
         while busy:
             for here in wait(list(busy)):
-                index = busy.pop(here)
+                queued = busy[here]
+                index = queued.popleft()
                 try:
                     status, value = here.recv()
                 except (EOFError, OSError):
@@ -70,7 +77,9 @@ def map_in_processes(function: Callable, items: Sequence, workers: int, *, name_
                 if status == "error":
                     raise value
                 results[index] = value
-                _give(here, todo, items, busy)
+                _give(here, todo, items, queued)
+                if not queued:
+                    del busy[here]
                 if each is not None:
                     each(value)
         finished = True
@@ -79,14 +88,15 @@ def map_in_processes(function: Callable, items: Sequence, workers: int, *, name_
     return results
 
 
-def _give(here, todo: list, items: Sequence, busy: dict) -> None:
+def _give(here, todo: list, items: Sequence, queued) -> None:
+    """Send the next item to the worker at `here`, if any is left; `queued` holds what it has."""
     if todo:
         index = todo.pop()
         try:
             here.send((index, items[index]))
         except OSError:
             raise WorkerDied("a worker process ended unexpectedly") from None
-        busy[here] = index
+        queued.append(index)
 
 
 def _stop(pool: list, *, graceful: bool) -> None:
