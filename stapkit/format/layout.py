@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import string
 
 import attrs
 
@@ -220,7 +221,7 @@ class _Layout:
         self.items = _items(text, lexed)
         self.break_before: set[int] = set()  # items that wrapping puts at the start of a line
         self.lines: list[str] = []
-        self.current: list[str] = []  # pieces of the line being built
+        self.current: list[str] = []  # pieces of the line being built (one list, emptied by flush)
 
     def layout_lines(self) -> list[str]:
         """Lay the text out, then wrap the lines too long until none of them can be broken more.
@@ -285,17 +286,21 @@ class _Layout:
         n = len(items)
         breaks = self.break_before
         self.lines = []
-        self.current = []
+        self.current = current = []
+        write = current.append  # (a line is written a piece at a time: bound once, not per item)
         self.trailing = []  # the lines that end with a comment after code (see flush)
         self.pending_comment = None
         self.block = block = [0] * n  # the indentation level of a statement there
         self.parent = parents = [-1] * n  # the innermost open ( or [ (its index), -1 if none
         self.nesting = nestings = [0] * n  # how many ( and [ are open
+        # (These three are written only where they differ from their first value: most items
+        # are in no header, no brace group and no fmt: off region.)
         self.header = headers = [None] * n  # the declaration header the item is in
         self.in_group = in_group = [False] * n  # inside a brace group of probe points {a,b}
         self.verbatim = verbatim = [False] * n  # in a fmt: off region
-        self.line_column = line_columns = [0] * n  # the indentation (in columns) of the line the item is on
-        indent_width = _indent_width(self.style.indent)
+        self.line_column = line_columns = [0] * n  # for each ( and [: the indentation (in columns) of its line
+        indent = self.style.indent
+        indent_width = _indent_width(indent)
 
         depth = 0  # open braces (not the brace groups of probe points)
         # The statements the item is in: ("brace", owner keyword) for each open `{`,
@@ -358,7 +363,7 @@ class _Layout:
             nl = item.newlines or (1 if i in breaks else 0)
             if nl:
                 newline_since_code = newline_since_statement = True
-            if i > verbatim_end and item.comment and _FMT_OFF.match(item.text):
+            if item.comment and i > verbatim_end and _FMT_OFF.match(item.text):
                 j = i + 1
                 while j < n and not (items[j].comment and _FMT_ON.match(items[j].text)):
                     j += 1
@@ -373,7 +378,8 @@ class _Layout:
                 # -- declarations
                 if header == "GLOBAL" and newline_since_code and not brackets and prev_code.kind != "COMMA":
                     header = None  # a global declaration ends with its line (unless it ends with a comma)
-                point_expected = follows is not None and follows.kind in _POINT_EXPECTED
+                # (Only a probe header expects points.)
+                point_expected = header == "PROBE" and follows is not None and follows.kind in _POINT_EXPECTED
                 if header == "PRIVATE":
                     header = "FUNCTION" if kind == "FUNCTION" else "GLOBAL"  # `private global x`, `private x`
                 elif kind in _HEADER_STARTS and not brackets and (depth == 0 or (kind == "DEFINE" and header is None)) \
@@ -405,8 +411,10 @@ class _Layout:
                 if brackets:
                     parents[i] = brackets[-1][0]
                     nestings[i] = len(brackets)
-                headers[i] = header
-                in_group[i] = groups > 0
+                if header is not None:
+                    headers[i] = header
+                if groups:
+                    in_group[i] = True
                 # -- statements the item ends, and a `}` closing its block
                 if statement_logic and in_statement and not brackets and (
                         kind in _STATEMENT_STARTS or (newline_since_statement and not _continues_statement(
@@ -432,12 +440,14 @@ class _Layout:
                         if depth == 0:
                             frames.clear()
                             bodies = 0
-            verbatim[i] = in_region
+            if in_region:
+                verbatim[i] = True
             if nl and header == "PROBE" and not opens_header and not (kind == "LBRACE" and not brace_group):
                 header_broken = True
             # -- where blocks break lines: the braces (docs/formatting.md, "Braces")
             if not in_region and previous is not None:
-                code_before = previous is prev_code and previous.kind not in _DIRECTIVES
+                # (Read only where the author broke the line.)
+                code_before = nl and previous is prev_code and previous.kind not in _DIRECTIVES
                 if kind == "LBRACE" and not brace_group:
                     if header == "PROBE" and not brackets:
                         self.probe_bodies.append((i, multiline[i]))
@@ -490,35 +500,35 @@ class _Layout:
                     line_column = line_level * indent_width
             elif brackets and brackets[-1][0] == i - 1 and not item.comment and brackets[-1][2] >= 0:
                 brackets[-1][3] = True  # code follows the bracket on its line: align under it
-            line_columns[i] = line_column
             pending = None
             if in_region:
                 if i == region_start:
                     self.verbatim_region(item, items[verbatim_end], previous, nl,
-                                         _line_indent(self.style.indent, indent_width, line_level, line_column))
+                                         _line_indent(indent, indent_width, line_level, line_column))
             elif starts_line:
                 if previous is not None:
                     self.flush()
                     if nl >= 2 and previous.kind != "LBRACE" and kind != "RBRACE":
                         self.lines.append("")
-                self.current.append(_line_indent(self.style.indent, indent_width, line_level, line_column))
-                self.current.append(item.text)
+                write(_line_indent(indent, indent_width, line_level, line_column))
+                write(item.text)
             elif previous.start == macro_body and kind in NAME_PIECES:
                 # The first token of a macro body: whitespace before it can decide whether
                 # it is glued to a probe-point piece before the macro's use (`sys@m`).
-                self.current.append(" " if item.space_before else "")
-                self.current.append(item.text)
+                write(" " if item.space_before else "")
+                write(item.text)
             else:
                 # A condition never reaches the parser: it is spaced as code, even in a header.
                 space = _space(previous, item, None if in_condition else header, brace_group, unary, sort_marks)
-                if not space and _would_merge(previous.text, item.text):
+                if not space and previous.text[-1:] not in _AFTER_NOTHING and item.text[:1] not in _BEFORE_NOTHING \
+                        and _would_merge(previous.text, item.text):
                     space = " "  # `+ +x` must not become `++x`
                 if item.comment and not previous.comment and "\n" not in item.text:
                     # Maybe a trailing comment (if nothing follows it on its line): where it starts.
-                    code_end = sum(map(len, self.current))
+                    code_end = sum(map(len, current))
                     pending = (code_end, code_end + len(space))
-                self.current.append(space)
-                self.current.append(item.text)
+                write(space)
+                write(item.text)
             self.pending_comment = pending
             previous = item
             if item.comment:
@@ -557,9 +567,10 @@ class _Layout:
             elif kind in _OPEN:
                 # [index, its line's indentation, the column after it, is it followed on its line?]
                 # (In a fmt: off region the line is copied whole, not built: nothing aligns under it.)
-                written = "".join(self.current)
+                written = "".join(current)
                 after = -1 if in_region else _advance(written[written.rfind("\n") + 1:], 0)
                 brackets.append([i, line_column, after, False])
+                line_columns[i] = line_column
             elif kind in _CLOSE:
                 if brackets:
                     brackets.pop()
@@ -634,11 +645,12 @@ class _Layout:
         self.current.append(region[0])
         for line in region[1:]:
             self.lines.append("".join(self.current))  # kept exactly, trailing blanks too
-            self.current = [line]
+            self.current.clear()
+            self.current.append(line)
 
     def flush(self) -> None:
         line = "".join(self.current).rstrip(BLANKS)
-        self.current = []
+        self.current.clear()
         if self.pending_comment is not None and "\n" not in line:
             # The line ends with a comment after code: (its line, where the code ends, where it starts).
             self.trailing.append((len(self.lines), *self.pending_comment))
@@ -775,6 +787,16 @@ def _ends_operand(item: _Item, unary: set[int]) -> bool:
 
 # Every beginning of an operator: `-` then `-` would lex as `--` when written together.
 _OPERATOR_PREFIXES = frozenset(op[:k] for op in OPERATORS for k in range(1, len(op) + 1))
+
+
+# Characters that no other can glue to (a quick test before `_would_merge`, which sees 270k
+# pairs of tokens in the tapset library and never says yes there): not a name's, no operator
+# holds them but first (`_AFTER_NOTHING`) or last (`_BEFORE_NOTHING`), none starts a comment.
+_NAME_PUNCTUATION = "_$@"
+_AFTER_NOTHING = frozenset(ch for ch in string.punctuation if ch not in _NAME_PUNCTUATION + "/"
+                           and not any(ch in op[:-1] for op in OPERATORS))
+_BEFORE_NOTHING = frozenset(ch for ch in string.punctuation if ch not in _NAME_PUNCTUATION + "/*#"
+                            and not any(ch in op[1:] for op in OPERATORS))
 
 
 def _would_merge(a: str, b: str) -> bool:
