@@ -42,6 +42,7 @@ with a newline.  Line endings are those of the first line.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import string
 
@@ -142,7 +143,10 @@ def _items(text: str, result=None) -> list[_Item]:
             previous_end = comment.end
             c += 1
             next_comment = comments[c].start if c < len(comments) else len(text) + 1
-        append(_Item(kind, token_text, start, end, count("\n", previous_end, start), start > previous_end, False))
+        if start > previous_end:
+            append(_Item(kind, token_text, start, end, count("\n", previous_end, start), True, False))
+        else:  # written right after the token before it (as half the tokens are): no line break to count
+            append(_Item(kind, token_text, start, end, 0, False, False))
         previous_end = end
     for comment in comments[c:]:
         append(_Item("COMMENT", comment.text, comment.start, comment.end,
@@ -322,6 +326,9 @@ class _Layout:
         in_condition = False  # between a conditional's %( and %?
         self.unary = unary = set()  # starts of the - + * & (and ++ --) that are prefix operators
         self.sort_marks = sort_marks = set()  # starts of the + - that are foreach sort marks
+        # The spaces `_space` gave tokens of other kinds than _SPACED_BY_TOKEN, by what decides them:
+        # (the kind before, the kind, the header, in a brace group?, blank before it as written?).
+        spaces: dict[tuple, str] = {}
         previous: _Item | None = None
         prev_code: _Item | None = None
         # The token the item follows in the program: not a directive nor a condition, and
@@ -519,7 +526,14 @@ class _Layout:
                 write(item.text)
             else:
                 # A condition never reaches the parser: it is spaced as code, even in a header.
-                space = _space(previous, item, None if in_condition else header, brace_group, unary, sort_marks)
+                spacing_header = None if in_condition else header
+                if kind in _SPACED_BY_TOKEN or previous.kind in _SPACED_BY_TOKEN:
+                    space = _space(previous, item, spacing_header, brace_group, unary, sort_marks)
+                else:  # the same kinds in the same place are spaced alike: asked once a layout
+                    key = (previous.kind, kind, spacing_header, brace_group, item.space_before)
+                    space = spaces.get(key)
+                    if space is None:
+                        space = spaces[key] = _space(previous, item, spacing_header, brace_group, unary, sort_marks)
                 if not space and previous.text[-1:] not in _AFTER_NOTHING and item.text[:1] not in _BEFORE_NOTHING \
                         and _would_merge(previous.text, item.text):
                     space = " "  # `+ +x` must not become `++x`
@@ -700,7 +714,15 @@ def _blocks(items: list[_Item], breaks: set[int]) -> tuple[dict[int, int], list[
 # -- spacing ------------------------------------------------------------------
 
 
+# Kinds whose spacing the tokens themselves decide (which `-` is unary, which `+` a sort
+# mark, which `++` a prefix): `_space` between any other two tokens is decided by their kinds,
+# the header, whether in a brace group and whether a blank was written before the second (so
+# `run` asks it once a layout for each such combination).
+_SPACED_BY_TOKEN = frozenset({"MINUS", "PLUS", "STAR", "AMP", "INC", "DEC"})
+
+
 def _space(previous: _Item, item: _Item, header, brace_group: bool, unary: set[int], sort_marks: set[int]) -> str:
+    """The space between two tokens on a line (see `_SPACED_BY_TOKEN` before adding a rule)."""
     kind = item.kind
     pkind = previous.kind
     if item.comment or previous.comment:
@@ -966,18 +988,9 @@ class _Scan:
         self.line_column = layout.line_column
         self.unary = layout.unary
         self.sort_marks = layout.sort_marks
-        n = len(items)
-        # The physical lines: where each starts, and the first item that starts on it.
-        self.line_starts = [0]
-        position = text.find("\n")
-        while position >= 0:
-            self.line_starts.append(position + 1)
-            position = text.find("\n", position + 1)
-        starts = self.start
-        self.first_item = [bisect.bisect_left(starts, line_start) for line_start in self.line_starts]
-        for line in range(len(self.line_starts) - 1):  # n: no item starts on the line
-            if self.first_item[line] < n and starts[self.first_item[line]] >= self.line_starts[line + 1]:
-                self.first_item[line] = n
+        # The physical lines, and where each starts (each starts one past the end of the one before).
+        self.physical = text.split("\n")
+        self.line_starts = list(itertools.accumulate((len(line) + 1 for line in self.physical[:-1]), initial=0))
         self.line_first = 0  # the first item of the line (of the layout) being broken
         self.new_lines: list[tuple[int, int]] = []  # the lines its breaks made so far: (first item, column)
         self.new_line_column: dict[int, int] = {}  # the first item of each line a break makes: its column
@@ -988,6 +1001,19 @@ class _Scan:
 
     def line_end(self, line: int) -> int:
         return self.line_starts[line + 1] - 1 if line + 1 < len(self.line_starts) else len(self.text)
+
+    def first_item(self, line: int) -> int:
+        """The first item that starts on physical line `line`; the number of items if none does."""
+        n = len(self.items)
+        first = bisect.bisect_left(self.start, self.line_starts[line])
+        if first < n and line + 1 < len(self.line_starts) and self.start[first] >= self.line_starts[line + 1]:
+            return n
+        return first
+
+    def starts_layout_line(self, line: int) -> bool:
+        """Does a line of the layout start on physical line `line` (not the rest of a token that runs over lines)?"""
+        first = self.first_item(line)
+        return first < len(self.items) and not self.text[self.line_starts[line]:self.start[first]].strip()
 
     # -- where to break --------------------------------------------------------
 
@@ -1014,19 +1040,26 @@ class _Scan:
             return []
         text = self.text
         n = len(self.items)
+        limit = self.limit
         out: list[int] = []
-        for line, line_start in enumerate(self.line_starts):
-            first = self.first_item[line]
+        # Only the lines too long are visited (most lines are not: the test is `_too_wide`'s, inline).
+        wide = [line for line, physical in enumerate(self.physical)
+                if len(physical) + (TAB_WIDTH - 1) * physical.count("\t") > limit and _advance(physical, 0) > limit]
+        visited = -1  # the lines up to this one are accounted for in line_first and new_lines
+        for line in wide:
+            first = self.first_item(line)
             if first == n:
                 continue
-            if not text[line_start:self.start[first]].strip():
-                # A line of the layout starts (not the rest of a token that runs over lines):
-                # its brackets are on it, or on the lines its breaks make.
-                self.line_first = first
-                self.new_lines = []
+            # The line of the layout it is part of: its brackets are on it, or on the lines its
+            # breaks make.  The nearest line after `visited` where one starts, if any, resets those.
+            for start in range(line, visited, -1):
+                if self.starts_layout_line(start):
+                    self.line_first = self.first_item(start)
+                    self.new_lines = []
+                    break
+            visited = line
+            line_start = self.line_starts[line]
             line_end = self.line_end(line)
-            if not _too_wide(text[line_start:line_end], self.limit):
-                continue
             last = first
             while last + 1 < n and self.start[last + 1] < line_end:
                 last += 1
