@@ -73,6 +73,7 @@ _SPACED_KEYWORDS = frozenset({"IF", "WHILE", "FOR", "FOREACH", "CATCH", "RETURN"
 _KEYWORD_OPERATORS = frozenset({"IN", "LIMIT"})
 _HEADER_STARTS = frozenset({"PROBE", "GLOBAL", "FUNCTION", "PRIVATE", "DEFINE"})
 _DIRECTIVES = frozenset({"PP_OPEN", "PP_THEN", "PP_ELSE", "PP_CLOSE"})
+_BRACKETS_AND_DIRECTIVES = _OPEN | _CLOSE | _DIRECTIVES | {"LBRACE", "RBRACE"}
 # The last tokens of a declaration: a declaration after one of them starts a line.
 _DECLARATION_ENDS = frozenset({"RBRACE", "SEMI", "EMBEDDED", "PP_CLOSE"})
 # One space after `%(`, `%?`, `%:` and before `%?`, `%:`, `%)` (most of the tapset library's 1432 `%(`
@@ -560,7 +561,9 @@ class _Layout:
                     in_statement = True
                 last_statement = item
                 newline_since_statement = False
-            if kind == "LBRACE":
+            if kind not in _BRACKETS_AND_DIRECTIVES:
+                pass  # (most tokens: none of the cases below)
+            elif kind == "LBRACE":
                 if brace_group:
                     groups += 1  # a brace group of probe points: {open,close}
                 else:
@@ -687,8 +690,7 @@ def _blocks(items: list[_Item], breaks: set[int]) -> tuple[dict[int, int], list[
     one_line = [0] * (n + 1)
     stack: list[tuple[int, int]] = []  # open `{`: (index, line starts up to it)
     count = 0  # line starts so far
-    for k in range(n):
-        item = items[k]
+    for k, item in enumerate(items):
         if item.newlines or k in breaks:
             count += 1
         if item.comment:
@@ -704,11 +706,10 @@ def _blocks(items: list[_Item], breaks: set[int]) -> tuple[dict[int, int], list[
             else:
                 one_line[opening + 1] += 1
                 one_line[k] -= 1
-    inside = 0
-    for k in range(n):  # the items inside a block written on one line
-        inside += one_line[k]
-        one_line[k] = inside > 0
-    return closing, multiline, one_line
+    if not any(one_line):
+        return closing, multiline, [False] * (n + 1)
+    # The items inside a block written on one line: inside as many as have opened and not closed.
+    return closing, multiline, [inside > 0 for inside in itertools.accumulate(one_line)]
 
 
 # -- spacing ------------------------------------------------------------------
@@ -929,6 +930,8 @@ def _advance(text: str, column: int) -> int:
 
 def _too_wide(line: str, limit: int) -> bool:
     """Is a physical line of `line` (it holds several after a multi-line token) wider than `limit`?"""
+    if len(line) + (TAB_WIDTH - 1) * line.count("\t") <= limit:
+        return False  # no part of it can be wider than the whole: most lines are decided here
     for physical in line.split("\n"):
         # A tab is at most TAB_WIDTH columns: most lines are decided without counting.
         if len(physical) + (TAB_WIDTH - 1) * physical.count("\t") > limit and _advance(physical, 0) > limit:
