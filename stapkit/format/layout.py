@@ -383,27 +383,30 @@ class _Layout:
             closing_owner = False  # a `}` that closed a block: the owner keyword's statement may end
             if not item.comment:
                 closes_block = kind == "RBRACE" and not groups
-                # -- declarations
-                if header == "GLOBAL" and newline_since_code and not brackets and prev_code.kind != "COMMA":
-                    header = None  # a global declaration ends with its line (unless it ends with a comma)
-                # (Only a probe header expects points.)
-                point_expected = header == "PROBE" and follows is not None and follows.kind in _POINT_EXPECTED
-                if header == "PRIVATE":
-                    header = "FUNCTION" if kind == "FUNCTION" else "GLOBAL"  # `private global x`, `private x`
-                elif kind in _HEADER_STARTS and not brackets and (depth == 0 or (kind == "DEFINE" and header is None)) \
-                        and not (follows is not None and follows.kind in ("DOT", "ARROW")) \
-                        and not (header == "PROBE" and point_expected):  # `kernel.function` is a component
-                    if depth == 0 and prev_code is not None and not newline_since_code and not in_region and \
-                            (prev_code.kind in _DECLARATION_ENDS or header == "GLOBAL"):
-                        nl = 1  # a declaration starts a line, even after a global on the same line
-                    header = kind
-                    opens_header = True
-                    header_broken = False
-                    if depth == 0:
-                        frames.clear()
-                        bodies = 0
-                        head = brace_owner = None
-                        in_statement = False
+                # -- declarations (most tokens are in no header and start none)
+                if header is not None or kind in _HEADER_STARTS:
+                    if header == "GLOBAL" and newline_since_code and not brackets and prev_code.kind != "COMMA":
+                        header = None  # a global declaration ends with its line (unless it ends with a comma)
+                    # (Only a probe header expects points.)
+                    point_expected = header == "PROBE" and follows is not None and follows.kind in _POINT_EXPECTED
+                    if header == "PRIVATE":
+                        header = "FUNCTION" if kind == "FUNCTION" else "GLOBAL"  # `private global x`, `private x`
+                    elif kind in _HEADER_STARTS and not brackets \
+                            and (depth == 0 or (kind == "DEFINE" and header is None)) \
+                            and not (follows is not None and follows.kind in ("DOT", "ARROW")) \
+                            and not (header == "PROBE" and point_expected):  # `kernel.function` is a component
+                        if depth == 0 and prev_code is not None and not newline_since_code and not in_region and \
+                                (prev_code.kind in _DECLARATION_ENDS or header == "GLOBAL"):
+                            nl = 1  # a declaration starts a line, even after a global on the same line
+                        header = kind
+                        opens_header = True
+                        header_broken = False
+                        if depth == 0:
+                            frames.clear()
+                            bodies = 0
+                            head = brace_owner = None
+                            in_statement = False
+                    brace_group = kind == "LBRACE" and header == "PROBE" and point_expected
                 if kind in _MAYBE_UNARY:
                     if kind in ("PLUS", "MINUS") and follows is not None and \
                             (j := next_code(i)) < n and items[j].kind in _AFTER_SORT_MARK:
@@ -412,7 +415,6 @@ class _Layout:
                         unary.add(item.start)
                 elif kind in ("INC", "DEC") and (follows is None or nl or not _ends_operand(follows, unary)):
                     unary.add(item.start)  # ++x
-                brace_group = kind == "LBRACE" and header == "PROBE" and point_expected
                 statement_logic = header is None and not in_condition and kind not in _DIRECTIVES
                 # -- the state at the item
                 block[i] = depth + bodies
