@@ -44,7 +44,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-import string
 
 import attrs
 
@@ -817,10 +816,11 @@ _OPERATOR_PREFIXES = frozenset(op[:k] for op in OPERATORS for k in range(1, len(
 # Characters that no other can glue to (a quick test before `_would_merge`, which sees 270k
 # pairs of tokens in the tapset library and never says yes there): not a name's, no operator
 # holds them but first (`_AFTER_NOTHING`) or last (`_BEFORE_NOTHING`), none starts a comment.
+_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"  # ASCII's (string.punctuation, without importing string)
 _NAME_PUNCTUATION = "_$@"
-_AFTER_NOTHING = frozenset(ch for ch in string.punctuation if ch not in _NAME_PUNCTUATION + "/"
+_AFTER_NOTHING = frozenset(ch for ch in _PUNCTUATION if ch not in _NAME_PUNCTUATION + "/"
                            and not any(ch in op[:-1] for op in OPERATORS))
-_BEFORE_NOTHING = frozenset(ch for ch in string.punctuation if ch not in _NAME_PUNCTUATION + "/*#"
+_BEFORE_NOTHING = frozenset(ch for ch in _PUNCTUATION if ch not in _NAME_PUNCTUATION + "/*#"
                             and not any(ch in op[1:] for op in OPERATORS))
 
 
