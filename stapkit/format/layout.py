@@ -72,6 +72,11 @@ _SPACED_KEYWORDS = frozenset({"IF", "WHILE", "FOR", "FOREACH", "CATCH", "RETURN"
 _KEYWORD_OPERATORS = frozenset({"IN", "LIMIT"})
 _HEADER_STARTS = frozenset({"PROBE", "GLOBAL", "FUNCTION", "PRIVATE", "DEFINE"})
 _DIRECTIVES = frozenset({"PP_OPEN", "PP_THEN", "PP_ELSE", "PP_CLOSE"})
+# Tokens that neither open nor close anything, start no statement or declaration and are
+# never unary: inside a statement's line `run` only spaces them (see its fast path).
+_PLAIN = frozenset({"IDENT", "NUMBER", "STRING", "TARGET", "ARG_NUM", "ARG_STR", "COMMA", "DOT", "ARROW",
+                    "ASSIGN_OP", "SHIFT_OP", "CMP_OP", "MATCH_OP", "PLUS_EQ", "ANDAND", "OROR", "EQ", "SLASH",
+                    "PERCENT", "VBAR", "CIRC", "QMARK", "COLON", "LPAR", "RPAR", "LSQB", "RSQB"})
 _BRACKETS_AND_DIRECTIVES = _OPEN | _CLOSE | _DIRECTIVES | {"LBRACE", "RBRACE"}
 # The last tokens of a declaration: a declaration after one of them starts a line.
 _DECLARATION_ENDS = frozenset({"RBRACE", "SEMI", "EMBEDDED", "PP_CLOSE"})
@@ -219,8 +224,11 @@ def _with_line_ending(out: str, original: str, eol: str, lexed=None) -> str:
 
 
 class _Layout:
-    def __init__(self, text: str, style: Style, lexed=None):
+    def __init__(self, text: str, style: Style, lexed=None, fast_path: bool = True):
         self.text = text
+        # Take run's short way for the tokens that only need spacing (False: every token the
+        # long way, as tests/format/test_layout_fast_path.py compares).
+        self.fast_path = fast_path
         self.style = style
         self.items = _items(text, lexed)
         self.break_before: set[int] = set()  # items that wrapping puts at the start of a line
@@ -351,6 +359,21 @@ class _Layout:
                 owner = frame[1]  # a body is one statement: its owner's statement ends too
             in_statement = False
 
+        def spacing(previous, item, header, brace_group):
+            """The blanks between `previous` and `item` on a line (`_space`, and none that glue them)."""
+            kind = item.kind
+            if kind in _SPACED_BY_TOKEN or previous.kind in _SPACED_BY_TOKEN:
+                space = _space(previous, item, header, brace_group, unary, sort_marks)
+            else:  # the same kinds in the same place are spaced alike: asked once a layout
+                key = (previous.kind, kind, header, brace_group, item.space_before)
+                space = spaces.get(key)
+                if space is None:
+                    space = spaces[key] = _space(previous, item, header, brace_group, unary, sort_marks)
+            if not space and previous.text[-1:] not in _AFTER_NOTHING and item.text[:1] not in _BEFORE_NOTHING \
+                    and _would_merge(previous.text, item.text):
+                space = " "  # `+ +x` must not become `++x`
+            return space
+
         def next_code(i):
             j = i + 1
             while j < n and items[j].comment:
@@ -364,12 +387,42 @@ class _Layout:
         header_broken = False  # has the probe header being read a line break (before its body's `{`)?
         last_closed = None  # the keyword owning the block the last `}` closed (True: none)
 
+        fast_path = self.fast_path
         for i in range(n):
             item = items[i]
             kind = item.kind
             nl = item.newlines or (1 if i in breaks else 0)
             if nl:
                 newline_since_code = newline_since_statement = True
+            elif fast_path and kind in _PLAIN and header is None and not in_condition and head is None \
+                    and not newline_since_statement and i > verbatim_end and previous is not None \
+                    and previous.start != last_block_open and previous.start != macro_body:
+                # The short way, for half the tokens: a name, a literal, a bracket or a binary
+                # operator inside a statement's line (not the first after a `{`, not in a header,
+                # a condition or a fmt: off region, not a keyword nor an operator that may be
+                # unary).  Of all the cases below only these apply to it; a change there may
+                # have to be made here too (tests/format/test_layout_fast_path.py compares).
+                block[i] = depth + bodies
+                if brackets:
+                    parents[i] = brackets[-1][0]
+                    nestings[i] = len(brackets)
+                    if brackets[-1][0] == i - 1 and brackets[-1][2] >= 0:
+                        brackets[-1][3] = True  # code follows the bracket on its line: align under it
+                if groups:
+                    in_group[i] = True
+                write(spacing(previous, item, None, False))
+                write(item.text)
+                if kind in _OPEN:
+                    written = "".join(current)
+                    brackets.append([i, line_column, _advance(written[written.rfind("\n") + 1:], 0), False])
+                    line_columns[i] = line_column
+                elif kind in _CLOSE and brackets:
+                    brackets.pop()
+                self.pending_comment = None
+                previous = prev_code = follows = last_statement = item
+                in_statement = True
+                newline_since_code = False
+                continue
             if item.comment and i > verbatim_end and _FMT_OFF.match(item.text):
                 j = i + 1
                 while j < n and not (items[j].comment and _FMT_ON.match(items[j].text)):
@@ -528,17 +581,7 @@ class _Layout:
                 write(item.text)
             else:
                 # A condition never reaches the parser: it is spaced as code, even in a header.
-                spacing_header = None if in_condition else header
-                if kind in _SPACED_BY_TOKEN or previous.kind in _SPACED_BY_TOKEN:
-                    space = _space(previous, item, spacing_header, brace_group, unary, sort_marks)
-                else:  # the same kinds in the same place are spaced alike: asked once a layout
-                    key = (previous.kind, kind, spacing_header, brace_group, item.space_before)
-                    space = spaces.get(key)
-                    if space is None:
-                        space = spaces[key] = _space(previous, item, spacing_header, brace_group, unary, sort_marks)
-                if not space and previous.text[-1:] not in _AFTER_NOTHING and item.text[:1] not in _BEFORE_NOTHING \
-                        and _would_merge(previous.text, item.text):
-                    space = " "  # `+ +x` must not become `++x`
+                space = spacing(previous, item, None if in_condition else header, brace_group)
                 if item.comment and not previous.comment and "\n" not in item.text:
                     # Maybe a trailing comment (if nothing follows it on its line): where it starts.
                     code_end = sum(map(len, current))
