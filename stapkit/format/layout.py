@@ -49,7 +49,7 @@ import attrs
 
 from ..syntax.feeder import NAME_PIECES  # the pieces of a probe point's name (glued when written together)
 from ..syntax.lexer import lex
-from ..syntax.tokens import KEYWORD_KINDS, OPERATORS
+from ..syntax.tokens import AT_WORDS, KEYWORD_KINDS, OPERATORS
 
 ALL_FEATURES = (99,)
 # The blanks the layout trims at the ends of lines and comments: stap's (C isspace).  Not
@@ -72,11 +72,13 @@ _SPACED_KEYWORDS = frozenset({"IF", "WHILE", "FOR", "FOREACH", "CATCH", "RETURN"
 _KEYWORD_OPERATORS = frozenset({"IN", "LIMIT"})
 _HEADER_STARTS = frozenset({"PROBE", "GLOBAL", "FUNCTION", "PRIVATE", "DEFINE"})
 _DIRECTIVES = frozenset({"PP_OPEN", "PP_THEN", "PP_ELSE", "PP_CLOSE"})
-# Tokens that neither open nor close anything, start no statement or declaration and are
-# never unary: inside a statement's line `run` only spaces them (see its fast path).
+# Tokens that start no statement, declaration or block and are never unary (names, literals,
+# brackets, binary operators, `!x`, `@cast(...)`): inside a statement's line `run` only spaces
+# them and keeps the bracket stack (see its short way).
 _PLAIN = frozenset({"IDENT", "NUMBER", "STRING", "TARGET", "ARG_NUM", "ARG_STR", "COMMA", "DOT", "ARROW",
                     "ASSIGN_OP", "SHIFT_OP", "CMP_OP", "MATCH_OP", "PLUS_EQ", "ANDAND", "OROR", "EQ", "SLASH",
-                    "PERCENT", "VBAR", "CIRC", "QMARK", "COLON", "LPAR", "RPAR", "LSQB", "RSQB"})
+                    "PERCENT", "VBAR", "CIRC", "QMARK", "COLON", "LPAR", "RPAR", "LSQB", "RSQB", "BANG", "TILDE",
+                    "AT_OTHER"} | (set(AT_WORDS.values()) - {"DEFINE"}))
 _BRACKETS_AND_DIRECTIVES = _OPEN | _CLOSE | _DIRECTIVES | {"LBRACE", "RBRACE"}
 # The last tokens of a declaration: a declaration after one of them starts a line.
 _DECLARATION_ENDS = frozenset({"RBRACE", "SEMI", "EMBEDDED", "PP_CLOSE"})
@@ -394,23 +396,27 @@ class _Layout:
             nl = item.newlines or (1 if i in breaks else 0)
             if nl:
                 newline_since_code = newline_since_statement = True
-            elif fast_path and kind in _PLAIN and header is None and not in_condition and head is None \
-                    and not newline_since_statement and i > verbatim_end and previous is not None \
-                    and previous.start != last_block_open and previous.start != macro_body:
-                # The short way, for half the tokens: a name, a literal, a bracket or a binary
-                # operator inside a statement's line (not the first after a `{`, not in a header,
-                # a condition or a fmt: off region, not a keyword nor an operator that may be
-                # unary).  Of all the cases below only these apply to it; a change there may
-                # have to be made here too (tests/format/test_layout_fast_path.py compares).
+            elif fast_path and kind in _PLAIN and not in_condition and i > verbatim_end and previous is not None \
+                    and previous.start != last_block_open and previous.start != macro_body \
+                    and (header in ("PROBE", "FUNCTION") or (header is None and head is None
+                                                             and not newline_since_statement)):
+                # The short way, for two tokens in three: a name, a literal, a bracket or a binary
+                # operator inside a line of a statement or of a probe or function header (not the
+                # first after a `{`, not in a condition or a fmt: off region, not a keyword nor an
+                # operator that may be unary).  Of all the cases below only these apply to it; a
+                # change there may have to be made here too (tests/format/test_layout_fast_path.py
+                # compares).
                 block[i] = depth + bodies
                 if brackets:
                     parents[i] = brackets[-1][0]
                     nestings[i] = len(brackets)
                     if brackets[-1][0] == i - 1 and brackets[-1][2] >= 0:
                         brackets[-1][3] = True  # code follows the bracket on its line: align under it
+                if header is not None:
+                    headers[i] = header
                 if groups:
                     in_group[i] = True
-                write(spacing(previous, item, None, False))
+                write(spacing(previous, item, header, False))
                 write(item.text)
                 if kind in _OPEN:
                     written = "".join(current)
@@ -419,8 +425,10 @@ class _Layout:
                 elif kind in _CLOSE and brackets:
                     brackets.pop()
                 self.pending_comment = None
-                previous = prev_code = follows = last_statement = item
-                in_statement = True
+                previous = prev_code = follows = item
+                if header is None:
+                    last_statement = item
+                    in_statement = True
                 newline_since_code = False
                 continue
             if item.comment and i > verbatim_end and _FMT_OFF.match(item.text):
