@@ -42,13 +42,14 @@ with a newline.  Line endings are those of the first line.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 
 import attrs
 
 from ..syntax.feeder import NAME_PIECES  # the pieces of a probe point's name (glued when written together)
 from ..syntax.lexer import lex
-from ..syntax.tokens import KEYWORD_KINDS, OPERATORS
+from ..syntax.tokens import AT_WORDS, KEYWORD_KINDS, OPERATORS
 
 ALL_FEATURES = (99,)
 # The blanks the layout trims at the ends of lines and comments: stap's (C isspace).  Not
@@ -71,6 +72,14 @@ _SPACED_KEYWORDS = frozenset({"IF", "WHILE", "FOR", "FOREACH", "CATCH", "RETURN"
 _KEYWORD_OPERATORS = frozenset({"IN", "LIMIT"})
 _HEADER_STARTS = frozenset({"PROBE", "GLOBAL", "FUNCTION", "PRIVATE", "DEFINE"})
 _DIRECTIVES = frozenset({"PP_OPEN", "PP_THEN", "PP_ELSE", "PP_CLOSE"})
+# Tokens that start no statement, declaration or block and are never unary (names, literals,
+# brackets, binary operators, `!x`, `@cast(...)`): inside a statement's line `run` only spaces
+# them and keeps the bracket stack (see its short way).
+_PLAIN = frozenset({"IDENT", "NUMBER", "STRING", "TARGET", "ARG_NUM", "ARG_STR", "COMMA", "DOT", "ARROW",
+                    "ASSIGN_OP", "SHIFT_OP", "CMP_OP", "MATCH_OP", "PLUS_EQ", "ANDAND", "OROR", "EQ", "SLASH",
+                    "PERCENT", "VBAR", "CIRC", "QMARK", "COLON", "LPAR", "RPAR", "LSQB", "RSQB", "BANG", "TILDE",
+                    "AT_OTHER"} | (set(AT_WORDS.values()) - {"DEFINE"}))
+_BRACKETS_AND_DIRECTIVES = _OPEN | _CLOSE | _DIRECTIVES | {"LBRACE", "RBRACE"}
 # The last tokens of a declaration: a declaration after one of them starts a line.
 _DECLARATION_ENDS = frozenset({"RBRACE", "SEMI", "EMBEDDED", "PP_CLOSE"})
 # One space after `%(`, `%?`, `%:` and before `%?`, `%:`, `%)` (most of the tapset library's 1432 `%(`
@@ -141,7 +150,10 @@ def _items(text: str, result=None) -> list[_Item]:
             previous_end = comment.end
             c += 1
             next_comment = comments[c].start if c < len(comments) else len(text) + 1
-        append(_Item(kind, token_text, start, end, count("\n", previous_end, start), start > previous_end, False))
+        if start > previous_end:
+            append(_Item(kind, token_text, start, end, count("\n", previous_end, start), True, False))
+        else:  # written right after the token before it (as half the tokens are): no line break to count
+            append(_Item(kind, token_text, start, end, 0, False, False))
         previous_end = end
     for comment in comments[c:]:
         append(_Item("COMMENT", comment.text, comment.start, comment.end,
@@ -214,13 +226,16 @@ def _with_line_ending(out: str, original: str, eol: str, lexed=None) -> str:
 
 
 class _Layout:
-    def __init__(self, text: str, style: Style, lexed=None):
+    def __init__(self, text: str, style: Style, lexed=None, fast_path: bool = True):
         self.text = text
+        # Take run's short way for the tokens that only need spacing (False: every token the
+        # long way, as tests/format/test_layout_fast_path.py compares).
+        self.fast_path = fast_path
         self.style = style
         self.items = _items(text, lexed)
         self.break_before: set[int] = set()  # items that wrapping puts at the start of a line
         self.lines: list[str] = []
-        self.current: list[str] = []  # pieces of the line being built
+        self.current: list[str] = []  # pieces of the line being built (one list, emptied by flush)
 
     def layout_lines(self) -> list[str]:
         """Lay the text out, then wrap the lines too long until none of them can be broken more.
@@ -285,17 +300,21 @@ class _Layout:
         n = len(items)
         breaks = self.break_before
         self.lines = []
-        self.current = []
+        self.current = current = []
+        write = current.append  # (a line is written a piece at a time: bound once, not per item)
         self.trailing = []  # the lines that end with a comment after code (see flush)
         self.pending_comment = None
         self.block = block = [0] * n  # the indentation level of a statement there
         self.parent = parents = [-1] * n  # the innermost open ( or [ (its index), -1 if none
         self.nesting = nestings = [0] * n  # how many ( and [ are open
+        # (These three are written only where they differ from their first value: most items
+        # are in no header, no brace group and no fmt: off region.)
         self.header = headers = [None] * n  # the declaration header the item is in
         self.in_group = in_group = [False] * n  # inside a brace group of probe points {a,b}
         self.verbatim = verbatim = [False] * n  # in a fmt: off region
-        self.line_column = line_columns = [0] * n  # the indentation (in columns) of the line the item is on
-        indent_width = _indent_width(self.style.indent)
+        self.line_column = line_columns = [0] * n  # for each ( and [: the indentation (in columns) of its line
+        indent = self.style.indent
+        indent_width = _indent_width(indent)
 
         depth = 0  # open braces (not the brace groups of probe points)
         # The statements the item is in: ("brace", owner keyword) for each open `{`,
@@ -317,6 +336,9 @@ class _Layout:
         in_condition = False  # between a conditional's %( and %?
         self.unary = unary = set()  # starts of the - + * & (and ++ --) that are prefix operators
         self.sort_marks = sort_marks = set()  # starts of the + - that are foreach sort marks
+        # The spaces `_space` gave tokens of other kinds than _SPACED_BY_TOKEN, by what decides them:
+        # (the kind before, the kind, the header, in a brace group?, blank before it as written?).
+        spaces: dict[tuple, str] = {}
         previous: _Item | None = None
         prev_code: _Item | None = None
         # The token the item follows in the program: not a directive nor a condition, and
@@ -339,6 +361,21 @@ class _Layout:
                 owner = frame[1]  # a body is one statement: its owner's statement ends too
             in_statement = False
 
+        def spacing(previous, item, header, brace_group):
+            """The blanks between `previous` and `item` on a line (`_space`, and none that glue them)."""
+            kind = item.kind
+            if kind in _SPACED_BY_TOKEN or previous.kind in _SPACED_BY_TOKEN:
+                space = _space(previous, item, header, brace_group, unary, sort_marks)
+            else:  # the same kinds in the same place are spaced alike: asked once a layout
+                key = (previous.kind, kind, header, brace_group, item.space_before)
+                space = spaces.get(key)
+                if space is None:
+                    space = spaces[key] = _space(previous, item, header, brace_group, unary, sort_marks)
+            if not space and previous.text[-1:] not in _AFTER_NOTHING and item.text[:1] not in _BEFORE_NOTHING \
+                    and _would_merge(previous.text, item.text):
+                space = " "  # `+ +x` must not become `++x`
+            return space
+
         def next_code(i):
             j = i + 1
             while j < n and items[j].comment:
@@ -352,13 +389,49 @@ class _Layout:
         header_broken = False  # has the probe header being read a line break (before its body's `{`)?
         last_closed = None  # the keyword owning the block the last `}` closed (True: none)
 
+        fast_path = self.fast_path
         for i in range(n):
             item = items[i]
             kind = item.kind
             nl = item.newlines or (1 if i in breaks else 0)
             if nl:
                 newline_since_code = newline_since_statement = True
-            if i > verbatim_end and item.comment and _FMT_OFF.match(item.text):
+            elif fast_path and kind in _PLAIN and not in_condition and i > verbatim_end and previous is not None \
+                    and previous.start != last_block_open and previous.start != macro_body \
+                    and (header in ("PROBE", "FUNCTION") or (header is None and head is None
+                                                             and not newline_since_statement)):
+                # The short way, for two tokens in three: a name, a literal, a bracket or a binary
+                # operator inside a line of a statement or of a probe or function header (not the
+                # first after a `{`, not in a condition or a fmt: off region, not a keyword nor an
+                # operator that may be unary).  Of all the cases below only these apply to it; a
+                # change there may have to be made here too (tests/format/test_layout_fast_path.py
+                # compares).
+                block[i] = depth + bodies
+                if brackets:
+                    parents[i] = brackets[-1][0]
+                    nestings[i] = len(brackets)
+                    if brackets[-1][0] == i - 1 and brackets[-1][2] >= 0:
+                        brackets[-1][3] = True  # code follows the bracket on its line: align under it
+                if header is not None:
+                    headers[i] = header
+                if groups:
+                    in_group[i] = True
+                write(spacing(previous, item, header, False))
+                write(item.text)
+                if kind in _OPEN:
+                    written = "".join(current)
+                    brackets.append([i, line_column, _advance(written[written.rfind("\n") + 1:], 0), False])
+                    line_columns[i] = line_column
+                elif kind in _CLOSE and brackets:
+                    brackets.pop()
+                self.pending_comment = None
+                previous = prev_code = follows = item
+                if header is None:
+                    last_statement = item
+                    in_statement = True
+                newline_since_code = False
+                continue
+            if item.comment and i > verbatim_end and _FMT_OFF.match(item.text):
                 j = i + 1
                 while j < n and not (items[j].comment and _FMT_ON.match(items[j].text)):
                     j += 1
@@ -370,26 +443,30 @@ class _Layout:
             closing_owner = False  # a `}` that closed a block: the owner keyword's statement may end
             if not item.comment:
                 closes_block = kind == "RBRACE" and not groups
-                # -- declarations
-                if header == "GLOBAL" and newline_since_code and not brackets and prev_code.kind != "COMMA":
-                    header = None  # a global declaration ends with its line (unless it ends with a comma)
-                point_expected = follows is not None and follows.kind in _POINT_EXPECTED
-                if header == "PRIVATE":
-                    header = "FUNCTION" if kind == "FUNCTION" else "GLOBAL"  # `private global x`, `private x`
-                elif kind in _HEADER_STARTS and not brackets and (depth == 0 or (kind == "DEFINE" and header is None)) \
-                        and not (follows is not None and follows.kind in ("DOT", "ARROW")) \
-                        and not (header == "PROBE" and point_expected):  # `kernel.function` is a component
-                    if depth == 0 and prev_code is not None and not newline_since_code and not in_region and \
-                            (prev_code.kind in _DECLARATION_ENDS or header == "GLOBAL"):
-                        nl = 1  # a declaration starts a line, even after a global on the same line
-                    header = kind
-                    opens_header = True
-                    header_broken = False
-                    if depth == 0:
-                        frames.clear()
-                        bodies = 0
-                        head = brace_owner = None
-                        in_statement = False
+                # -- declarations (most tokens are in no header and start none)
+                if header is not None or kind in _HEADER_STARTS:
+                    if header == "GLOBAL" and newline_since_code and not brackets and prev_code.kind != "COMMA":
+                        header = None  # a global declaration ends with its line (unless it ends with a comma)
+                    # (Only a probe header expects points.)
+                    point_expected = header == "PROBE" and follows is not None and follows.kind in _POINT_EXPECTED
+                    if header == "PRIVATE":
+                        header = "FUNCTION" if kind == "FUNCTION" else "GLOBAL"  # `private global x`, `private x`
+                    elif kind in _HEADER_STARTS and not brackets \
+                            and (depth == 0 or (kind == "DEFINE" and header is None)) \
+                            and not (follows is not None and follows.kind in ("DOT", "ARROW")) \
+                            and not (header == "PROBE" and point_expected):  # `kernel.function` is a component
+                        if depth == 0 and prev_code is not None and not newline_since_code and not in_region and \
+                                (prev_code.kind in _DECLARATION_ENDS or header == "GLOBAL"):
+                            nl = 1  # a declaration starts a line, even after a global on the same line
+                        header = kind
+                        opens_header = True
+                        header_broken = False
+                        if depth == 0:
+                            frames.clear()
+                            bodies = 0
+                            head = brace_owner = None
+                            in_statement = False
+                    brace_group = kind == "LBRACE" and header == "PROBE" and point_expected
                 if kind in _MAYBE_UNARY:
                     if kind in ("PLUS", "MINUS") and follows is not None and \
                             (j := next_code(i)) < n and items[j].kind in _AFTER_SORT_MARK:
@@ -398,15 +475,16 @@ class _Layout:
                         unary.add(item.start)
                 elif kind in ("INC", "DEC") and (follows is None or nl or not _ends_operand(follows, unary)):
                     unary.add(item.start)  # ++x
-                brace_group = kind == "LBRACE" and header == "PROBE" and point_expected
                 statement_logic = header is None and not in_condition and kind not in _DIRECTIVES
                 # -- the state at the item
                 block[i] = depth + bodies
                 if brackets:
                     parents[i] = brackets[-1][0]
                     nestings[i] = len(brackets)
-                headers[i] = header
-                in_group[i] = groups > 0
+                if header is not None:
+                    headers[i] = header
+                if groups:
+                    in_group[i] = True
                 # -- statements the item ends, and a `}` closing its block
                 if statement_logic and in_statement and not brackets and (
                         kind in _STATEMENT_STARTS or (newline_since_statement and not _continues_statement(
@@ -432,12 +510,14 @@ class _Layout:
                         if depth == 0:
                             frames.clear()
                             bodies = 0
-            verbatim[i] = in_region
+            if in_region:
+                verbatim[i] = True
             if nl and header == "PROBE" and not opens_header and not (kind == "LBRACE" and not brace_group):
                 header_broken = True
             # -- where blocks break lines: the braces (docs/formatting.md, "Braces")
             if not in_region and previous is not None:
-                code_before = previous is prev_code and previous.kind not in _DIRECTIVES
+                # (Read only where the author broke the line.)
+                code_before = nl and previous is prev_code and previous.kind not in _DIRECTIVES
                 if kind == "LBRACE" and not brace_group:
                     if header == "PROBE" and not brackets:
                         self.probe_bodies.append((i, multiline[i]))
@@ -490,35 +570,32 @@ class _Layout:
                     line_column = line_level * indent_width
             elif brackets and brackets[-1][0] == i - 1 and not item.comment and brackets[-1][2] >= 0:
                 brackets[-1][3] = True  # code follows the bracket on its line: align under it
-            line_columns[i] = line_column
             pending = None
             if in_region:
                 if i == region_start:
                     self.verbatim_region(item, items[verbatim_end], previous, nl,
-                                         _line_indent(self.style.indent, indent_width, line_level, line_column))
+                                         _line_indent(indent, indent_width, line_level, line_column))
             elif starts_line:
                 if previous is not None:
                     self.flush()
                     if nl >= 2 and previous.kind != "LBRACE" and kind != "RBRACE":
                         self.lines.append("")
-                self.current.append(_line_indent(self.style.indent, indent_width, line_level, line_column))
-                self.current.append(item.text)
+                write(_line_indent(indent, indent_width, line_level, line_column))
+                write(item.text)
             elif previous.start == macro_body and kind in NAME_PIECES:
                 # The first token of a macro body: whitespace before it can decide whether
                 # it is glued to a probe-point piece before the macro's use (`sys@m`).
-                self.current.append(" " if item.space_before else "")
-                self.current.append(item.text)
+                write(" " if item.space_before else "")
+                write(item.text)
             else:
                 # A condition never reaches the parser: it is spaced as code, even in a header.
-                space = _space(previous, item, None if in_condition else header, brace_group, unary, sort_marks)
-                if not space and _would_merge(previous.text, item.text):
-                    space = " "  # `+ +x` must not become `++x`
+                space = spacing(previous, item, None if in_condition else header, brace_group)
                 if item.comment and not previous.comment and "\n" not in item.text:
                     # Maybe a trailing comment (if nothing follows it on its line): where it starts.
-                    code_end = sum(map(len, self.current))
+                    code_end = sum(map(len, current))
                     pending = (code_end, code_end + len(space))
-                self.current.append(space)
-                self.current.append(item.text)
+                write(space)
+                write(item.text)
             self.pending_comment = pending
             previous = item
             if item.comment:
@@ -536,7 +613,9 @@ class _Layout:
                     in_statement = True
                 last_statement = item
                 newline_since_statement = False
-            if kind == "LBRACE":
+            if kind not in _BRACKETS_AND_DIRECTIVES:
+                pass  # (most tokens: none of the cases below)
+            elif kind == "LBRACE":
                 if brace_group:
                     groups += 1  # a brace group of probe points: {open,close}
                 else:
@@ -557,9 +636,10 @@ class _Layout:
             elif kind in _OPEN:
                 # [index, its line's indentation, the column after it, is it followed on its line?]
                 # (In a fmt: off region the line is copied whole, not built: nothing aligns under it.)
-                written = "".join(self.current)
+                written = "".join(current)
                 after = -1 if in_region else _advance(written[written.rfind("\n") + 1:], 0)
                 brackets.append([i, line_column, after, False])
+                line_columns[i] = line_column
             elif kind in _CLOSE:
                 if brackets:
                     brackets.pop()
@@ -634,11 +714,12 @@ class _Layout:
         self.current.append(region[0])
         for line in region[1:]:
             self.lines.append("".join(self.current))  # kept exactly, trailing blanks too
-            self.current = [line]
+            self.current.clear()
+            self.current.append(line)
 
     def flush(self) -> None:
         line = "".join(self.current).rstrip(BLANKS)
-        self.current = []
+        self.current.clear()
         if self.pending_comment is not None and "\n" not in line:
             # The line ends with a comment after code: (its line, where the code ends, where it starts).
             self.trailing.append((len(self.lines), *self.pending_comment))
@@ -661,8 +742,7 @@ def _blocks(items: list[_Item], breaks: set[int]) -> tuple[dict[int, int], list[
     one_line = [0] * (n + 1)
     stack: list[tuple[int, int]] = []  # open `{`: (index, line starts up to it)
     count = 0  # line starts so far
-    for k in range(n):
-        item = items[k]
+    for k, item in enumerate(items):
         if item.newlines or k in breaks:
             count += 1
         if item.comment:
@@ -678,17 +758,24 @@ def _blocks(items: list[_Item], breaks: set[int]) -> tuple[dict[int, int], list[
             else:
                 one_line[opening + 1] += 1
                 one_line[k] -= 1
-    inside = 0
-    for k in range(n):  # the items inside a block written on one line
-        inside += one_line[k]
-        one_line[k] = inside > 0
-    return closing, multiline, one_line
+    if not any(one_line):
+        return closing, multiline, [False] * (n + 1)
+    # The items inside a block written on one line: inside as many as have opened and not closed.
+    return closing, multiline, [inside > 0 for inside in itertools.accumulate(one_line)]
 
 
 # -- spacing ------------------------------------------------------------------
 
 
+# Kinds whose spacing the tokens themselves decide (which `-` is unary, which `+` a sort
+# mark, which `++` a prefix): `_space` between any other two tokens is decided by their kinds,
+# the header, whether in a brace group and whether a blank was written before the second (so
+# `run` asks it once a layout for each such combination).
+_SPACED_BY_TOKEN = frozenset({"MINUS", "PLUS", "STAR", "AMP", "INC", "DEC"})
+
+
 def _space(previous: _Item, item: _Item, header, brace_group: bool, unary: set[int], sort_marks: set[int]) -> str:
+    """The space between two tokens on a line (see `_SPACED_BY_TOKEN` before adding a rule)."""
     kind = item.kind
     pkind = previous.kind
     if item.comment or previous.comment:
@@ -775,6 +862,17 @@ def _ends_operand(item: _Item, unary: set[int]) -> bool:
 
 # Every beginning of an operator: `-` then `-` would lex as `--` when written together.
 _OPERATOR_PREFIXES = frozenset(op[:k] for op in OPERATORS for k in range(1, len(op) + 1))
+
+
+# Characters that no other can glue to (a quick test before `_would_merge`, which sees 270k
+# pairs of tokens in the tapset library and never says yes there): not a name's, no operator
+# holds them but first (`_AFTER_NOTHING`) or last (`_BEFORE_NOTHING`), none starts a comment.
+_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"  # ASCII's (string.punctuation, without importing string)
+_NAME_PUNCTUATION = "_$@"
+_AFTER_NOTHING = frozenset(ch for ch in _PUNCTUATION if ch not in _NAME_PUNCTUATION + "/"
+                           and not any(ch in op[:-1] for op in OPERATORS))
+_BEFORE_NOTHING = frozenset(ch for ch in _PUNCTUATION if ch not in _NAME_PUNCTUATION + "/*#"
+                            and not any(ch in op[1:] for op in OPERATORS))
 
 
 def _would_merge(a: str, b: str) -> bool:
@@ -885,6 +983,8 @@ def _advance(text: str, column: int) -> int:
 
 def _too_wide(line: str, limit: int) -> bool:
     """Is a physical line of `line` (it holds several after a multi-line token) wider than `limit`?"""
+    if len(line) + (TAB_WIDTH - 1) * line.count("\t") <= limit:
+        return False  # no part of it can be wider than the whole: most lines are decided here
     for physical in line.split("\n"):
         # A tab is at most TAB_WIDTH columns: most lines are decided without counting.
         if len(physical) + (TAB_WIDTH - 1) * physical.count("\t") > limit and _advance(physical, 0) > limit:
@@ -944,18 +1044,9 @@ class _Scan:
         self.line_column = layout.line_column
         self.unary = layout.unary
         self.sort_marks = layout.sort_marks
-        n = len(items)
-        # The physical lines: where each starts, and the first item that starts on it.
-        self.line_starts = [0]
-        position = text.find("\n")
-        while position >= 0:
-            self.line_starts.append(position + 1)
-            position = text.find("\n", position + 1)
-        starts = self.start
-        self.first_item = [bisect.bisect_left(starts, line_start) for line_start in self.line_starts]
-        for line in range(len(self.line_starts) - 1):  # n: no item starts on the line
-            if self.first_item[line] < n and starts[self.first_item[line]] >= self.line_starts[line + 1]:
-                self.first_item[line] = n
+        # The physical lines, and where each starts (each starts one past the end of the one before).
+        self.physical = text.split("\n")
+        self.line_starts = list(itertools.accumulate((len(line) + 1 for line in self.physical[:-1]), initial=0))
         self.line_first = 0  # the first item of the line (of the layout) being broken
         self.new_lines: list[tuple[int, int]] = []  # the lines its breaks made so far: (first item, column)
         self.new_line_column: dict[int, int] = {}  # the first item of each line a break makes: its column
@@ -966,6 +1057,19 @@ class _Scan:
 
     def line_end(self, line: int) -> int:
         return self.line_starts[line + 1] - 1 if line + 1 < len(self.line_starts) else len(self.text)
+
+    def first_item(self, line: int) -> int:
+        """The first item that starts on physical line `line`; the number of items if none does."""
+        n = len(self.items)
+        first = bisect.bisect_left(self.start, self.line_starts[line])
+        if first < n and line + 1 < len(self.line_starts) and self.start[first] >= self.line_starts[line + 1]:
+            return n
+        return first
+
+    def starts_layout_line(self, line: int) -> bool:
+        """Does a line of the layout start on physical line `line` (not the rest of a token that runs over lines)?"""
+        first = self.first_item(line)
+        return first < len(self.items) and not self.text[self.line_starts[line]:self.start[first]].strip()
 
     # -- where to break --------------------------------------------------------
 
@@ -992,19 +1096,26 @@ class _Scan:
             return []
         text = self.text
         n = len(self.items)
+        limit = self.limit
         out: list[int] = []
-        for line, line_start in enumerate(self.line_starts):
-            first = self.first_item[line]
+        # Only the lines too long are visited (most lines are not: the test is `_too_wide`'s, inline).
+        wide = [line for line, physical in enumerate(self.physical)
+                if len(physical) + (TAB_WIDTH - 1) * physical.count("\t") > limit and _advance(physical, 0) > limit]
+        visited = -1  # the lines up to this one are accounted for in line_first and new_lines
+        for line in wide:
+            first = self.first_item(line)
             if first == n:
                 continue
-            if not text[line_start:self.start[first]].strip():
-                # A line of the layout starts (not the rest of a token that runs over lines):
-                # its brackets are on it, or on the lines its breaks make.
-                self.line_first = first
-                self.new_lines = []
+            # The line of the layout it is part of: its brackets are on it, or on the lines its
+            # breaks make.  The nearest line after `visited` where one starts, if any, resets those.
+            for start in range(line, visited, -1):
+                if self.starts_layout_line(start):
+                    self.line_first = self.first_item(start)
+                    self.new_lines = []
+                    break
+            visited = line
+            line_start = self.line_starts[line]
             line_end = self.line_end(line)
-            if not _too_wide(text[line_start:line_end], self.limit):
-                continue
             last = first
             while last + 1 < n and self.start[last + 1] < line_end:
                 last += 1
