@@ -245,9 +245,11 @@ class _Preprocessor:
         stack = self.stack
         while stack:
             act = stack[-1]
-            if act.cursor < len(act.body):
-                tok = act.body[act.cursor]
-                act.cursor += 1
+            cursor = act.cursor
+            body = act.body
+            if cursor < len(body):
+                tok = body[cursor]
+                act.cursor = cursor + 1
                 self.expanded += 1
                 if self.expanded > self.budget:
                     self.over()
@@ -257,10 +259,10 @@ class _Preprocessor:
             if within_body:
                 return None
             stack.pop()
-        if self.i < self.n:
-            tok = self.tokens[self.i]
-            self.i += 1
-            return tok
+        i = self.i
+        if i < self.n:
+            self.i = i + 1
+            return self.tokens[i]
         return None
 
     def expanded_next(self) -> Token | None:
@@ -352,23 +354,27 @@ class _Preprocessor:
                        "expected '%('" if saw_params else "expected '%(' or '('", tok or name_tok,
                        hints=("a macro body is written between '%(' and '%)'",))
             return
-        body: list[Token] = []
+        # The body, up to the %) that closes it: read from the file itself (an
+        # @define is read only there, and reading the file pushes no macro body).
+        tokens = self.tokens
+        start = self.i
         depth = 0
-        while True:
-            tok = self.raw_next()
-            if tok is None:
-                self.error(codes.INVALID_MACRO_DEFINITION, "incomplete macro definition - missing '%)'",
-                           name_tok)
-                return
-            if tok.kind == "PP_OPEN":
+        for i in range(start, self.n):
+            kind = tokens[i][0]
+            if kind == "PP_OPEN":
                 depth += 1
-            elif tok.kind == "PP_CLOSE":
+            elif kind == "PP_CLOSE":
                 if depth == 0:
                     break
                 depth -= 1
-            body.append(tok)
+        else:
+            self.i = self.n
+            self.error(codes.INVALID_MACRO_DEFINITION, "incomplete macro definition - missing '%)'",
+                       name_tok)
+            return
+        self.i = i + 1
         if valid:
-            self.macros[name] = MacroDef(name, tuple(params), tuple(body),
+            self.macros[name] = MacroDef(name, tuple(params), tuple(tokens[start:i]),
                                          Span(name_tok.start, name_tok.end))
 
     def skip_definition_body(self, tok: Token | None) -> None:
