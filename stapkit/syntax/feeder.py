@@ -26,6 +26,7 @@ _DECL_KEYWORDS = frozenset({"PROBE", "FUNCTION", "GLOBAL", "PRIVATE"})
 # (`sys*open`); the formatter reads it too, to keep such pieces together.
 NAME_PIECES = KEYWORD_KINDS | {"IDENT", "STAR"}
 _NOT_AFTER = frozenset({"DOT", "ARROW"})  # `x.function`, `$t->function` are not declarations
+_MARKS = _DECL_KEYWORDS | {"EMBEDDED", "LBRACE", "RBRACE"}  # what split_declarations looks at
 
 
 def split_declarations(tokens: list[Token]) -> list[list[Token]]:
@@ -39,8 +40,21 @@ def split_declarations(tokens: list[Token]) -> list[list[Token]]:
     body_started = False  # for `function`: has its body begun?
     decl_kind = ""
     while i < n:
+        # A run of tokens that neither start a declaration nor count braces joins
+        # the current one whole.
+        for j in range(i, n):
+            if tokens[j][0] in _MARKS:
+                break
+        else:
+            j = n
+        if j > i:
+            current += tokens[i:j]
+            prev_kind = tokens[j - 1][0]
+            i = j
+            if i == n:
+                break
         tok = tokens[i]
-        kind = tok.kind
+        kind = tok[0]
         starts = False
         if kind in _DECL_KEYWORDS and prev_kind not in _NOT_AFTER:
             # `private function`, `private global` are one declaration.
@@ -62,9 +76,9 @@ def split_declarations(tokens: list[Token]) -> list[list[Token]]:
             i += 1
             if kind == "PROBE":
                 i = _probe_header(tokens, i, current)
-                if i < n and tokens[i].kind == "LBRACE":
+                if i < n and tokens[i][0] == "LBRACE":
                     body_started = True
-                prev_kind = current[-1].kind
+                prev_kind = current[-1][0]
             continue
         if kind == "LBRACE":
             depth += 1
@@ -93,7 +107,7 @@ def _probe_header(tokens: list[Token], i: int, out: list[Token]) -> int:
     braces = 0  # open brace groups
     while i < n:
         tok = tokens[i]
-        kind = tok.kind
+        kind = tok[0]
         if expect_component:
             if kind in NAME_PIECES or kind == "ARG_NUM":
                 i = _glue_name(tokens, i, out)
@@ -130,19 +144,16 @@ def _probe_header(tokens: list[Token], i: int, out: list[Token]) -> int:
 
 def _glue_name(tokens: list[Token], i: int, out: list[Token]) -> int:
     first = tokens[i]
-    if first.kind == "ARG_NUM":
-        # `probe $1.return`: a placeholder for a whole probe point or a component.
-        out.append(make_token("PP_NAME", first.text, first.start, first.end, first.flags, first.origin))
-        return i + 1
     j = i + 1
-    n = len(tokens)
-    while j < n:
-        tok = tokens[j]
-        if tok.flags & WS_BEFORE or tok.kind not in NAME_PIECES:
-            break
-        j += 1
+    if first[0] != "ARG_NUM":  # (`probe $1.return`: a placeholder for a whole probe point or a component)
+        n = len(tokens)
+        while j < n:
+            tok = tokens[j]
+            if tok[4] & WS_BEFORE or tok[0] not in NAME_PIECES:
+                break
+            j += 1
     if j == i + 1:
-        out.append(make_token("PP_NAME", first.text, first.start, first.end, first.flags, first.origin))
+        out.append(tuple.__new__(Token, ("PP_NAME", first[1], first[2], first[3], first[4], first[5])))
     else:
         last = tokens[j - 1]
         text = "".join(t.text for t in tokens[i:j])

@@ -207,12 +207,56 @@ class Tables:
         self.unit_chains: dict[tuple[int, int, str], int] = {}
         self.start_state = data["start"]
         self.end_state = data["end"]
+        self.recognizer = Recognizer(self.action, self.goto)
         # States inside a block, where a statement or the closing brace may come:
         # error recovery unwinds to one of them.
         self.block_states = frozenset(
             state for state, row in self.action.items()
             if type(row.get("RBRACE")) is int and type(row.get("IF")) is int
         )
+
+
+class Recognizer:
+    """The automaton recast for recognising only (parser.py's _grammar_accepts), in flat tables.
+
+    A recogniser builds nothing, so a reduction is only its size and the goto
+    column of its nonterminal (a list: the state under the popped ones -> the
+    new top state).  rows[state][terminal] is the state to shift to (>= 0),
+    or ~r for reduction r: for r < singles a reduction of size 1, whose goto
+    column is single_columns[r], else reductions[r - singles] = (size, column).
+
+    stap reads an expression after `return` unless `;` or `}` follows, and the
+    grammar has `return` alone as a statement: in the rows of the states
+    entered by shifting `return` (an LR state has one entering symbol), the
+    reductions on any other terminal are left out, so such a `return` is
+    refused.
+    """
+
+    def __init__(self, action: dict[int, dict[str, int | Reduction]], goto: dict[int, dict[str, int]]):
+        states = len(action)
+        columns: dict[str, list[int | None]] = {}
+        for state, gotos in goto.items():
+            for nonterminal, target in gotos.items():
+                columns.setdefault(nonterminal, [None] * states)[state] = target
+        used = {(step.size, step.origin) for row in action.values() for step in row.values()
+                if type(step) is not int}
+        singles = sorted(origin for size, origin in used if size == 1)
+        others = sorted((size, origin) for size, origin in used if size != 1)
+        number = {(1, origin): r for r, origin in enumerate(singles)}
+        number.update({key: len(singles) + r for r, key in enumerate(others)})
+        self.singles = len(singles)
+        self.single_columns = [columns[origin] for origin in singles]
+        self.reductions = [(size, columns[origin]) for size, origin in others]
+        after_return = {row["RETURN"] for row in action.values() if type(row.get("RETURN")) is int}
+        self.rows: list[dict[str, int]] = []
+        for state in range(states):
+            row = {}
+            for terminal, step in action[state].items():
+                if type(step) is int:
+                    row[terminal] = step
+                elif state not in after_return or terminal in ("SEMI", "RBRACE"):
+                    row[terminal] = ~number[step.size, step.origin]
+            self.rows.append(row)
 
 
 def _reduction(rule: tuple, builder: AstBuilder) -> Reduction:

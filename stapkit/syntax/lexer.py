@@ -69,34 +69,50 @@ class LexResult(NamedTuple):
     diagnostics: list[Diagnostic]
 
 
-_TOKEN_RE = re.compile(
-    r"""
-    [ \t\n\r\f\v]*                                   # whitespace before the token
-    (?:
-       (?P<ARG>[$@](?:\#|[0-9]+))                     # $1 @1 $# @#  (before '#' comments)
-      |(?P<WORD>[A-Za-z_$@][A-Za-z0-9_$]*)
-      |(?P<NUMBER>[0-9][A-Za-z0-9]*)
-      |(?P<STRING>"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*")
-      |(?P<COMMENT>\#[^\n]*|//[^\n]*|/\*[\s\S]*?\*/)
-      |(?P<EMBEDDED>%\{[\s\S]*?%\})
-      |(?P<BAD_COMMENT>/\*[\s\S]*)
-      |(?P<BAD_EMBEDDED>%\{[\s\S]*)
-      |(?P<OP><<<|>>>|<<=|>>=|==|!=|<=|>=|=~|!~|\+=|-=|\*=|/=|%=|&=|\^=|\|=|\.=
-             |&&|\|\||\+\+|--|->|<<|>>|%[(?:)]
-             |[!%&'()*+,\-./:;<=>?\[\\\]^`{|}~])
-      |(?P<BAD_STRING>"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*)
-      |(?P<END>\Z)
-      |(?P<JUNK>[\s\S])
-    )
-    """,
-    re.VERBOSE,
+# The token patterns, in the order they are tried: the commonest tokens
+# (operators, words) first, but after nothing that must win over them.
+_WHITESPACE = r"[ \t\n\r\f\v]*"
+_PATTERNS = (
+    # The longest operator (`<<<` before `<<` before `<`), by first character, the
+    # commonest first; those starting with `/` or `%` are OP2.
+    ("OP", r"[(),;\[\]{}]|=[=~]?|[.*^]=?|-[-=>]?|\+[+=]?|<(?:<[<=]?|=)?|>(?:>[>=]?|=)?|![=~]?"
+           r"|&[&=]?|\|[|=]?|[?:~'\\`]"),
+    ("WORD", r"[A-Za-z_][A-Za-z0-9_$]*"),
+    ("NUMBER", r"[0-9][A-Za-z0-9]*"),
+    ("STRING", r'"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"'),
+    ("ARG", r"[$@](?:\#|[0-9]+)"),  # $1 @1 $# @#  (before `#` comments, before SIGIL_WORD)
+    ("COMMENT", r"\#[^\n]*|//[^\n]*|/\*[\s\S]*?\*/"),
+    ("EMBEDDED", r"%\{[\s\S]*?%\}"),
+    ("BAD_COMMENT", r"/\*[\s\S]*"),
+    ("BAD_EMBEDDED", r"%\{[\s\S]*"),
+    ("OP2", r"/=?|%[=(?:)]?"),  # after comments and embedded C
+    ("SIGIL_WORD", r"[$@][A-Za-z0-9_$]*"),  # $var $$vars $ $$ @cast @macro
+    ("BAD_STRING", r'"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*'),
+    ("END", r"\Z"),
+    ("JUNK", r"[\s\S]"),  # (never whitespace: the whitespace before a token is taken first)
 )
+_PATTERN = dict(_PATTERNS)
 
-# The groups of _TOKEN_RE, by number (Match.lastindex is cheaper than lastgroup).
-(_ARG, _WORD, _NUMBER, _STRING, _COMMENT, _EMBEDDED, _BAD_COMMENT, _BAD_EMBEDDED, _OP, _BAD_STRING,
- _END, _JUNK) = (_TOKEN_RE.groupindex[name] for name in (
-    "ARG", "WORD", "NUMBER", "STRING", "COMMENT", "EMBEDDED", "BAD_COMMENT", "BAD_EMBEDDED", "OP",
-    "BAD_STRING", "END", "JUNK"))
+# One token, each kind in a group of its own (Match.lastindex says which).
+_TOKEN_RE = re.compile(_WHITESPACE + "(?:" + "|".join(f"(?P<{name}>{rx})" for name, rx in _PATTERNS) + ")")
+(_OP, _WORD, _NUMBER, _STRING, _ARG, _COMMENT, _EMBEDDED, _BAD_COMMENT, _BAD_EMBEDDED, _OP2,
+ _SIGIL_WORD, _BAD_STRING, _END, _JUNK) = (_TOKEN_RE.groupindex[name] for name, _ in _PATTERNS)
+
+# The same tokens for re.findall, which makes no Match object: (whitespace
+# before, a plain token, a special token).  A plain token is one whose kind
+# follows from its text alone (operators, words, numbers, strings, `$var`,
+# `@word`); OP2 and SIGIL_WORD move up among them, with lookaheads that leave
+# comments, embedded C and ARG to come first as before.  The special ones are
+# read again with _TOKEN_RE.  At the end, whitespace matches nothing (END is
+# left out; JUNK takes no whitespace); anywhere else a match starts, so
+# findall skips nothing.
+_FAST_RE = re.compile(
+    f"({_WHITESPACE})(?:"
+    f"({_PATTERN['OP']}|/(?![/*])=?|%(?!\\{{)[=(?:)]?|{_PATTERN['WORD']}|{_PATTERN['NUMBER']}"
+    f"|{_PATTERN['STRING']}|[$@](?![#0-9])[A-Za-z0-9_$]*)"
+    f"|({_PATTERN['ARG']}|{_PATTERN['COMMENT']}|{_PATTERN['EMBEDDED']}|{_PATTERN['BAD_COMMENT']}"
+    f"|{_PATTERN['BAD_EMBEDDED']}|{_PATTERN['BAD_STRING']}|[^ \\t\\n\\r\\f\\v]))"
+)
 
 # Keywords of a language version older than 3.0 lack `private`.
 _KEYWORDS_BEFORE_3_0 = {k: v for k, v in KEYWORDS.items() if k != "private"}
@@ -104,6 +120,12 @@ _KEYWORDS_BEFORE_3_0 = {k: v for k, v in KEYWORDS.items() if k != "private"}
 
 def keywords_for(version: tuple[int, ...]) -> dict[str, str]:
     return KEYWORDS if version >= (3, 0) else _KEYWORDS_BEFORE_3_0
+
+
+# The kinds of the plain tokens whose text is an operator, a keyword or an
+# @-word of the parser's, with keywords_for's two tables of keywords.
+_PLAIN_KINDS = {**OPERATORS, **AT_WORDS, **KEYWORDS}
+_PLAIN_KINDS_BEFORE_3_0 = {**OPERATORS, **AT_WORDS, **_KEYWORDS_BEFORE_3_0}
 
 
 def word_kind(text: str, keywords: dict[str, str]) -> str:
@@ -132,71 +154,140 @@ def lex(
 
 
 def _lex(text: str, version: tuple[int, ...], args: list[str] | None) -> LexResult:
-    """The reference lexer: every case, one token at a time."""
-    tokens: list[Token] = []
-    comments: list[Comment] = []
-    diagnostics: list[Diagnostic] = []
-    keywords_get = keywords_for(version).get
-    at_words_get = AT_WORDS.get
-    operators = OPERATORS
-    append = tokens.append
-    match = _TOKEN_RE.match
+    """The plain tokens from _FAST_RE's list, the special ones by _Lexer.step."""
+    lexer = _Lexer(text, version, args)
+    tokens = lexer.tokens
     new = tuple.__new__
-    pos = 0
-    pending_flags = 0  # flags owed to the next token by a comment before it
-    junk_start = -1  # start of a run of junk characters not yet reported
+    token = Token
+    length = len
+    ws_before = WS_BEFORE
+    step = lexer.step
+    # The kinds of plain tokens by their text, with the words met so far added:
+    # a file uses a few hundred different words, each many times.
+    kinds = (_PLAIN_KINDS if lexer.keywords is KEYWORDS else _PLAIN_KINDS_BEFORE_3_0).copy()
+    kinds_get = kinds.get
+    pos = 0  # where the last token ended
+    # Flags owed to the next token by a comment or junk before it (never 0: they
+    # include WS_BEFORE), and the start of a run of junk not yet reported.
+    pending = 0
+    junk_start = -1
+    for space, value, special in _FAST_RE.findall(text):
+        if value:
+            if space:
+                start = pos + length(space)
+                flags = ws_before
+            else:
+                start = pos
+                flags = 0
+            if pending:
+                flags = pending
+                pending = 0
+                if junk_start >= 0:
+                    _report_junk(text, junk_start, start, lexer.diagnostics)
+                    junk_start = -1
+            kind = kinds_get(value)
+            if kind is None:
+                kind = kinds[value] = _plain_kind(value)
+            pos = start + length(value)
+            tokens.append(new(token, (kind, value, start, pos, flags, None)))
+            continue
+        lexer.pending = pending
+        lexer.junk_start = junk_start
+        end = step(pos)
+        pending = lexer.pending
+        junk_start = lexer.junk_start
+        if end != pos + len(space) + len(special):
+            pos = end
+            break  # an argument pasted with the letters glued to it (`$1A`): go on one at a time
+        pos = end
+    else:
+        pos = -1  # the end of the text
+    lexer.pending = pending
+    lexer.junk_start = junk_start
+    while pos >= 0:
+        pos = step(pos)
+    if lexer.junk_start >= 0:
+        _report_junk(text, lexer.junk_start, len(text), lexer.diagnostics)
+    return LexResult(tokens, lexer.comments, lexer.diagnostics)
 
-    while True:
-        m = match(text, pos)
+
+def _plain_kind(text: str) -> str:
+    """The kind of a plain token that is no operator, keyword or @-word of the parser's."""
+    first = text[0]
+    if first == '"':
+        return "STRING"
+    if first == "$":
+        return "PRETTY" if text.strip("$") == "" else "TARGET"
+    if first == "@":
+        return "AT_OTHER"
+    if first in "0123456789":
+        return "NUMBER"
+    return "IDENT"
+
+
+class _Lexer:
+    """The lexer's state, and its step for any one token."""
+
+    __slots__ = ("text", "version", "args", "keywords", "tokens", "comments", "diagnostics",
+                 "pending", "junk_start")
+
+    def __init__(self, text: str, version: tuple[int, ...], args: list[str] | None):
+        self.text = text
+        self.version = version
+        self.args = args
+        self.keywords = keywords_for(version)
+        self.tokens: list[Token] = []
+        self.comments: list[Comment] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.pending = 0  # see _lex
+        self.junk_start = -1
+
+    def step(self, pos: int) -> int:
+        """Read the token (after whitespace) at `pos`: where it ends, or -1 at the end of the text."""
+        text = self.text
+        tokens = self.tokens
+        diagnostics = self.diagnostics
+        args = self.args
+        m = _TOKEN_RE.match(text, pos)
         group = m.lastindex
         start, end = m.span(group)
-        flags = pending_flags
-        if start > pos:
-            flags |= WS_BEFORE
-        pending_flags = 0
-        pos = end
-        if junk_start >= 0 and group != _JUNK:
-            _report_junk(text, junk_start, start if start > junk_start else end, diagnostics)
-            junk_start = -1
-
-        if group == _WORD:
-            value = text[start:end]
-            first = value[0]
-            if first == "$":
-                kind = "PRETTY" if value.strip("$") == "" else "TARGET"
-            elif first == "@":
-                kind = at_words_get(value, "AT_OTHER")
-            else:
-                kind = keywords_get(value, "IDENT")
-            append(new(Token, (kind, value, start, end, flags, None)))
-            continue
-        if group == _OP:
-            value = text[start:end]
-            append(new(Token, (operators[value], value, start, end, flags, None)))
-            continue
-        if group == _NUMBER:
-            append(new(Token, ("NUMBER", text[start:end], start, end, flags, None)))
+        if self.pending:
+            flags = self.pending
+            self.pending = 0
+            if self.junk_start >= 0 and group != _JUNK:
+                _report_junk(text, self.junk_start, start if start > self.junk_start else end, diagnostics)
+                self.junk_start = -1
+        else:
+            flags = WS_BEFORE if start > pos else 0
+        value = text[start:end]
+        if group == _OP or group == _OP2:
+            tokens.append(make_token(OPERATORS[value], value, start, end, flags))
+        elif group == _WORD:
+            tokens.append(make_token(self.keywords.get(value, "IDENT"), value, start, end, flags))
+        elif group == _NUMBER:
+            tokens.append(make_token("NUMBER", value, start, end, flags))
         elif group == _STRING:
-            append(new(Token, ("STRING", text[start:end], start, end, flags, None)))
+            tokens.append(make_token("STRING", value, start, end, flags))
+        elif group == _SIGIL_WORD:
+            tokens.append(make_token(word_kind(value, self.keywords), value, start, end, flags))
         elif group == _COMMENT:
-            comments.append(Comment(start, end, text[start:end]))
-            pending_flags = flags | WS_BEFORE | COMMENT_BEFORE
+            self.comments.append(Comment(start, end, value))
+            self.pending = flags | WS_BEFORE | COMMENT_BEFORE
         elif group == _END:
-            break
+            return -1
         elif group == _JUNK:
-            if junk_start < 0:
-                junk_start = start
+            if self.junk_start < 0:
+                self.junk_start = start
             # A junk character separates tokens as whitespace would.
-            pending_flags = flags | WS_BEFORE
+            self.pending = flags | WS_BEFORE
         elif group == _ARG:
-            value = text[start:end]
             glued = _GLUED_WORD.match(text, end) if value[0] == "$" and value[1] != "#" else None
             if glued is not None and args is not None:
                 # stap pastes the argument's text and lexes on: `$1A` with $1 = 5 is the number `5A`.
-                pos = glued.end()
-                tokens.extend(_paste_argument(value, start, pos, flags, args, version, diagnostics,
+                end = glued.end()
+                tokens.extend(_paste_argument(value, start, end, flags, args, self.version, diagnostics,
                                               glued.group()))
-                continue
+                return end
             if glued is not None:
                 diagnostics.append(_glued_argument(value, glued.group(), start, glued.end()))
             if args is None:
@@ -205,12 +296,11 @@ def _lex(text: str, version: tuple[int, ...], args: list[str] | None) -> LexResu
                 if value[1:] != "#" and int(value[1:]) == 0:
                     origin = BadArgument(
                         f"command line argument '{value}' does not exist: arguments are numbered from 1")
-                append(new(Token, (kind, value, start, end, flags, origin)))
+                tokens.append(make_token(kind, value, start, end, flags, origin))
             else:
-                tokens.extend(_paste_argument(value, start, end, flags, args, version, diagnostics))
+                tokens.extend(_paste_argument(value, start, end, flags, args, self.version, diagnostics))
         elif group == _EMBEDDED:
-            value = text[start:end]
-            append(new(Token, ("EMBEDDED", value, start, end, flags, None)))
+            tokens.append(make_token("EMBEDDED", value, start, end, flags))
             typo = value.find("}%", 2)
             if typo >= 0:
                 diagnostics.append(
@@ -223,7 +313,6 @@ def _lex(text: str, version: tuple[int, ...], args: list[str] | None) -> LexResu
                 )
         elif group == _BAD_STRING:
             # Close the string at the end of its line so the parser can go on.
-            value = text[start:end]
             diagnostics.append(
                 Diagnostic(
                     codes.UNTERMINATED_STRING,
@@ -233,9 +322,9 @@ def _lex(text: str, version: tuple[int, ...], args: list[str] | None) -> LexResu
                            "(or continue after a backslash)",),
                 )
             )
-            append(new(Token, ("STRING", value + '"', start, end, flags, None)))
+            tokens.append(make_token("STRING", value + '"', start, end, flags))
         elif group == _BAD_COMMENT:
-            comments.append(Comment(start, end, text[start:end]))
+            self.comments.append(Comment(start, end, value))
             diagnostics.append(
                 Diagnostic(
                     codes.UNTERMINATED_COMMENT,
@@ -244,7 +333,7 @@ def _lex(text: str, version: tuple[int, ...], args: list[str] | None) -> LexResu
                     Severity.WARNING,
                 )
             )
-            pending_flags = flags | WS_BEFORE | COMMENT_BEFORE
+            self.pending = flags | WS_BEFORE | COMMENT_BEFORE
         elif group == _BAD_EMBEDDED:
             diagnostics.append(
                 Diagnostic(
@@ -253,11 +342,8 @@ def _lex(text: str, version: tuple[int, ...], args: list[str] | None) -> LexResu
                     Span(start, start + 2),
                 )
             )
-            append(new(Token, ("EMBEDDED", text[start:end] + "%}", start, end, flags, None)))
-
-    if junk_start >= 0:
-        _report_junk(text, junk_start, len(text), diagnostics)
-    return LexResult(tokens, comments, diagnostics)
+            tokens.append(make_token("EMBEDDED", value + "%}", start, end, flags))
+        return end
 
 
 def _report_junk(text: str, start: int, end: int, diagnostics: list[Diagnostic]) -> None:

@@ -381,44 +381,61 @@ class FileParse:
 
 
 def _grammar_accepts(t, tokens: list[Token]) -> bool:
-    """Does the grammar take the declaration as it is (and no `return` is bare before another token)?"""
-    action = t.action
-    goto = t.goto
-    unit_chains = t.unit_chains
-    stack = [t.start_state["item"]]
-    end_state = t.end_state["item"]
-    n = len(tokens)
-    i = 0
-    after_return = False
-    while True:
-        kind = tokens[i][0] if i < n else "$END"
-        while True:
-            step = action[stack[-1]].get(kind)
-            if step is None:
+    """Does the grammar take the declaration as it is (and no `return` is bare before another token)?
+
+    The automaton on the recogniser's flat tables (grammar.Recognizer); the
+    stack holds the states under the top one, which is kept in `top`.
+    """
+    recognizer = t.recognizer
+    rows = recognizer.rows
+    single_columns = recognizer.single_columns
+    reductions = recognizer.reductions
+    singles = recognizer.singles
+    last_single = ~singles  # step > last_single: a reduction of size 1
+    stack: list[int] = []
+    top = t.start_state["item"]
+    # Each shift adds one state: with fewer tokens than the bound, no need to count.
+    bounded = len(tokens) >= MAX_PARSE_STACK
+    try:
+        for tok in tokens:
+            kind = tok[0]
+            row = rows[top]
+            while True:
+                step = row[kind]
+                if step >= 0:  # shift
+                    stack.append(top)
+                    top = step
+                    break
+                if step > last_single:
+                    top = single_columns[~step][stack[-1]]
+                else:
+                    size, column = reductions[~step - singles]
+                    if size:
+                        del stack[1 - size:]
+                    else:
+                        stack.append(top)
+                    top = column[stack[-1]]
+                row = rows[top]
+            if bounded and len(stack) >= MAX_PARSE_STACK:
                 return False
-            if type(step) is int:  # shift
-                stack.append(step)
-                if len(stack) > MAX_PARSE_STACK:
-                    return False
-                after_return = kind == "RETURN"
-                i += 1
-                break
-            if after_return and kind != "SEMI" and kind != "RBRACE":
-                return False  # `return` without a value, then another token
-            after_return = False
-            if step[2] is None:  # unit reductions: where their chain ends is remembered (see _Run.parse)
-                key = (stack[-2], stack[-1], kind)
-                top = unit_chains.get(key)
-                if top is None:
-                    top = unit_chains[key] = _follow_units(t, key[0], key[1], kind)
-                stack[-1] = top
+        end_state = t.end_state["item"]
+        while True:
+            step = rows[top]["$END"]
+            if step >= 0:  # (the end is never shifted: Lark's tables accept at end_state)
+                return False
+            if step > last_single:
+                top = single_columns[~step][stack[-1]]
             else:
-                size = step[0]
+                size, column = reductions[~step - singles]
                 if size:
-                    del stack[-size:]
-                stack.append(goto[stack[-1]][step[1]])
-            if kind == "$END" and stack[-1] == end_state:
+                    del stack[1 - size:]
+                else:
+                    stack.append(top)
+                top = column[stack[-1]]
+            if top == end_state:
                 return True
+    except KeyError:  # no action for the terminal: a syntax error
+        return False
 
 
 def _follow_units(t, below: int, top: int, kind: str) -> int:

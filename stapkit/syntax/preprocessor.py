@@ -52,6 +52,7 @@ INVOCATION_COST = 10
 # straight through.  Every @word could be a macro invocation.
 _AT_KINDS = frozenset(kind for word, kind in AT_WORDS.items() if word != "@define") | {"AT_OTHER"}
 _SPECIAL_KINDS = _AT_KINDS | {"DEFINE", "PP_OPEN", "PP_THEN", "PP_ELSE", "PP_CLOSE", "ARG_NUM", "ARG_STR"}
+_MARKER_KINDS = frozenset({"PP_OPEN", "PP_THEN", "PP_ELSE", "PP_CLOSE"})
 # Built-in @operators, by the version that introduced them (for the redefinition warning).
 _BUILTIN_AT_WORDS = {word[1:] for word in AT_WORDS if word != "@define"}
 
@@ -244,22 +245,24 @@ class _Preprocessor:
         stack = self.stack
         while stack:
             act = stack[-1]
-            if act.cursor < len(act.body):
-                tok = act.body[act.cursor]
-                act.cursor += 1
+            cursor = act.cursor
+            body = act.body
+            if cursor < len(body):
+                tok = body[cursor]
+                act.cursor = cursor + 1
                 self.expanded += 1
                 if self.expanded > self.budget:
                     self.over()
                 if act.remap:
-                    return make_token(tok.kind, tok.text, act.start, act.end, tok.flags, (act.origin, tok))
+                    return tuple.__new__(Token, (tok[0], tok[1], act.start, act.end, tok[4], (act.origin, tok)))
                 return tok
             if within_body:
                 return None
             stack.pop()
-        if self.i < self.n:
-            tok = self.tokens[self.i]
-            self.i += 1
-            return tok
+        i = self.i
+        if i < self.n:
+            self.i = i + 1
+            return self.tokens[i]
         return None
 
     def expanded_next(self) -> Token | None:
@@ -351,23 +354,27 @@ class _Preprocessor:
                        "expected '%('" if saw_params else "expected '%(' or '('", tok or name_tok,
                        hints=("a macro body is written between '%(' and '%)'",))
             return
-        body: list[Token] = []
+        # The body, up to the %) that closes it: read from the file itself (an
+        # @define is read only there, and reading the file pushes no macro body).
+        tokens = self.tokens
+        start = self.i
         depth = 0
-        while True:
-            tok = self.raw_next()
-            if tok is None:
-                self.error(codes.INVALID_MACRO_DEFINITION, "incomplete macro definition - missing '%)'",
-                           name_tok)
-                return
-            if tok.kind == "PP_OPEN":
+        for i in range(start, self.n):
+            kind = tokens[i][0]
+            if kind == "PP_OPEN":
                 depth += 1
-            elif tok.kind == "PP_CLOSE":
+            elif kind == "PP_CLOSE":
                 if depth == 0:
                     break
                 depth -= 1
-            body.append(tok)
+        else:
+            self.i = self.n
+            self.error(codes.INVALID_MACRO_DEFINITION, "incomplete macro definition - missing '%)'",
+                       name_tok)
+            return
+        self.i = i + 1
         if valid:
-            self.macros[name] = MacroDef(name, tuple(params), tuple(body),
+            self.macros[name] = MacroDef(name, tuple(params), tuple(tokens[start:i]),
                                          Span(name_tok.start, name_tok.end))
 
     def skip_definition_body(self, tok: Token | None) -> None:
@@ -462,7 +469,8 @@ class _Preprocessor:
                     return
             end_tok = tok
         if caller is None:
-            self.outermost = self.outermost._replace(span=Span(at_tok.start, end_tok.end))
+            outer = self.outermost
+            self.outermost = _Outermost(outer.token, Span(at_tok.start, end_tok.end), outer.out_len, outer.open_len)
         if caller is not None and caller.remap:
             start, end, parent = caller.start, caller.end, caller.origin
         elif caller is not None:
@@ -551,34 +559,35 @@ class _Preprocessor:
             # expanded) go straight out; open conditionals are always in a
             # kept branch here, since skipped branches are skipped eagerly.
             if not stack:
-                i = self.i
-                while i < n:
+                for i in range(self.i, n):
                     tok = tokens[i]
                     if tok[0] in special:
                         break
                     append(tok)
-                    i += 1
+                else:
+                    i = n
                 self.i = i
             else:
                 act = stack[-1]
                 body = act.body
-                c = act.cursor
                 m = len(body)
                 if act.remap:
                     start, end, origin = act.start, act.end, act.origin
-                    while c < m:
+                    for c in range(act.cursor, m):
                         tok = body[c]
                         if tok[0] in special:
                             break
                         append(new(Token, (tok[0], tok[1], start, end, tok[4], (origin, tok))))
-                        c += 1
+                    else:
+                        c = m
                 else:
-                    while c < m:
+                    for c in range(act.cursor, m):
                         tok = body[c]
                         if tok[0] in special:
                             break
                         append(tok)
-                        c += 1
+                    else:
+                        c = m
                 self.expanded += c - act.cursor
                 act.cursor = c
                 if self.expanded > self.budget:
@@ -695,28 +704,48 @@ class _Preprocessor:
     def skip_branch(self, cond: _OpenConditional) -> None:
         """Drop tokens up to this conditional's next %: or %) (not consumed)."""
         depth = 0
-        if not self.stack:
-            # Fast path in the file itself: only conditional markers matter.
-            tokens = self.tokens
-            i = self.i
-            n = self.n
-            while i < n:
-                kind = tokens[i][0]
-                if kind == "PP_OPEN":
-                    depth += 1
-                elif kind == "PP_CLOSE":
-                    if depth == 0:
-                        break
-                    depth -= 1
-                elif depth == 0 and kind == "PP_ELSE":
-                    break
-                elif depth == 0 and kind == "PP_THEN":
-                    self.error(codes.INVALID_CONDITIONAL, "incomplete conditional - missing '%('", tokens[i])
-                i += 1
-            self.i = i
-            return
+        markers = _MARKER_KINDS
+        tokens = self.tokens
+        stack = self.stack
         while True:
-            tok = self.raw_next()
+            if not stack:
+                # In the file itself: only conditional markers matter.
+                for i in range(self.i, self.n):
+                    kind = tokens[i][0]
+                    if kind not in markers:
+                        continue
+                    if kind == "PP_OPEN":
+                        depth += 1
+                    elif kind == "PP_CLOSE":
+                        if depth == 0:
+                            break
+                        depth -= 1
+                    elif depth == 0 and kind == "PP_ELSE":
+                        break
+                    elif depth == 0 and kind == "PP_THEN":
+                        self.error(codes.INVALID_CONDITIONAL, "incomplete conditional - missing '%('", tokens[i])
+                else:
+                    i = self.n
+                self.i = i
+                return
+            # In a macro body (or argument): its tokens up to the next marker are
+            # passed by at once, counted as read (up to the budget: past it, raw_next
+            # reads the token that spends it and gives up, as token by token).
+            act = stack[-1]
+            body = act.body
+            for c in range(act.cursor, len(body)):
+                if body[c][0] in markers:
+                    break
+            else:
+                c = len(body)
+            passed = c - act.cursor
+            if self.expanded + passed > self.budget:
+                act.cursor += self.budget - self.expanded
+                self.expanded = self.budget
+                self.raw_next()  # raises _ExpansionAbandoned
+            act.cursor = c
+            self.expanded += passed
+            tok = self.raw_next()  # the marker, or what follows the body
             if tok is None:
                 return
             kind = tok.kind
