@@ -248,6 +248,8 @@ class Recognizer:
         self.single_columns = [columns[origin] for origin in singles]
         self.reductions = [(size, columns[origin]) for size, origin in others]
         after_return = {row["RETURN"] for row in action.values() if type(row.get("RETURN")) is int}
+        # (state below, top state, terminal) -> top state after its chain of size-1 reductions
+        self.chains: dict[tuple[int, int, str], int] = {}
         self.rows: list[dict[str, int]] = []
         for state in range(states):
             row = {}

@@ -392,6 +392,8 @@ def _grammar_accepts(t, tokens: list[Token]) -> bool:
     reductions = recognizer.reductions
     singles = recognizer.singles
     last_single = ~singles  # step > last_single: a reduction of size 1
+    chains = recognizer.chains
+    chains_get = chains.get
     stack: list[int] = []
     top = t.start_state["item"]
     # Each shift adds one state: with fewer tokens than the bound, no need to count.
@@ -407,7 +409,13 @@ def _grammar_accepts(t, tokens: list[Token]) -> bool:
                     top = step
                     break
                 if step > last_single:
-                    top = single_columns[~step][stack[-1]]
+                    # A chain of size-1 reductions: where it ends depends only on the
+                    # state below, the top state and the terminal (remembered).
+                    key = (stack[-1], top, kind)
+                    end = chains_get(key)
+                    if end is None:
+                        end = chains[key] = _single_chain(recognizer, stack[-1], top, kind)
+                    top = end
                 else:
                     size, column = reductions[~step - singles]
                     if size:
@@ -436,6 +444,17 @@ def _grammar_accepts(t, tokens: list[Token]) -> bool:
                 return True
     except KeyError:  # no action for the terminal: a syntax error
         return False
+
+
+def _single_chain(recognizer, below: int, top: int, kind: str) -> int:
+    """The top state after the reductions of size 1 that the terminal `kind` triggers in a row."""
+    rows = recognizer.rows
+    last_single = ~recognizer.singles
+    while True:
+        step = rows[top].get(kind)
+        if step is None or step >= 0 or step <= last_single:
+            return top
+        top = recognizer.single_columns[~step][below]
 
 
 def _follow_units(t, below: int, top: int, kind: str) -> int:
