@@ -19,6 +19,7 @@ file and renamed, so parallel workers never read half a file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -207,13 +208,18 @@ class Tables:
         self.unit_chains: dict[tuple[int, int, str], int] = {}
         self.start_state = data["start"]
         self.end_state = data["end"]
-        self.recognizer = Recognizer(self.action, self.goto)
         # States inside a block, where a statement or the closing brace may come:
         # error recovery unwinds to one of them.
         self.block_states = frozenset(
             state for state, row in self.action.items()
             if type(row.get("RBRACE")) is int and type(row.get("IF")) is int
         )
+
+    @functools.cached_property
+    def recognizer(self) -> Recognizer:
+        """The flat tables of the syntax-only check, made when it first runs (4 ms: only the
+        formatter's parse asks for them, not every command that parses)."""
+        return Recognizer(self.action, self.goto)
 
 
 class Recognizer:

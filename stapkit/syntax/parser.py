@@ -396,7 +396,8 @@ def _grammar_accepts(t, tokens: list[Token]) -> bool:
     chains_get = chains.get
     stack: list[int] = []
     top = t.start_state["item"]
-    # Each shift adds one state: with fewer tokens than the bound, no need to count.
+    # Only a shift adds a state (the grammar has no empty rule): with fewer tokens than the
+    # bound, no need to count.
     bounded = len(tokens) >= MAX_PARSE_STACK
     try:
         for tok in tokens:
