@@ -212,17 +212,14 @@ def _lex(text: str, version: tuple[int, ...], args: list[str] | None) -> LexResu
 
 
 def _plain_kind(text: str) -> str:
-    """The kind of a plain token that is no operator, keyword or @-word of the parser's."""
+    """The kind of a plain token that is no operator, keyword or @-word of the parser's
+    (those are in _lex's table already)."""
     first = text[0]
     if first == '"':
         return "STRING"
-    if first == "$":
-        return "PRETTY" if text.strip("$") == "" else "TARGET"
-    if first == "@":
-        return "AT_OTHER"
     if first in "0123456789":
         return "NUMBER"
-    return "IDENT"
+    return word_kind(text, {})  # a name, `$var`, `$$`, or an @-word not the parser's (no keyword left)
 
 
 class _Lexer:
