@@ -41,12 +41,10 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     sys.path.insert(0, str(args.source.resolve()))  # its stapkit, before any installed one
 
-    import attrs
-
-    from stapkit.format.formatter import check_same_program, format_text
+    from stapkit.format.formatter import check_same_program, format_text, syntax_options
     from stapkit.format.layout import ALL_FEATURES, Style, layout
     from stapkit.syntax.lexer import lex
-    from stapkit.syntax.parser import ParseOptions, parse_text
+    from stapkit.syntax.parser import parse_text
 
     root = Path("/usr/share/systemtap/tapset")
     paths = sorted(p for p in root.rglob("*") if p.suffix in (".stp", ".stpm"))
@@ -54,7 +52,7 @@ def main(argv=None) -> int:
         print("no tapset library (apt-get install systemtap-common)", file=sys.stderr)
         return 2
     texts = [(str(p), p.read_text(encoding="utf-8", errors="surrogateescape")) for p in paths]
-    options = attrs.evolve(ParseOptions(guru=True), check_all_branches=False, args=None)  # as format_text
+    options = syntax_options()  # as format_text parses
     style = Style()
     format_text("", "<start>")
     gc.freeze()

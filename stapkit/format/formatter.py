@@ -55,15 +55,24 @@ def format_text(text: str, path: str = "<string>", style: Style = Style(), optio
         return _format_text(text, path, style, options)
 
 
-def _format_text(text: str, path: str, style: Style, options) -> FormatResult:
-    from ..syntax.parser import ParseOptions, parse_text
+def syntax_options(options=None):
+    """The ParseOptions of the formatter's parse, from the caller's (or the defaults).
 
-    # Guru-only syntax (embedded C, @const, ...) is still syntax: format it, do not judge it.
-    # The branches the target does not take are not parsed here: the layout keeps every
-    # token, and check_same_program reads every branch.  `$1` stays a placeholder: the
-    # text is formatted, not one run of it.
-    options = attrs.evolve(options or ParseOptions(guru=True), check_all_branches=False, args=None)
+    Guru-only syntax (embedded C, @const, ...) is still syntax: format it, do not judge it.
+    The branches the target does not take are not parsed here: the layout keeps every
+    token, and check_same_program reads every branch.  `$1` stays a placeholder: the
+    text is formatted, not one run of it.
+    """
+    from ..syntax.parser import ParseOptions
+
+    return attrs.evolve(options or ParseOptions(guru=True), check_all_branches=False, args=None)
+
+
+def _format_text(text: str, path: str, style: Style, options) -> FormatResult:
     from ..syntax.lexer import lex
+    from ..syntax.parser import parse_text
+
+    options = syntax_options(options)
 
     # One lex for the layout and, where the file's language version lexes alike, the parser.
     lexed = lex(text, version=ALL_FEATURES)

@@ -9,18 +9,14 @@ do not stop formatting.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import attrs
 import pytest
 
-from stapkit.format.formatter import format_text
-from stapkit.syntax.parser import ParseOptions, parse_text
+from stapkit.format.formatter import format_text, syntax_options
+from stapkit.syntax.parser import parse_text
 
-OPTIONS = attrs.evolve(ParseOptions(guru=True), check_all_branches=False)
-CORPORA = [Path("/usr/share/systemtap/tapset"), Path("/usr/share/systemtap/examples"),
-           Path("/work/shared/corpus/systemtap-testsuite")]
+from ..corpora import EXAMPLES, TAPSET, TESTSUITE, require
+
+OPTIONS = syntax_options()  # the formatter's
 
 
 def _errors(result):
@@ -61,17 +57,10 @@ def test_alias_epilogues_and_brace_groups_are_syntax():
         assert not _errors(parse_text(source, "t.stp", OPTIONS))
 
 
-def _corpus_files():
-    for root in CORPORA:
-        if root.is_dir():
-            yield from sorted(p for p in root.rglob("*") if p.suffix in (".stp", ".stpm") and p.is_file())
-
-
-@pytest.mark.skipif(not any(root.is_dir() for root in CORPORA) and not os.environ.get("STAPKIT_REQUIRE_CORPORA"),
-                    reason="no corpus installed")
-def test_on_the_corpora_the_syntax_errors_are_those_of_the_full_parse():
+@pytest.mark.parametrize("root", [TAPSET, EXAMPLES, TESTSUITE], ids=["tapsets", "examples", "testsuite"])
+def test_on_the_corpora_the_syntax_errors_are_those_of_the_full_parse(root):
     """Every finding of the check is the full parse's, and so is every syntax error (STP010) of the full parse."""
-    files = list(_corpus_files())
+    files = sorted(p for p in require(root).rglob("*") if p.suffix in (".stp", ".stpm") and p.is_file())
     assert files
     for path in files:
         text = path.read_text(encoding="utf-8", errors="surrogateescape")
