@@ -196,10 +196,11 @@ def _in_parallel(work, jobs, write: bool) -> dict:
     from ..format.formatter import format_text
     from .parallel import map_in_processes
 
-    # What formatting any file loads (the modules, the grammar's tables, the library's macros)
-    # is loaded here, once: the forked workers inherit it.  Kept out of the collector's sight,
-    # it is not scanned again in each worker, nor are its pages copied there by the scans.
-    format_text("", "<start>")
+    # What formatting any file loads (the modules, the grammar's tables and the syntax check's
+    # flat ones, made for its first declaration; the library's macros) is loaded here, once:
+    # the forked workers inherit it.  Kept out of the collector's sight, it is not scanned
+    # again in each worker, nor are its pages copied there by the scans.
+    format_text("global x\n", "<start>")
     gc.freeze()
     writes = {}  # path -> the Future of its write
 
