@@ -229,7 +229,8 @@ class Recognizer:
     column of its nonterminal (a list: the state under the popped ones -> the
     new top state).  rows[state][terminal] is the state to shift to (>= 0),
     or ~r for reduction r: for r < singles a reduction of size 1, whose goto
-    column is single_columns[r], else reductions[r - singles] = (size, column).
+    column is single_columns[r], else reductions[r - singles] = (size, column),
+    of size 2 or more (the grammar has no empty rule).
 
     stap reads an expression after `return` unless `;` or `}` follows, and the
     grammar has `return` alone as a statement: in the rows of the states
@@ -248,6 +249,10 @@ class Recognizer:
                 if type(step) is not int}
         singles = sorted(origin for size, origin in used if size == 1)
         others = sorted((size, origin) for size, origin in used if size != 1)
+        if any(size == 0 for size, _ in others):
+            # The recogniser pops `size - 1` states under the top one, and bounds its stack by
+            # the tokens it shifted: both hold only for a grammar without empty rules.
+            raise ValueError("the grammar has an empty rule: the syntax-only recogniser cannot run on it")
         number = {(1, origin): r for r, origin in enumerate(singles)}
         number.update({key: len(singles) + r for r, key in enumerate(others)})
         self.singles = len(singles)

@@ -396,8 +396,8 @@ def _grammar_accepts(t, tokens: list[Token]) -> bool:
     chains_get = chains.get
     stack: list[int] = []
     top = t.start_state["item"]
-    # Only a shift adds a state (the grammar has no empty rule): with fewer tokens than the
-    # bound, no need to count.
+    # Only a shift adds a state (the grammar has no empty rule: grammar.Recognizer): with
+    # fewer tokens than the bound, no need to count.
     bounded = len(tokens) >= MAX_PARSE_STACK
     try:
         for tok in tokens:
@@ -419,10 +419,7 @@ def _grammar_accepts(t, tokens: list[Token]) -> bool:
                     top = end
                 else:
                     size, column = reductions[~step - singles]
-                    if size:
-                        del stack[1 - size:]
-                    else:
-                        stack.append(top)
+                    del stack[1 - size:]  # (size >= 2: the top state and size - 1 under it)
                     top = column[stack[-1]]
                 row = rows[top]
             if bounded and len(stack) >= MAX_PARSE_STACK:
@@ -436,10 +433,7 @@ def _grammar_accepts(t, tokens: list[Token]) -> bool:
                 top = single_columns[~step][stack[-1]]
             else:
                 size, column = reductions[~step - singles]
-                if size:
-                    del stack[1 - size:]
-                else:
-                    stack.append(top)
+                del stack[1 - size:]
                 top = column[stack[-1]]
             if top == end_state:
                 return True
